@@ -1,0 +1,221 @@
+/**
+ * The one registry of Gregor errors (STYLE.md §4).
+ *
+ * Each stable string code maps to its class, the keybase1 Status code it travels as
+ * (gregor-protocol.md §8: 202 BAD_SESSION for authentication, 218 GENERIC otherwise) and a default
+ * message. Codes are never reused or renamed; every code is documented in docs/errors.md, and a
+ * test keeps the two in step.
+ */
+
+/** keybase1 StatusCode values used on the wire. */
+export const STATUS_CODE = {
+  OK: 0,
+  BAD_SESSION: 202,
+  GENERIC: 218,
+} as const;
+export type StatusCode = (typeof STATUS_CODE)[keyof typeof STATUS_CODE];
+
+/** The class family an error code belongs to. */
+export const ERROR_KIND = {
+  protocol: 'ProtocolError',
+  input: 'InputError',
+  auth: 'AuthError',
+  storage: 'StorageError',
+  overload: 'OverloadError',
+  closed: 'ClosedError',
+  timeout: 'TimeoutError',
+  abort: 'AbortError',
+  remote: 'RemoteError',
+  config: 'ConfigError',
+  internal: 'InternalError',
+} as const;
+export type ErrorKind = keyof typeof ERROR_KIND;
+
+interface ErrorSpec {
+  readonly kind: ErrorKind;
+  readonly status: StatusCode;
+  readonly message: string;
+}
+
+/** Every error code Gregor produces, with its kind, wire status and default message. */
+export const ERROR_CODES = {
+  GREGOR_ERR_PROTOCOL_BAD_FRAME: {
+    kind: 'protocol',
+    status: STATUS_CODE.GENERIC,
+    message: 'malformed frame',
+  },
+  GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE: {
+    kind: 'protocol',
+    status: STATUS_CODE.GENERIC,
+    message: 'frame exceeds the maximum size',
+  },
+  GREGOR_ERR_PROTOCOL_BAD_MESSAGE: {
+    kind: 'protocol',
+    status: STATUS_CODE.GENERIC,
+    message: 'malformed rpc message',
+  },
+  GREGOR_ERR_RPC_UNKNOWN_METHOD: {
+    kind: 'input',
+    status: STATUS_CODE.GENERIC,
+    message: 'method not found',
+  },
+  GREGOR_ERR_RPC_TOO_MANY_PENDING: {
+    kind: 'overload',
+    status: STATUS_CODE.GENERIC,
+    message: 'too many calls in flight',
+  },
+  GREGOR_ERR_INPUT_INVALID: {
+    kind: 'input',
+    status: STATUS_CODE.GENERIC,
+    message: 'invalid argument',
+  },
+  GREGOR_ERR_INPUT_TOO_LARGE: {
+    kind: 'input',
+    status: STATUS_CODE.GENERIC,
+    message: 'argument exceeds a configured limit',
+  },
+  GREGOR_ERR_AUTH_BAD_SESSION: {
+    kind: 'auth',
+    status: STATUS_CODE.BAD_SESSION,
+    message: 'unauthed session',
+  },
+  GREGOR_ERR_AUTH_FAILED: {
+    kind: 'auth',
+    status: STATUS_CODE.BAD_SESSION,
+    message: 'authentication failed',
+  },
+  GREGOR_ERR_AUTH_MISMATCHED_UID: {
+    kind: 'auth',
+    status: STATUS_CODE.GENERIC,
+    message: 'mismatched UIDs',
+  },
+  GREGOR_ERR_AUTH_UNAVAILABLE: {
+    kind: 'auth',
+    status: STATUS_CODE.GENERIC,
+    message: 'authentication service unavailable',
+  },
+  GREGOR_ERR_STORAGE_FAILED: {
+    kind: 'storage',
+    status: STATUS_CODE.GENERIC,
+    message: 'storage operation failed',
+  },
+  GREGOR_ERR_STORAGE_NOT_EPHEMERAL: {
+    kind: 'storage',
+    status: STATUS_CODE.GENERIC,
+    message: 'attempting to initialize non-ephemeral StateMachine',
+  },
+  GREGOR_ERR_STORAGE_MIGRATION: {
+    kind: 'storage',
+    status: STATUS_CODE.GENERIC,
+    message: 'schema migration failed',
+  },
+  GREGOR_ERR_BUS_FAILED: {
+    kind: 'internal',
+    status: STATUS_CODE.GENERIC,
+    message: 'pub/sub operation failed',
+  },
+  GREGOR_ERR_OVERLOADED: {
+    kind: 'overload',
+    status: STATUS_CODE.GENERIC,
+    message: 'server overloaded, request rejected',
+  },
+  GREGOR_ERR_CLOSED: {
+    kind: 'closed',
+    status: STATUS_CODE.GENERIC,
+    message: 'connection or component closed',
+  },
+  GREGOR_ERR_TIMEOUT: {
+    kind: 'timeout',
+    status: STATUS_CODE.GENERIC,
+    message: 'operation timed out',
+  },
+  GREGOR_ERR_ABORTED: {
+    kind: 'abort',
+    status: STATUS_CODE.GENERIC,
+    message: 'operation aborted',
+  },
+  GREGOR_ERR_REMOTE: {
+    kind: 'remote',
+    status: STATUS_CODE.GENERIC,
+    message: 'the peer returned an error',
+  },
+  GREGOR_ERR_CONFIG_INVALID: {
+    kind: 'config',
+    status: STATUS_CODE.GENERIC,
+    message: 'invalid configuration',
+  },
+  GREGOR_ERR_INTERNAL: {
+    kind: 'internal',
+    status: STATUS_CODE.GENERIC,
+    message: 'internal error',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A stable Gregor error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** True when `code` is one of Gregor's registered codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** Base class of every error Gregor raises: a string `code`, a numeric wire `status`, a `cause`. */
+export class GregorError extends Error {
+  readonly code: ErrorCode;
+  readonly status: StatusCode;
+
+  constructor(code: ErrorCode, message?: string, options?: ErrorOptions) {
+    super(message ?? ERROR_CODES[code].message, options);
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+  }
+
+  override get name(): string {
+    return ERROR_KIND[ERROR_CODES[this.code].kind];
+  }
+}
+
+export class ProtocolError extends GregorError {}
+export class InputError extends GregorError {}
+export class AuthError extends GregorError {}
+export class StorageError extends GregorError {}
+export class OverloadError extends GregorError {}
+export class ClosedError extends GregorError {}
+export class TimeoutError extends GregorError {}
+export class AbortError extends GregorError {}
+/** An error the remote peer answered with; `code` is rebuilt from Status.fields when present. */
+export class RemoteError extends GregorError {}
+export class ConfigError extends GregorError {}
+export class InternalError extends GregorError {}
+
+const CLASS_OF_KIND: Record<
+  ErrorKind,
+  new (
+    code: ErrorCode,
+    message?: string,
+    options?: ErrorOptions,
+  ) => GregorError
+> = {
+  protocol: ProtocolError,
+  input: InputError,
+  auth: AuthError,
+  storage: StorageError,
+  overload: OverloadError,
+  closed: ClosedError,
+  timeout: TimeoutError,
+  abort: AbortError,
+  remote: RemoteError,
+  config: ConfigError,
+  internal: InternalError,
+};
+
+/** Build the right subclass for `code`; the message defaults to the registry's. */
+export function gregorError(code: ErrorCode, message?: string, options?: ErrorOptions): GregorError {
+  const Class = CLASS_OF_KIND[ERROR_CODES[code].kind];
+  return new Class(code, message, options);
+}
+
+/** True when `err` is a GregorError, optionally with the given code. */
+export function isGregorError(err: unknown, code?: ErrorCode): err is GregorError {
+  return err instanceof GregorError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,95 @@
+/**
+ * The small interfaces of the state layer (gregor-protocol.md §4.1, split as STYLE.md §2 asks:
+ * readers, consumers and reminder sources are separate so that each user needs only what it uses).
+ */
+import type {
+  DeviceID,
+  InBandMessage,
+  Message,
+  MsgID,
+  ReminderID,
+  ReminderSet,
+  State,
+  Time,
+  TimeOrOffset,
+  UID,
+} from '../protocol/index.js';
+
+/** The source of "now" for every rule. Rule code never calls Date.now() (STYLE.md §5.10). */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Options accepted by every I/O wait (STYLE.md §5.2). */
+export interface WaitOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Consumes messages into a user's state (§4.2 ConsumeMessage). */
+export interface MessageConsumer {
+  /**
+   * Apply `m`. Resolves with the message as logged: for an in-band state update, `md.ctime` is the
+   * stamped ctime; for a duplicate msgID, the first logged message (idempotent, §4.4).
+   * Out-of-band messages change nothing and come back unchanged.
+   */
+  consumeMessage(m: Message, opts?: WaitOptions): Promise<Message>;
+}
+
+/** Reads a user's state (§4.2 State, StateByCategoryPrefix, InBandMessagesSince, LatestCTime). */
+export interface StateReader {
+  /** Visible items of `uid` for device `deviceID` (null: all) as of `t` (null: now, no ctime filter). */
+  state(uid: UID, deviceID: DeviceID | null, t: TimeOrOffset | null, opts?: WaitOptions): Promise<State>;
+  stateByCategoryPrefix(
+    uid: UID,
+    deviceID: DeviceID | null,
+    t: TimeOrOffset | null,
+    prefix: string,
+    opts?: WaitOptions,
+  ): Promise<State>;
+  /** In-band messages with logged ctime ≥ `since`, ctime order then arrival, filtered per §4.2. */
+  inBandMessagesSince(
+    uid: UID,
+    deviceID: DeviceID | null,
+    since: Time,
+    opts?: WaitOptions,
+  ): Promise<InBandMessage[]>;
+  /** The logged ctime of the latest creation visible to `deviceID`, or null. */
+  latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null>;
+}
+
+/** Due reminders, locked while they are handed out (§4.3 Reminders, §6.7). */
+export interface ReminderSource {
+  /** Up to `max` due reminders (0 or more than 1000 means 1000), oldest first, each locked. */
+  reminders(max: number, opts?: WaitOptions): Promise<ReminderSet>;
+  deleteReminder(id: ReminderID, opts?: WaitOptions): Promise<void>;
+  /** How long a handed-out reminder stays locked, in ms. */
+  readonly reminderLockDurationMs: number;
+}
+
+/** A server-side state machine: what every engine (memory, SQLite, PostgreSQL, MySQL) provides. */
+export interface StateMachine extends MessageConsumer, StateReader, ReminderSource {
+  /** True for engines that keep nothing across restarts (the memory engine). */
+  readonly isEphemeral: boolean;
+  readonly clock: Clock;
+  /** Forget every user. */
+  clear(opts?: WaitOptions): Promise<void>;
+  /** Release connections and timers; idempotent. */
+  close(): Promise<void>;
+}
+
+/** The client-only parts a device keeps beside its local copy of the state (§4.2, §7). */
+export interface LocalState {
+  initState(state: State): void;
+  localDismissals(uid: UID): MsgID[];
+  initLocalDismissals(uid: UID, ids: MsgID[]): void;
+  consumeLocalDismissal(uid: UID, id: MsgID): void;
+  outbox(uid: UID): Message[];
+  initOutbox(uid: UID, msgs: Message[]): void;
+  consumeOutboxMessage(uid: UID, m: Message): void;
+  removeFromOutbox(uid: UID, id: MsgID): void;
+}
