@@ -210,7 +210,11 @@ const CLASS_OF_KIND: Record<
 };
 
 /** Build the right subclass for `code`; the message defaults to the registry's. */
-export function gregorError(code: ErrorCode, message?: string, options?: ErrorOptions): GregorError {
+export function gregorError(
+  code: ErrorCode,
+  message?: string,
+  options?: ErrorOptions,
+): GregorError {
   const Class = CLASS_OF_KIND[ERROR_CODES[code].kind];
   return new Class(code, message, options);
 }

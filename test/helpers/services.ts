@@ -5,7 +5,8 @@
  */
 import { createConnection } from 'node:net';
 
-export const POSTGRES_URL = process.env.GREGOR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.GREGOR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env.GREGOR_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const REDIS_URL = process.env.GREGOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
