@@ -1,0 +1,10 @@
+/**
+ * The public surface of the state layer: the interfaces, the pure rules every engine shares
+ * (gregor-protocol.md §2, §4), and the in-memory engine.
+ */
+export * from './consumable.js';
+export * from './interfaces.js';
+export * from './item-rules.js';
+export * from './reminder-rules.js';
+export * from './since-rules.js';
+export * from './time-rules.js';
