@@ -144,6 +144,16 @@ export const ERROR_CODES = {
     status: STATUS_CODE.GENERIC,
     message: 'invalid configuration',
   },
+  GREGOR_ERR_SETUP_FAILED: {
+    kind: 'internal',
+    status: STATUS_CODE.GENERIC,
+    message: 'storage or pub/sub setup failed',
+  },
+  GREGOR_ERR_LISTEN_FAILED: {
+    kind: 'internal',
+    status: STATUS_CODE.GENERIC,
+    message: 'cannot listen on the configured address',
+  },
   GREGOR_ERR_INTERNAL: {
     kind: 'internal',
     status: STATUS_CODE.GENERIC,
