@@ -1,0 +1,86 @@
+/**
+ * The common part of the authenticators that decide locally, with no authority to ask (signed
+ * tokens, the mock): check the token with a pure function, then the revocation list
+ * (gregor-protocol.md §6.6), and answer onRevoke and close the same way.
+ */
+import { gregorError } from '../../errors.js';
+import type { AuthResult, SessionID, SessionToken } from '../../protocol/index.js';
+import type { Clock, WaitOptions } from '../../state/index.js';
+import { systemClock } from '../../state/index.js';
+import type { Authenticator } from './authenticator.js';
+import type { ListenerErrorHandler, RevokeListener } from './session-revocations.js';
+import { SessionRevocations } from './session-revocations.js';
+import { throwIfAborted } from './wait-options.js';
+
+/** Options every local authenticator takes. */
+export interface LocalAuthenticatorOptions {
+  /** Source of "now" for expiry and revocations. @default systemClock */
+  clock?: Clock;
+  /** Told when an onRevoke listener throws. @default ignore */
+  onListenerError?: ListenerErrorHandler;
+}
+
+/** How a local authenticator reads tokens. */
+export interface LocalTokenRules {
+  /** The session of `token` at `nowMs`, or a throw (AuthError) when it is refused. */
+  verify(token: SessionToken, nowMs: number): AuthResult;
+  /** A superuser token valid at `nowMs`. */
+  superuserToken(nowMs: number): SessionToken;
+}
+
+/** An Authenticator over LocalTokenRules with an in-memory revocation list. */
+export class LocalAuthenticator implements Authenticator {
+  #rules: LocalTokenRules;
+  #clock: Clock;
+  #revocations: SessionRevocations;
+  #isClosed = false;
+
+  constructor(rules: LocalTokenRules, options: LocalAuthenticatorOptions = {}) {
+    this.#rules = rules;
+    this.#clock = options.clock ?? systemClock;
+    this.#revocations = new SessionRevocations(options.onListenerError);
+  }
+
+  /** Check `token`, then whether its session was revoked. */
+  async authenticate(token: SessionToken, opts?: WaitOptions): Promise<AuthResult> {
+    this.#assertOpen();
+    throwIfAborted(opts);
+    // gregor-protocol.md §6.2 step 3: a blank token is "unauthed session" (BAD_SESSION).
+    if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
+    const nowMs = this.#clock.now();
+    const result = this.#rules.verify(token, nowMs);
+    if (this.#revocations.isRevoked(result.sid, nowMs)) {
+      throw gregorError('GREGOR_ERR_AUTH_FAILED', 'authentication failed: session revoked');
+    }
+    return result;
+  }
+
+  /**
+   * Revoke sessions: their tokens are refused from now on, and onRevoke listeners are told so the
+   * server can drop live connections (§6.6). `untilMs` (ms since the epoch) bounds how long the
+   * entry is kept; pass the tokens' expiry when known. @default forever
+   */
+  revokeSessionIDs(sessionIDs: readonly SessionID[], untilMs?: number): void {
+    this.#assertOpen();
+    this.#revocations.revoke(sessionIDs, this.#clock.now(), untilMs);
+  }
+
+  onRevoke(listener: RevokeListener): () => void {
+    return this.#revocations.onRevoke(listener);
+  }
+
+  async superuserToken(opts?: WaitOptions): Promise<SessionToken> {
+    this.#assertOpen();
+    throwIfAborted(opts);
+    return this.#rules.superuserToken(this.#clock.now());
+  }
+
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    this.#revocations.clear();
+  }
+
+  #assertOpen(): void {
+    if (this.#isClosed) throw gregorError('GREGOR_ERR_CLOSED', 'the authenticator is closed');
+  }
+}
