@@ -1,0 +1,113 @@
+/**
+ * A private, throw-away `redis-server` for fault tests and benchmarks. The shared Redis on 6379 is
+ * used by other suites and must never be stopped, so anything that kills Redis (or fills it with
+ * 100k channels) starts its own on a free loopback port, and always stops it again.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Where the Debian package installs the server. */
+export const REDIS_SERVER_BIN = process.env.GREGOR_TEST_REDIS_SERVER ?? '/usr/bin/redis-server';
+
+const DEFAULT_START_TIMEOUT_MS = 5000;
+
+/** Ask the kernel for a free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** One private redis-server process that can be killed and restarted on the same port. */
+export class PrivateRedisServer {
+  readonly port: number;
+  #child: ChildProcess | undefined;
+  readonly #dir: string;
+  readonly #killOnExit = (): void => {
+    this.#child?.kill('SIGKILL');
+  };
+
+  private constructor(port: number) {
+    this.port = port;
+    this.#dir = mkdtempSync(join(tmpdir(), 'gregor-redis-'));
+    // If the test process dies without running its `after` hook, do not leave a server behind.
+    process.once('exit', this.#killOnExit);
+  }
+
+  /** Start a server on a free port and wait until it accepts connections. */
+  static async start(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<PrivateRedisServer> {
+    const server = new PrivateRedisServer(await freePort());
+    await server.restart(timeoutMs);
+    return server;
+  }
+
+  /** `redis://127.0.0.1:<port>` */
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** True while the process is running. */
+  get isRunning(): boolean {
+    return (
+      this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
+    );
+  }
+
+  /** (Re)start the server on the same port; resolves once it accepts connections. */
+  async restart(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<void> {
+    if (this.isRunning) return;
+    const child = spawn(
+      REDIS_SERVER_BIN,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { cwd: this.#dir, stdio: 'ignore' },
+    );
+    this.#child = child;
+    const deadline = Date.now() + timeoutMs;
+    while (!(await answers(this.port))) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`redis-server did not start on port ${this.port}`);
+      }
+      await delay(20);
+    }
+  }
+
+  /** Kill the server abruptly (SIGKILL, as a crash would) and wait for the process to go. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || !this.isRunning) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Kill the server for good and remove its directory. Idempotent. */
+  async stop(): Promise<void> {
+    await this.kill();
+    process.removeListener('exit', this.#killOnExit);
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
