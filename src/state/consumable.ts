@@ -6,6 +6,7 @@
 import { gregorError } from '../errors.js';
 import {
   decodeMessage,
+  type InBandMessage,
   type Message,
   type Metadata,
   type StateUpdateMessage,
@@ -35,9 +36,14 @@ export function classifyMessage(m: Message): Consumable {
     return { kind: 'oobm', message: m };
   }
   const update = ibm.stateUpdate;
-  const md = update?.md ?? ibm.stateSync?.md;
+  const md = inBandMetadata(ibm);
   if (md === undefined) invalid('in-band message has neither stateUpdate nor stateSync');
   if (md.uid.length === 0) invalid('bad metadata: nil UID');
   if (md.msgID.length === 0) invalid('bad metadata: nil MsgID');
   return update === undefined ? { kind: 'sync', md } : { kind: 'update', md, update };
+}
+
+/** The metadata of an in-band message (its stateUpdate's, else its stateSync's), if any. */
+export function inBandMetadata(ibm: InBandMessage): Metadata | undefined {
+  return ibm.stateUpdate?.md ?? ibm.stateSync?.md;
 }

@@ -1,10 +1,12 @@
 /**
  * The public surface of the state layer: the interfaces, the pure rules every engine shares
- * (gregor-protocol.md §2, §4), and the in-memory engine.
+ * (gregor-protocol.md §2, §4), a settable clock, and the in-memory engine.
  */
 export * from './consumable.js';
 export * from './interfaces.js';
 export * from './item-rules.js';
+export * from './manual-clock.js';
+export * from './memory-engine.js';
 export * from './reminder-rules.js';
 export * from './since-rules.js';
 export * from './time-rules.js';

@@ -43,7 +43,12 @@ export interface MessageConsumer {
 /** Reads a user's state (§4.2 State, StateByCategoryPrefix, InBandMessagesSince, LatestCTime). */
 export interface StateReader {
   /** Visible items of `uid` for device `deviceID` (null: all) as of `t` (null: now, no ctime filter). */
-  state(uid: UID, deviceID: DeviceID | null, t: TimeOrOffset | null, opts?: WaitOptions): Promise<State>;
+  state(
+    uid: UID,
+    deviceID: DeviceID | null,
+    t: TimeOrOffset | null,
+    opts?: WaitOptions,
+  ): Promise<State>;
   stateByCategoryPrefix(
     uid: UID,
     deviceID: DeviceID | null,

@@ -1,0 +1,282 @@
+/**
+ * MemoryEngine: the in-memory state machine, following Keybase's MemEngine
+ * (gregor-protocol.md §4.2, normative) with the §4.4 recommendations, plus reminders per §4.3.
+ * Every operation runs synchronously inside its call, so operations never interleave (Mem's mutex).
+ */
+import { gregorError } from '../errors.js';
+import {
+  bytesEqual,
+  type DeviceID,
+  type InBandMessage,
+  type Message,
+  type Metadata,
+  type MsgID,
+  makeState,
+  type ReminderID,
+  type ReminderSet,
+  type State,
+  type StateUpdateMessage,
+  type Time,
+  type TimeOrOffset,
+  toHex,
+  type UID,
+} from '../protocol/index.js';
+import { classifyMessage, inBandMetadata } from './consumable.js';
+import type { Clock, LocalState, StateMachine, WaitOptions } from './interfaces.js';
+import { systemClock } from './interfaces.js';
+import {
+  exportItem,
+  isForDevice,
+  isItemDismissedAt,
+  isItemInState,
+  isMessageForDevice,
+} from './item-rules.js';
+import { ReminderTable } from './reminder-table.js';
+import { filterFutureDismissals, sortSince } from './since-rules.js';
+import { creationCTime, dismissalTime, isAtOrAfterSince, resolveQueryTime } from './time-rules.js';
+import type { LogEntry, MemoryItem } from './user-record.js';
+import { UserTable } from './user-table.js';
+
+/** Mem's reminder lock duration (§4.1 ReminderLockDuration: 1 minute). */
+export const DEFAULT_MEMORY_REMINDER_LOCK_MS = 60_000;
+
+/** Options of the memory engine. */
+export interface MemoryEngineOptions {
+  /** The source of "now". @default systemClock */
+  clock?: Clock;
+  /** How long a handed-out reminder stays locked, ms. @default 60000 */
+  reminderLockDurationMs?: number;
+}
+
+/** The in-memory StateMachine and client LocalState (§4.2). */
+export class MemoryEngine implements StateMachine, LocalState {
+  readonly isEphemeral = true;
+  readonly clock: Clock;
+  readonly reminderLockDurationMs: number;
+  readonly #users = new UserTable();
+  readonly #reminders = new ReminderTable();
+  #closed = false;
+
+  constructor(options: MemoryEngineOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    const lockMs = options.reminderLockDurationMs ?? DEFAULT_MEMORY_REMINDER_LOCK_MS;
+    if (!Number.isFinite(lockMs) || lockMs < 0) {
+      throw gregorError(
+        'GREGOR_ERR_CONFIG_INVALID',
+        `reminderLockDurationMs must be a finite number ≥ 0, got ${lockMs}`,
+      );
+    }
+    this.reminderLockDurationMs = lockMs;
+  }
+
+  async consumeMessage(m: Message, opts?: WaitOptions): Promise<Message> {
+    this.#enter(opts);
+    const c = classifyMessage(m);
+    // §4.2: an out-of-band message changes nothing and comes back unchanged.
+    if (c.kind === 'oobm') return c.message;
+    const now = this.clock.now();
+    const ibm: InBandMessage =
+      c.kind === 'update' ? { stateUpdate: c.update } : { stateSync: { md: c.md } };
+    const entry = c.kind === 'update' ? this.#consumeUpdate(c.md, c.update, now) : null;
+    const logged = this.#users
+      .get(c.md.uid)
+      .logMessage(entry ?? { msg: ibm, ctime: now, item: null });
+    // §4.2 step 4: answer with the logged message, the first one for a duplicate msgID.
+    return { ibm: structuredClone(logged.msg) };
+  }
+
+  /**
+   * Apply a stateUpdate and build its log entry. §4.4: a duplicate msgID is idempotent — its
+   * creation is ignored (the first one wins) but its dismissal is still applied.
+   */
+  #consumeUpdate(md: Metadata, update: StateUpdateMessage, now: Time): LogEntry {
+    const user = this.#users.get(md.uid);
+    const first = user.logged(md.msgID);
+    const creation = first === undefined ? update.creation : undefined;
+    const item = creation === undefined ? null : this.#addItem(md, creation, now);
+    // §4.2: the dismissal is applied after the creation, so a message may dismiss its own item.
+    if (update.dismissal !== undefined) user.dismiss(update.dismissal, dismissalTime(md, now));
+    // The logged ctime is stamped into md (§6.3 SetCTime): md.ctime or now, the item's ctime for a creation.
+    const ctime = item?.ctime ?? creationCTime(md, now);
+    return { msg: { stateUpdate: { ...update, md: { ...md, ctime } } }, ctime, item };
+  }
+
+  #addItem(
+    md: Metadata,
+    creation: NonNullable<StateUpdateMessage['creation']>,
+    now: Time,
+  ): MemoryItem {
+    const candidate: MemoryItem = {
+      uid: md.uid,
+      msgID: md.msgID,
+      deviceID: md.deviceID,
+      ctime: creationCTime(md, now),
+      category: creation.category,
+      body: creation.body,
+      dtime: creation.dtime,
+      dismissed: false,
+    };
+    const item = this.#users.get(md.uid).addItem(candidate);
+    if (item === candidate) this.#reminders.schedule(item, creation.remindTimes);
+    return item;
+  }
+
+  async state(
+    uid: UID,
+    deviceID: DeviceID | null,
+    t: TimeOrOffset | null,
+    opts?: WaitOptions,
+  ): Promise<State> {
+    this.#enter(opts);
+    const now = this.clock.now();
+    const queryTime = resolveQueryTime(t, now);
+    const items = this.#users.find(uid)?.items ?? [];
+    return makeState(
+      items.filter((i) => isItemInState(i, deviceID, queryTime, now)).map(exportItem),
+    );
+  }
+
+  async stateByCategoryPrefix(
+    uid: UID,
+    deviceID: DeviceID | null,
+    t: TimeOrOffset | null,
+    prefix: string,
+    opts?: WaitOptions,
+  ): Promise<State> {
+    const state = await this.state(uid, deviceID, t, opts);
+    // §1.3 ItemsWithCategoryPrefix: a plain string prefix; "" matches everything.
+    return { items: state.items.filter((i) => i.item?.category.startsWith(prefix) === true) };
+  }
+
+  async inBandMessagesSince(
+    uid: UID,
+    deviceID: DeviceID | null,
+    since: Time,
+    opts?: WaitOptions,
+  ): Promise<InBandMessage[]> {
+    this.#enter(opts);
+    const now = this.clock.now();
+    const allByMsgID = new Map<string, Time>();
+    const kept: LogEntry[] = [];
+    for (const e of this.#users.find(uid)?.log ?? []) {
+      if (!isMessageForDevice(e.msg, deviceID) || !isAtOrAfterSince(e.ctime, since)) continue;
+      const md = inBandMetadata(e.msg)!;
+      allByMsgID.set(toHex(md.msgID), e.ctime);
+      // §4.2: a creation whose item is dismissed or expired as of now is not replayed.
+      if (e.item !== null && isItemDismissedAt(e.item, now)) continue;
+      kept.push(e);
+    }
+    const ordered = sortSince(kept).map((e) => e.msg);
+    return filterFutureDismissals(ordered, allByMsgID, since).map((m) => structuredClone(m));
+  }
+
+  async latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null> {
+    this.#enter(opts);
+    const log = this.#users.find(uid)?.log ?? [];
+    // §4.2 LatestCTime: the last creation in arrival order that the device sees, dismissed or not.
+    for (let i = log.length - 1; i >= 0; i--) {
+      const e = log[i]!;
+      if (e.item !== null && isForDevice(e.item.deviceID, deviceID)) return e.ctime;
+    }
+    return null;
+  }
+
+  async reminders(max: number, opts?: WaitOptions): Promise<ReminderSet> {
+    this.#enter(opts);
+    return this.#reminders.take(max, this.clock.now(), this.reminderLockDurationMs);
+  }
+
+  async deleteReminder(id: ReminderID, opts?: WaitOptions): Promise<void> {
+    this.#enter(opts);
+    this.#reminders.delete(id);
+  }
+
+  async clear(opts?: WaitOptions): Promise<void> {
+    this.#enter(opts);
+    this.#users.clear();
+    this.#reminders.clear();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#users.clear();
+    this.#reminders.clear();
+  }
+
+  /**
+   * InitState (§4.2): add every item under its own uid (deduplicated by msgID; ctime = the item's or
+   * now) and log its creation message at that ctime. It does not clear first.
+   */
+  initState(state: State): void {
+    this.#enter();
+    const now = this.clock.now();
+    for (const [index, iam] of state.items.entries()) {
+      const { md, item } = iam;
+      if (md === undefined || item === undefined) {
+        throw gregorError(
+          'GREGOR_ERR_INPUT_INVALID',
+          `initState: items[${index}] lacks md or item`,
+        );
+      }
+      const c = classifyMessage({ ibm: { stateUpdate: { md, creation: item } } });
+      if (c.kind !== 'update') continue;
+      const added = this.#addItem(c.md, c.update.creation!, now);
+      const stamped = { ...c.md, ctime: added.ctime };
+      this.#users.get(c.md.uid).logMessage({
+        msg: { stateUpdate: { md: stamped, creation: c.update.creation! } },
+        ctime: added.ctime,
+        item: added,
+      });
+    }
+  }
+
+  localDismissals(uid: UID): MsgID[] {
+    this.#enter();
+    return [...(this.#users.find(uid)?.localDismissals ?? [])];
+  }
+
+  initLocalDismissals(uid: UID, ids: MsgID[]): void {
+    this.#enter();
+    this.#users.get(uid).localDismissals = [...ids];
+  }
+
+  consumeLocalDismissal(uid: UID, id: MsgID): void {
+    this.#enter();
+    this.#users.get(uid).addLocalDismissal(id);
+  }
+
+  outbox(uid: UID): Message[] {
+    this.#enter();
+    return [...(this.#users.find(uid)?.outbox ?? [])];
+  }
+
+  initOutbox(uid: UID, msgs: Message[]): void {
+    this.#enter();
+    this.#users.get(uid).outbox = [...msgs];
+  }
+
+  consumeOutboxMessage(uid: UID, m: Message): void {
+    this.#enter();
+    this.#users.get(uid).outbox.push(m);
+  }
+
+  /** Drop the outbox messages whose in-band msgID is `id`; out-of-band ones stay. */
+  removeFromOutbox(uid: UID, id: MsgID): void {
+    this.#enter();
+    const user = this.#users.get(uid);
+    user.outbox = user.outbox.filter((m) => {
+      const md = m.ibm === undefined ? undefined : inBandMetadata(m.ibm);
+      return md === undefined || !bytesEqual(md.msgID, id);
+    });
+  }
+
+  /** Reject a call on a closed engine or with an aborted signal, before it touches anything. */
+  #enter(opts?: WaitOptions): void {
+    if (this.#closed) throw gregorError('GREGOR_ERR_CLOSED', 'state machine is closed');
+    if (opts?.signal?.aborted === true) {
+      throw gregorError('GREGOR_ERR_ABORTED', 'state machine call aborted', {
+        cause: opts.signal.reason,
+      });
+    }
+  }
+}

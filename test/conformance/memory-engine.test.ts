@@ -1,0 +1,6 @@
+/** Runs the state-machine and local-state conformance suites against the memory engine. */
+import { MemoryEngine } from '../../src/state/index.js';
+import { runLocalStateSuite, runStateMachineSuite } from './state-machine-suite.js';
+
+runStateMachineSuite('MemoryEngine', async (clock) => new MemoryEngine({ clock }));
+runLocalStateSuite('MemoryEngine', async (clock) => new MemoryEngine({ clock }));
