@@ -96,7 +96,10 @@ export class MemoryEngine implements StateMachine, LocalState {
     const item = creation === undefined ? null : this.#addItem(md, creation, now);
     // §4.2: the dismissal is applied after the creation, so a message may dismiss its own item.
     if (update.dismissal !== undefined) user.dismiss(update.dismissal, dismissalTime(md, now));
-    // The logged ctime is stamped into md (§6.3 SetCTime): md.ctime or now, the item's ctime for a creation.
+    // The logged ctime is stamped into md, as gregord's SetCTime does (§6.3): the item's ctime for a
+    // creation, else md.ctime or now. Mem logs a dismissal at now even with an explicit md.ctime; SQL
+    // keeps md.ctime. We keep md.ctime so that a client's explicit time survives (the two agree
+    // whenever the server stamps the message).
     const ctime = item?.ctime ?? creationCTime(md, now);
     return { msg: { stateUpdate: { ...update, md: { ...md, ctime } } }, ctime, item };
   }
