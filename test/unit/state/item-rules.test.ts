@@ -1,39 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeviceID, InBandMessage, MsgID, UID } from '../../../src/protocol/index.js';
+import type { DeviceID, InBandMessage } from '../../../src/protocol/index.js';
 import {
   containsMsgID,
   dismissalHitsItem,
   exportItem,
-  type ItemRecord,
   isForDevice,
   isItemDismissedAt,
   isItemInState,
   isMessageForDevice,
   rangeMatchesItem,
 } from '../../../src/state/index.js';
+import { bytes16 as bytes, D1, D2, itemRecord, M, T, U1, ZERO_TIME } from './fixtures.js';
 
-const T = 1_700_000_000_123;
-const bytes = (n: number) => new Uint8Array(16).fill(n);
-const U1 = bytes(1) as UID;
-const D1 = bytes(0x0d) as DeviceID;
-const D2 = bytes(0x0e) as DeviceID;
-const M = (n: number) => bytes(n) as MsgID;
-const zero = { time: 0, offset: 0 };
-
-function item(over: Partial<ItemRecord> = {}): ItemRecord {
-  return {
-    uid: U1,
-    msgID: M(1),
-    deviceID: null,
-    ctime: T,
-    category: 'c',
-    body: new Uint8Array([1]),
-    dtime: zero,
-    dismissed: false,
-    ...over,
-  };
-}
+const item = itemRecord;
+const zero = ZERO_TIME;
 
 describe('isItemDismissedAt', () => {
   it('hides a dismissed item at any time, even before its ctime', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MsgID, UID } from '../../../src/protocol/index.js';
 import {
   compareReminders,
   exportReminder,
@@ -13,27 +12,11 @@ import {
   reminderLimit,
   reminderSlots,
 } from '../../../src/state/index.js';
+import { itemRecord, M, T, U1, U2 } from './fixtures.js';
 
-const T = 1_700_000_000_123;
 const LOCK = 60_000;
-const bytes = (n: number) => new Uint8Array(16).fill(n);
-const U1 = bytes(1) as UID;
-const U2 = bytes(2) as UID;
-const M = (n: number) => bytes(n) as MsgID;
+const item = (over: Partial<ItemRecord> = {}) => itemRecord({ body: null, ...over });
 
-function item(over: Partial<ItemRecord> = {}): ItemRecord {
-  return {
-    uid: U1,
-    msgID: M(1),
-    deviceID: null,
-    ctime: T,
-    category: 'c',
-    body: null,
-    dtime: { time: 0, offset: 0 },
-    dismissed: false,
-    ...over,
-  };
-}
 function rem(rtime: number, over: Partial<ReminderRecord> = {}): ReminderRecord {
   return { item: item(), seqno: 0, rtime, lockTime: null, ...over };
 }
