@@ -124,6 +124,11 @@ export const ERROR_CODES = {
     status: STATUS_CODE.GENERIC,
     message: 'connection or component closed',
   },
+  GREGOR_ERR_LIFECYCLE_STATE: {
+    kind: 'internal',
+    status: STATUS_CODE.GENERIC,
+    message: 'operation not allowed in the current lifecycle state',
+  },
   GREGOR_ERR_TIMEOUT: {
     kind: 'timeout',
     status: STATUS_CODE.GENERIC,
