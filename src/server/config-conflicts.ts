@@ -1,0 +1,118 @@
+/**
+ * The second half of reading gregord's configuration: options that are each valid but do not go
+ * together. Every problem names all the options involved, as they were given (STYLE.md §6).
+ */
+import type { GivenOption, GivenOptions, Values } from './config-schema.js';
+import { isLoopbackHost, type ListenAddress, redact } from './config-values.js';
+
+/** Bytes of the largest length prefix in front of a frame: msgpack uint32 (`ce` + 4 bytes, §8). */
+const MAX_LENGTH_PREFIX_BYTES = 5;
+
+const isSet = (g: GivenOption | undefined): g is GivenOption =>
+  g !== undefined && g.source !== 'default';
+/** The option and its value, with any URL password hidden and long text cut. */
+const shown = (g: GivenOption): string => {
+  const text = redact(g.text);
+  return `${g.name} = ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`;
+};
+
+function authProblems(v: Values, given: GivenOptions): string[] {
+  const modes = [
+    isSet(given.tokenSecret) ? given.tokenSecret.name : undefined,
+    isSet(given.authServer) ? given.authServer.name : undefined,
+    v.mockAuth === true ? given.mockAuth?.name : undefined,
+  ].filter((name): name is string => name !== undefined);
+  const problems: string[] = [];
+  if (modes.length > 1) {
+    problems.push(`choose one way to authenticate; these are all set: ${modes.join(', ')}`);
+  }
+  if (v.mockAuth === true) {
+    // --mock-auth lets anyone be anyone: only this machine may reach it.
+    for (const key of ['bindAddress', 'httpAddress'] as const) {
+      const address = v[key] as ListenAddress | null | undefined;
+      const g = given[key];
+      if (address != null && g !== undefined && !isLoopbackHost(address.host)) {
+        problems.push(
+          `--mock-auth lets anyone log in as anyone, so it listens on loopback only; ${shown(g)} is not a loopback address`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+function listenerProblems(v: Values, given: GivenOptions): string[] {
+  const problems: string[] = [];
+  const { tlsCert, tlsKey, bindAddress, httpAddress } = given;
+  if (isSet(tlsCert) !== isSet(tlsKey)) {
+    const [set, missing] = isSet(tlsCert)
+      ? [tlsCert, '--tls-key (TLS_KEY)']
+      : [tlsKey, '--tls-cert (TLS_CERT)'];
+    problems.push(`${set?.name} needs ${missing}: give both or neither`);
+  }
+  if (v.bindAddress === null && bindAddress !== undefined) {
+    if (isSet(tlsCert) || isSet(tlsKey)) {
+      problems.push(`TLS applies to the TCP listener, but ${shown(bindAddress)}`);
+    }
+    if (v.httpAddress === null && httpAddress !== undefined) {
+      problems.push(`nothing to listen on: ${shown(bindAddress)} and ${shown(httpAddress)}`);
+    }
+  }
+  return problems;
+}
+
+function scaleProblems(v: Values, given: GivenOptions): string[] {
+  const problems: string[] = [];
+  const { workers, storage, mysqlDsn, redisUrl } = given;
+  if (isSet(storage) && mysqlDsn?.source === 'flag' && storage.source === 'flag') {
+    problems.push(`${storage.name} and ${mysqlDsn.name} both choose the storage: give one`);
+  }
+  if (workers !== undefined && (v.workers ?? 1) > 1) {
+    if (v.storage?.kind === 'memory' && mysqlDsn === undefined && storage !== undefined) {
+      problems.push(
+        `${shown(workers)} needs a storage the workers share, but ${shown(storage)} keeps one per process`,
+      );
+    }
+    if (redisUrl === undefined) {
+      problems.push(
+        `${shown(workers)} needs --redis-url (REDIS_URL): the in-process bus cannot reach the other workers`,
+      );
+    }
+  }
+  return problems;
+}
+
+function limitProblems(v: Values, given: GivenOptions): string[] {
+  const problems: string[] = [];
+  const { maxFrameBytes, maxWriteBufferBytes, maxBodyBytes, debug, logLevel } = given;
+  const frame = v.maxFrameBytes ?? 0;
+  if (
+    maxFrameBytes &&
+    maxWriteBufferBytes &&
+    (v.maxWriteBufferBytes ?? 0) < frame + MAX_LENGTH_PREFIX_BYTES
+  ) {
+    // One frame of the largest size must fit, or every big answer would close the connection.
+    problems.push(
+      `${shown(maxWriteBufferBytes)} must be at least ${shown(maxFrameBytes)} + ${MAX_LENGTH_PREFIX_BYTES}`,
+    );
+  }
+  if (maxFrameBytes && maxBodyBytes && (v.maxBodyBytes ?? 0) >= frame) {
+    problems.push(
+      `${shown(maxBodyBytes)} must be smaller than ${shown(maxFrameBytes)}: a body travels inside a frame`,
+    );
+  }
+  if (v.debug === true && isSet(logLevel) && v.logLevel !== 'debug' && debug !== undefined) {
+    problems.push(`${debug.name} asks for debug logs but ${shown(logLevel)}: give one`);
+  }
+  return problems;
+}
+
+/** Every conflict between the parsed options; empty when they go together. */
+export function checkConflicts(v: Values, given: GivenOptions): string[] {
+  return [
+    ...authProblems(v, given),
+    ...listenerProblems(v, given),
+    ...scaleProblems(v, given),
+    ...limitProblems(v, given),
+  ];
+}

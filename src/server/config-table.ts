@@ -1,0 +1,266 @@
+/**
+ * The one table of gregord's options (STYLE.md §6): each flag, its environment variable, its
+ * default, its unit and its help text. `gregord --help`, docs/configuration.md and the parser in
+ * config.ts all derive from it, and a test checks the first two against it.
+ *
+ * Names follow the original gregord where one exists (gregor-protocol.md §6.8: `BIND_ADDRESS`,
+ * `AUTH_SERVER`, `TLS_CERT`, `MYSQL_DSN`, `DEBUG`, `-broadcast-timeout`, …); the options new to
+ * this implementation use a `GREGOR_` prefix. A flag always wins over its variable.
+ */
+
+/** How a value is spelled, for help and docs. */
+export const OPTION_UNIT = {
+  address: 'HOST:PORT',
+  path: 'path',
+  pem: 'path or PEM',
+  url: 'URL',
+  secret: 'text',
+  duration: 'duration',
+  count: 'count',
+  bytes: 'bytes',
+  level: 'level',
+  switch: 'switch',
+} as const;
+/** One of the units of {@link OPTION_UNIT}. */
+export type OptionUnit = (typeof OPTION_UNIT)[keyof typeof OPTION_UNIT];
+
+/** One row of the table. */
+export interface ConfigOption {
+  /** The key in the parsed flags (commander's camelCase attribute name of the flag). */
+  readonly key: string;
+  /** The long flag, `--kebab-case`. */
+  readonly flag: `--${string}`;
+  /** The environment variable, or null for a flag-only option. */
+  readonly env: string | null;
+  /** The default as text (parsed like a given value), or null when there is none. */
+  readonly defaultText: string | null;
+  readonly unit: OptionUnit;
+  /** One or two sentences for `--help` and the docs. */
+  readonly help: string;
+}
+
+/** The default TCP listener: framed msgpack-rpc, as the Keybase client speaks it. */
+export const DEFAULT_BIND_ADDRESS = '127.0.0.1:9911';
+/** The default HTTP listener: WebSocket upgrade, /metrics, /healthz, /readyz. */
+export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:9912';
+/** The default data directory, relative to the working directory. */
+export const DEFAULT_DATA_DIR = './data';
+/** The storage used when none is given: a SQLite file in the data directory. */
+export const DEFAULT_STORAGE_TEXT = 'sqlite:<data-dir>/gregor.db';
+
+/** Every option of gregord, in the order `--help` lists them. */
+export const CONFIG_TABLE = [
+  {
+    key: 'bindAddress',
+    flag: '--bind-address',
+    env: 'BIND_ADDRESS',
+    defaultText: DEFAULT_BIND_ADDRESS,
+    unit: OPTION_UNIT.address,
+    help: 'TCP listener for framed msgpack-rpc (gregor.1) clients. Port 0 picks a free port; "off" disables it.',
+  },
+  {
+    key: 'httpAddress',
+    flag: '--http-address',
+    env: 'HTTP_ADDRESS',
+    defaultText: DEFAULT_HTTP_ADDRESS,
+    unit: OPTION_UNIT.address,
+    help: 'HTTP listener: WebSocket upgrade, /metrics, /healthz, /readyz. Port 0 picks a free port; "off" disables it.',
+  },
+  {
+    key: 'tlsCert',
+    flag: '--tls-cert',
+    env: 'TLS_CERT',
+    defaultText: null,
+    unit: OPTION_UNIT.pem,
+    help: 'TLS certificate chain for the TCP listener: a file path, a file:// URL or the PEM text. Needs --tls-key.',
+  },
+  {
+    key: 'tlsKey',
+    flag: '--tls-key',
+    env: 'TLS_KEY',
+    defaultText: null,
+    unit: OPTION_UNIT.pem,
+    help: 'TLS private key for the TCP listener: a file path, a file:// URL or the PEM text. Needs --tls-cert.',
+  },
+  {
+    key: 'storage',
+    flag: '--storage',
+    env: 'GREGOR_STORAGE',
+    defaultText: DEFAULT_STORAGE_TEXT,
+    unit: OPTION_UNIT.url,
+    help: 'Where state is kept: memory:, sqlite:PATH, postgres://… or mysql://…',
+  },
+  {
+    key: 'mysqlDsn',
+    flag: '--mysql-dsn',
+    env: 'MYSQL_DSN',
+    defaultText: null,
+    unit: OPTION_UNIT.url,
+    help: "The original gregord's MySQL setting: a mysql:// URL or a Go DSN user:pass@tcp(host:port)/db. Used when --storage/GREGOR_STORAGE is not set.",
+  },
+  {
+    key: 'redisUrl',
+    flag: '--redis-url',
+    env: 'REDIS_URL',
+    defaultText: null,
+    unit: OPTION_UNIT.url,
+    help: 'Redis pub/sub between gregord instances (redis:// or rediss://). Absent: the in-process bus, one instance.',
+  },
+  {
+    key: 'tokenSecret',
+    flag: '--token-secret',
+    env: 'GREGOR_TOKEN_SECRET',
+    defaultText: null,
+    unit: OPTION_UNIT.secret,
+    help: 'Shared secret of signed session tokens, at least 16 bytes (prefer the variable: flags show in ps). Absent, with no other auth mode: generated once into <data-dir>/token-secret.',
+  },
+  {
+    key: 'authServer',
+    flag: '--auth-server',
+    env: 'AUTH_SERVER',
+    defaultText: null,
+    unit: OPTION_UNIT.url,
+    help: 'Keybase-compatible authd to check tokens with: fmprpc://HOST:PORT or fmprpc+tls://HOST:PORT.',
+  },
+  {
+    key: 'mockAuth',
+    flag: '--mock-auth',
+    env: null,
+    defaultText: null,
+    unit: OPTION_UNIT.switch,
+    help: 'Development only: the token is the uid in hex (optionally :SESSION), "superuser" is the superuser. Refused on a non-loopback address.',
+  },
+  {
+    key: 'superTokenRefreshInterval',
+    flag: '--super-token-refresh-interval',
+    env: 'GREGOR_SUPER_TOKEN_REFRESH_INTERVAL',
+    defaultText: '1h',
+    unit: OPTION_UNIT.duration,
+    help: 'How often the superuser token is fetched again from authd (--auth-server).',
+  },
+  {
+    key: 'authTimeout',
+    flag: '--auth-timeout',
+    env: 'GREGOR_AUTH_TIMEOUT',
+    defaultText: '10s',
+    unit: OPTION_UNIT.duration,
+    help: 'How long checking one session token may take (with --auth-server, one authd call) before it fails as unavailable.',
+  },
+  {
+    key: 'dataDir',
+    flag: '--data-dir',
+    env: 'GREGOR_DATA_DIR',
+    defaultText: DEFAULT_DATA_DIR,
+    unit: OPTION_UNIT.path,
+    help: 'Directory of the default SQLite file and of the generated token secret; created if missing.',
+  },
+  {
+    key: 'broadcastTimeout',
+    flag: '--broadcast-timeout',
+    env: 'GREGOR_BROADCAST_TIMEOUT',
+    defaultText: '10s',
+    unit: OPTION_UNIT.duration,
+    help: 'How long one broadcastMessage call to a connection may take before it counts as failed.',
+  },
+  {
+    key: 'storageQueueSize',
+    flag: '--storage-queue-size',
+    env: 'GREGOR_STORAGE_QUEUE_SIZE',
+    defaultText: '10000',
+    unit: OPTION_UNIT.count,
+    help: 'Consumes waiting for storage at once, all users together; past it a consume is refused as overloaded.',
+  },
+  {
+    key: 'maxQueuedPerUser',
+    flag: '--max-queued-per-user',
+    env: 'GREGOR_MAX_QUEUED_PER_USER',
+    defaultText: '1000',
+    unit: OPTION_UNIT.count,
+    help: "Messages waiting in one user's queue; past it that user's consumes are refused as overloaded.",
+  },
+  {
+    key: 'maxFrameBytes',
+    flag: '--max-frame-bytes',
+    env: 'GREGOR_MAX_FRAME_BYTES',
+    defaultText: '16MiB',
+    unit: OPTION_UNIT.bytes,
+    help: 'Largest framed msgpack-rpc frame read or written; a larger one closes the connection.',
+  },
+  {
+    key: 'maxBodyBytes',
+    flag: '--max-body-bytes',
+    env: 'GREGOR_MAX_BODY_BYTES',
+    defaultText: '64KiB',
+    unit: OPTION_UNIT.bytes,
+    help: 'Largest item or out-of-band body accepted by consumeMessage.',
+  },
+  {
+    key: 'maxConcurrentCalls',
+    flag: '--max-concurrent-calls',
+    env: 'GREGOR_MAX_CONCURRENT_CALLS',
+    defaultText: '64',
+    unit: OPTION_UNIT.count,
+    help: 'Calls one connection may have running at once; reading from it pauses beyond.',
+  },
+  {
+    key: 'maxWriteBufferBytes',
+    flag: '--max-write-buffer-bytes',
+    env: 'GREGOR_MAX_WRITE_BUFFER_BYTES',
+    defaultText: '32MiB',
+    unit: OPTION_UNIT.bytes,
+    help: 'Bytes queued unsent to one connection before it is closed as a slow reader (its client resyncs). At least --max-frame-bytes.',
+  },
+  {
+    key: 'shutdownTimeout',
+    flag: '--shutdown-timeout',
+    env: 'GREGOR_SHUTDOWN_TIMEOUT',
+    defaultText: '10s',
+    unit: OPTION_UNIT.duration,
+    help: 'On SIGTERM/SIGINT, how long in-flight consumes may take to finish before connections are cut.',
+  },
+  {
+    key: 'workers',
+    flag: '--workers',
+    env: 'GREGOR_WORKERS',
+    defaultText: '1',
+    unit: OPTION_UNIT.count,
+    help: 'Processes sharing the listeners (Node cluster). Above 1 needs --redis-url and a storage other than memory:.',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: 'GREGOR_LOG_LEVEL',
+    defaultText: 'info',
+    unit: OPTION_UNIT.level,
+    help: 'Least severe log level written: trace, debug, info, warn, error, fatal or silent.',
+  },
+  {
+    key: 'debug',
+    flag: '--debug',
+    env: 'DEBUG',
+    defaultText: null,
+    unit: OPTION_UNIT.switch,
+    help: 'Shorthand for --log-level debug. The variable counts as set unless empty, 0, false, no or off.',
+  },
+  {
+    key: 'childMode',
+    flag: '--child-mode',
+    env: null,
+    defaultText: null,
+    unit: OPTION_UNIT.switch,
+    help: 'Shut down when stdin reaches end of file (run as a child of another process).',
+  },
+] as const satisfies readonly ConfigOption[];
+
+/** The key of an option of the table. */
+export type OptionKey = (typeof CONFIG_TABLE)[number]['key'];
+
+/** The row of `key`. */
+export function configOption(key: OptionKey): ConfigOption {
+  return CONFIG_TABLE.find((row) => row.key === key) as ConfigOption;
+}
+
+/** How an option is named in messages: the flag, with its variable when it has one. */
+export function optionName(row: ConfigOption): string {
+  return row.env === null ? row.flag : `${row.flag} (${row.env})`;
+}

@@ -1,0 +1,228 @@
+/**
+ * How each kind of option value is read from its text (a flag or an environment variable): zod
+ * schemas from string to the typed value, each rejecting with a message that says what was
+ * expected and what was given. config.ts prefixes the option's name.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Longest duration a Node timer can wait, in ms (setTimeout's 32-bit limit). */
+export const MAX_DURATION_MS = 0x7fff_ffff;
+
+/** A parsed `HOST:PORT` listener address. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where state is kept, as `--storage` names it. */
+export type StorageSpec =
+  | { readonly kind: 'memory'; readonly url: 'memory:' }
+  | { readonly kind: 'sqlite'; readonly url: string; readonly path: string }
+  | { readonly kind: 'postgres' | 'mysql'; readonly url: string };
+
+/** A parsed `fmprpc://` or `fmprpc+tls://` URI (gregor-protocol.md §8 "URIs"). */
+export interface FmprpcUri {
+  readonly uri: string;
+  readonly host: string;
+  readonly port: number;
+  readonly isTls: boolean;
+}
+
+/** The log levels pino knows, plus `silent`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
+function fromText<T>(parse: (text: string) => T): z.ZodType<T, string> {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: text });
+      return z.NEVER;
+    }
+  });
+}
+
+const quoted = (text: string): string =>
+  JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `10s`, `200ms`, `1h`, `1m30s`, `1.5s` → ms; a unit is required. */
+export function parseDurationMs(text: string): number {
+  const pieces = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (pieces.length === 0 || pieces.map((p) => p[0]).join('') !== text.trim()) {
+    throw new Error(`expected a duration such as 10s, 200ms, 1h or 1m30s, got ${quoted(text)}`);
+  }
+  const ms = pieces.reduce(
+    (sum, p) => sum + Number(p[1]) * (DURATION_UNITS_MS[p[2] as string] ?? 0),
+    0,
+  );
+  if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_DURATION_MS) {
+    throw new Error(
+      `expected a whole number of ms between 1ms and ${MAX_DURATION_MS}ms, got ${quoted(text)}`,
+    );
+  }
+  return ms;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** `65536`, `64KiB`, `16MiB`, `1GiB` → bytes (positive, at most 4 GiB - 1). */
+export function parseBytes(text: string): number {
+  const match = /^(\d+)(KiB|MiB|GiB)?$/.exec(text.trim());
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (BYTE_UNITS[match[2] ?? ''] ?? 1);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes > 0xffff_ffff) {
+    throw new Error(
+      `expected a size in bytes such as 65536, 64KiB or 16MiB (at most 4GiB-1), got ${quoted(text)}`,
+    );
+  }
+  return bytes;
+}
+
+/** A positive decimal integer up to `max`. */
+export function parseCount(text: string, max = 1_000_000_000): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new Error(`expected a whole number from 1 to ${max}, got ${quoted(text)}`);
+  }
+  return n;
+}
+
+/**
+ * `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (every interface, as Go's net.Listen reads it) → address;
+ * `off` → null. The port must fit in 16 bits (§6.8); 0 picks a free one.
+ */
+export function parseListenAddress(text: string): ListenAddress | null {
+  if (text === 'off') return null;
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (match === null || port > 0xffff) {
+    throw new Error(`expected HOST:PORT (port 0-65535) or "off", got ${quoted(text)}`);
+  }
+  const host = match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] as string));
+  return { host, port };
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** `memory:`, `sqlite:PATH`, `postgres://…`, `postgresql://…`, `mysql://…` → a storage spec. */
+export function parseStorage(text: string): StorageSpec {
+  if (text === 'memory:' || text === 'memory://') return { kind: 'memory', url: 'memory:' };
+  if (text.startsWith('sqlite:')) {
+    const path = text.startsWith('sqlite://') ? text.slice('sqlite://'.length) : text.slice(7);
+    if (path === '') throw new Error('expected sqlite:PATH with a file path, got "sqlite:"');
+    return { kind: 'sqlite', url: `sqlite:${path}`, path };
+  }
+  const scheme = /^([a-z]+):\/\/./.exec(text)?.[1];
+  if (scheme === 'postgres' || scheme === 'postgresql') return { kind: 'postgres', url: text };
+  if (scheme === 'mysql') return { kind: 'mysql', url: text };
+  throw new Error(
+    `expected memory:, sqlite:PATH, postgres://… or mysql://…, got ${quoted(redact(text))}`,
+  );
+}
+
+/** A mysql:// URL as is, or Go's DSN `user:pass@tcp(host:port)/db?params` as a mysql:// URL. */
+export function parseMysqlDsn(text: string): StorageSpec {
+  if (text.startsWith('mysql://')) return parseStorage(text);
+  const match = /^(?:([^@]*)@)?(?:tcp\(([^)]*)\))?\/([^?]*)(\?.*)?$/.exec(text);
+  if (match === null) {
+    throw new Error(
+      `expected a mysql:// URL or user:pass@tcp(host:port)/db, got ${quoted(redact(text))}`,
+    );
+  }
+  const [, auth, hostPort, db, params] = match;
+  const credentials = auth === undefined ? '' : `${auth}@`;
+  return parseStorage(`mysql://${credentials}${hostPort || '127.0.0.1:3306'}/${db}${params ?? ''}`);
+}
+
+/** The text with any `user:password@` password replaced, for messages. */
+export function redact(text: string): string {
+  return text
+    .replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
+    .replace(/^([^:/@]*):[^@/]*@/, '$1:***@');
+}
+
+/** `fmprpc://HOST:PORT` or `fmprpc+tls://HOST:PORT`. */
+export function parseFmprpcUri(text: string): FmprpcUri {
+  const match = /^fmprpc(\+tls)?:\/\/(.+)$/.exec(text);
+  const address = match === null ? null : parseListenAddress(match[2] as string);
+  if (match === null || address === null || address.port === 0 || address.host === '0.0.0.0') {
+    throw new Error(`expected fmprpc://HOST:PORT or fmprpc+tls://HOST:PORT, got ${quoted(text)}`);
+  }
+  return { uri: text, host: address.host, port: address.port, isTls: match[1] !== undefined };
+}
+
+/** `redis://…` or `rediss://…`. */
+export function parseRedisUrl(text: string): string {
+  if (!/^rediss?:\/\/./.test(text)) {
+    throw new Error(`expected redis://HOST:PORT or rediss://…, got ${quoted(redact(text))}`);
+  }
+  return text;
+}
+
+/** PEM text given inline, or read from a path or file:// URL (read once, at startup). */
+export function readPem(text: string): string {
+  if (text.trimStart().startsWith('-----BEGIN ')) return text;
+  const path = text.startsWith('file://') ? fileURLToPath(text) : text;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `cannot read ${quoted(path)}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  if (!pem.includes('-----BEGIN ')) throw new Error(`${quoted(path)} holds no PEM block`);
+  return pem;
+}
+
+/**
+ * An environment switch: unset, empty, `0`, `false`, `no` or `off` are false, anything else is
+ * true (the original gregord treated any non-empty DEBUG as true, §6.8).
+ */
+export function parseSwitch(text: string): boolean {
+  return !['', '0', 'false', 'no', 'off'].includes(text.trim().toLowerCase());
+}
+
+/** One of {@link LOG_LEVELS}. */
+export function parseLogLevel(text: string): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === text.trim().toLowerCase());
+  if (level === undefined)
+    throw new Error(`expected one of ${LOG_LEVELS.join(', ')}, got ${quoted(text)}`);
+  return level;
+}
+
+/** A token secret: at least 16 bytes of UTF-8 (the HMAC key). */
+export function parseSecret(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') < 16) throw new Error('must be at least 16 bytes long');
+  return text;
+}
+
+/** Zod schemas from text for each parser above. */
+export const VALUE = {
+  duration: fromText(parseDurationMs),
+  bytes: fromText(parseBytes),
+  count: fromText((t) => parseCount(t)),
+  workers: fromText((t) => parseCount(t, 256)),
+  address: fromText(parseListenAddress),
+  storage: fromText(parseStorage),
+  mysqlDsn: fromText(parseMysqlDsn),
+  fmprpc: fromText(parseFmprpcUri),
+  redis: fromText(parseRedisUrl),
+  pem: fromText(readPem),
+  switch: fromText(parseSwitch),
+  logLevel: fromText(parseLogLevel),
+  secret: fromText(parseSecret),
+  path: fromText((t) => {
+    if (t.trim() === '') throw new Error('expected a directory path, got ""');
+    return t;
+  }),
+} as const;

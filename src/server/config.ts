@@ -1,0 +1,144 @@
+/**
+ * gregord's configuration, validated once at the edge (STYLE.md §6): flags and environment
+ * variables, named in config-table.ts, become one frozen, fully defaulted GregordConfig, or one
+ * ConfigError (GREGOR_ERR_CONFIG_INVALID) listing every bad value and every conflict, each naming
+ * the options involved as they were given. Nothing is clamped; the input is never changed.
+ */
+import { join } from 'node:path';
+import { checkConflicts } from './config-conflicts.js';
+import type { GivenOptions, GregordConfigInput, Values } from './config-schema.js';
+import { configError, parseValues } from './config-schema.js';
+import type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-values.js';
+
+export type { GregordConfigInput } from './config-schema.js';
+export type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-values.js';
+
+/** How gregord authenticates sessions (gregor-protocol.md §6.2). */
+export type AuthConfig =
+  | {
+      readonly mode: 'signed-token';
+      /** The given secret, or null: load or create `secretFile`. */
+      readonly secret: string | null;
+      readonly secretFile: string;
+    }
+  | {
+      readonly mode: 'remote';
+      readonly server: FmprpcUri;
+      readonly superTokenRefreshIntervalMs: number;
+      readonly timeoutMs: number;
+    }
+  | { readonly mode: 'mock' };
+
+/** Bounds on what one connection or user may hold (STYLE.md §5.4). */
+export interface LimitsConfig {
+  readonly maxFrameBytes: number;
+  readonly maxBodyBytes: number;
+  readonly maxConcurrentCalls: number;
+  readonly maxWriteBufferBytes: number;
+  readonly maxQueuedPerUser: number;
+  readonly storageQueueSize: number;
+}
+
+/** Everything gregord needs to start, frozen. */
+export interface GregordConfig {
+  /** The framed msgpack-rpc listener, or null when off. */
+  readonly tcp:
+    | (ListenAddress & { readonly tls: { readonly cert: string; readonly key: string } | null })
+    | null;
+  /** The HTTP listener (WebSocket, metrics, health), or null when off. */
+  readonly http: ListenAddress | null;
+  readonly storage: StorageSpec;
+  /** Redis for pub/sub, or null for the in-process bus. */
+  readonly redisUrl: string | null;
+  readonly auth: AuthConfig;
+  readonly dataDir: string;
+  readonly broadcastTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly limits: LimitsConfig;
+  readonly workers: number;
+  readonly logLevel: LogLevel;
+  readonly childMode: boolean;
+  /** True when neither storage nor authentication was chosen: gregord prints how to get started. */
+  readonly isEmbeddedDefault: boolean;
+}
+
+/**
+ * Turn flags and environment into a frozen GregordConfig. Throws ConfigError
+ * (GREGOR_ERR_CONFIG_INVALID) naming every bad or conflicting option; the CLI exits 1 on it.
+ */
+export function parseGregordConfig(input: GregordConfigInput = {}): GregordConfig {
+  const { values: v, given } = parseValues(input);
+  const problems = checkConflicts(v, given);
+  if (problems.length > 0) throw configError(problems);
+  return deepFreeze(buildConfig(v, given));
+}
+
+function pickStorage(v: Values, given: GivenOptions): StorageSpec {
+  // MYSQL_DSN is the original gregord's setting, kept as a fallback (§6.8): it is used when
+  // storage was not chosen, or when it was given as a flag and GREGOR_STORAGE only as a variable.
+  const mysql = given.mysqlDsn;
+  const storageSource = given.storage?.source;
+  const useMysql =
+    mysql !== undefined &&
+    (storageSource === 'default' || (mysql.source === 'flag' && storageSource === 'env'));
+  return (useMysql ? v.mysqlDsn : v.storage) as StorageSpec;
+}
+
+function pickAuth(v: Values): AuthConfig {
+  if (v.mockAuth === true) return { mode: 'mock' };
+  if (v.authServer !== undefined) {
+    return {
+      mode: 'remote',
+      server: v.authServer,
+      superTokenRefreshIntervalMs: v.superTokenRefreshInterval as number,
+      timeoutMs: v.authTimeout as number,
+    };
+  }
+  return {
+    mode: 'signed-token',
+    secret: v.tokenSecret ?? null,
+    secretFile: join(v.dataDir as string, 'token-secret'),
+  };
+}
+
+function buildConfig(v: Values, given: GivenOptions): GregordConfig {
+  const tls =
+    v.tlsCert !== undefined && v.tlsKey !== undefined ? { cert: v.tlsCert, key: v.tlsKey } : null;
+  const auth = pickAuth(v);
+  const storage = pickStorage(v, given);
+  const explicitLevel = given.logLevel?.source !== 'default';
+  return {
+    tcp: v.bindAddress === null || v.bindAddress === undefined ? null : { ...v.bindAddress, tls },
+    http: v.httpAddress ?? null,
+    storage,
+    redisUrl: v.redisUrl ?? null,
+    auth,
+    dataDir: v.dataDir as string,
+    broadcastTimeoutMs: v.broadcastTimeout as number,
+    shutdownTimeoutMs: v.shutdownTimeout as number,
+    limits: {
+      maxFrameBytes: v.maxFrameBytes as number,
+      maxBodyBytes: v.maxBodyBytes as number,
+      maxConcurrentCalls: v.maxConcurrentCalls as number,
+      maxWriteBufferBytes: v.maxWriteBufferBytes as number,
+      maxQueuedPerUser: v.maxQueuedPerUser as number,
+      storageQueueSize: v.storageQueueSize as number,
+    },
+    workers: v.workers as number,
+    logLevel: v.debug === true && !explicitLevel ? 'debug' : (v.logLevel as LogLevel),
+    childMode: v.childMode === true,
+    isEmbeddedDefault:
+      given.storage?.source === 'default' &&
+      given.mysqlDsn === undefined &&
+      auth.mode === 'signed-token' &&
+      auth.secret === null,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
