@@ -1,0 +1,204 @@
+/**
+ * The serving half of a session: runs the handlers of the peer's calls and notifies, answers
+ * calls, honours cancels, and counts running handlers so the session can pause reading at the
+ * bound (STYLE.md §5.5). Handlers never take the process down: a throw becomes an error response
+ * (STYLE.md §4.4: a bad argument or unknown method answers the call and keeps the connection).
+ */
+import { type GregorError, gregorError, isGregorError } from '../errors.js';
+import { type DecodeLimits, decodeMsgpack, encodeCanonical } from '../protocol/index.js';
+import { gunzip, gzip } from './compression.js';
+import type { Handler, HandlerRegistry } from './handler-registry.js';
+import type { RpcLogger } from './logger.js';
+import {
+  type CallMessage,
+  COMPRESSION_TYPE,
+  type CompressedCallMessage,
+  encodeMessage,
+  MESSAGE_TYPE,
+  type NotifyMessage,
+} from './message.js';
+import type { RpcLimits } from './options.js';
+import type { RpcSession } from './session.js';
+import { hasPrivateDetail, toStatus } from './status.js';
+
+/** What the serving half needs from its session. */
+export interface IncomingHost {
+  readonly session: RpcSession;
+  readonly handlers: HandlerRegistry;
+  readonly logger: RpcLogger;
+  readonly limits: RpcLimits;
+  readonly decodeLimits: DecodeLimits;
+  /** Write one frame payload (dropped once the session is closed). */
+  send(payload: Uint8Array): void;
+  /** Pause or resume reading. */
+  setReadPaused(isPaused: boolean): void;
+}
+
+/** A message that runs a handler. */
+export type ServedMessage = CallMessage | NotifyMessage | CompressedCallMessage;
+
+/** The incoming calls of one session. */
+export class IncomingCalls {
+  readonly #host: IncomingHost;
+  /** Controllers of running calls by seqno, for cancels (type 3). */
+  readonly #bySeq = new Map<number, AbortController>();
+  /** Controllers of every running handler, calls and notifies, to abort them all on close. */
+  readonly #controllers = new Set<AbortController>();
+  #running = 0;
+
+  constructor(host: IncomingHost) {
+    this.#host = host;
+  }
+
+  /** Handlers running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Start serving `message`. An unknown method is answered at once and runs nothing. */
+  start(message: ServedMessage): void {
+    let handler: Handler;
+    try {
+      handler = this.#host.handlers.lookup(message.method);
+    } catch (err) {
+      if (message.type === MESSAGE_TYPE.notify) this.#logFailure(err, message.method, undefined);
+      else this.answerError(message.seq, err, message.method);
+      return;
+    }
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    if (message.type !== MESSAGE_TYPE.notify) this.#bySeq.set(message.seq, controller);
+    this.#running++;
+    if (this.#running >= this.#host.limits.maxConcurrentCalls) this.#host.setReadPaused(true);
+    void this.#serve(message, handler, controller);
+  }
+
+  /** The peer cancelled call `seq`: abort its handler; no response will be sent. */
+  cancel(seq: number): void {
+    const controller = this.#bySeq.get(seq);
+    if (controller === undefined) return;
+    this.#bySeq.delete(seq);
+    controller.abort(gregorError('GREGOR_ERR_ABORTED', 'call cancelled by the peer'));
+  }
+
+  /** The session closed: abort every running handler with `err`. */
+  abortAll(err: GregorError): void {
+    for (const controller of this.#controllers) controller.abort(err);
+    this.#controllers.clear();
+    this.#bySeq.clear();
+  }
+
+  /** Answer call `seq` with `err` as a Status. */
+  answerError(seq: number, err: unknown, method: string): void {
+    this.#logFailure(err, method, seq);
+    this.#host.send(
+      encodeMessage({ type: MESSAGE_TYPE.response, seq, error: toStatus(err), result: null }),
+    );
+  }
+
+  async #serve(
+    message: ServedMessage,
+    handler: Handler,
+    controller: AbortController,
+  ): Promise<void> {
+    const seq = message.type === MESSAGE_TYPE.notify ? undefined : message.seq;
+    const ctype =
+      message.type === MESSAGE_TYPE.callCompressed ? message.ctype : COMPRESSION_TYPE.none;
+    let result: unknown;
+    let failure: { err: unknown } | undefined;
+    try {
+      const args =
+        ctype === COMPRESSION_TYPE.none
+          ? message.args
+          : await this.#decompress(message.args, ctype);
+      const arg = Array.isArray(args) ? (args[0] ?? null) : args;
+      result = await handler(arg, {
+        signal: controller.signal,
+        session: this.#host.session,
+        method: message.method,
+        seq,
+        tags: message.tags,
+      });
+    } catch (err) {
+      failure = { err };
+    }
+    this.#controllers.delete(controller);
+    if (seq !== undefined && this.#bySeq.get(seq) === controller) this.#bySeq.delete(seq);
+    try {
+      // Go answers nothing after a cancel, and a closed session can send nothing.
+      if (controller.signal.aborted) return;
+      if (seq === undefined) {
+        if (failure !== undefined) this.#logFailure(failure.err, message.method, undefined);
+      } else if (failure !== undefined) {
+        this.answerError(seq, failure.err, message.method);
+      } else {
+        await this.#answer(seq, result, ctype, message.method);
+      }
+    } catch (err) {
+      this.#logFailure(err, message.method, seq);
+    } finally {
+      this.#running--;
+      if (this.#running < this.#host.limits.maxConcurrentCalls) this.#host.setReadPaused(false);
+    }
+  }
+
+  async #answer(seq: number, result: unknown, ctype: number, method: string): Promise<void> {
+    let payload: Uint8Array;
+    try {
+      // §8: the result of a compressed call is compressed with the call's ctype; the error is not.
+      const value =
+        ctype === COMPRESSION_TYPE.gzip
+          ? await gzip(encodeCanonical(result ?? null))
+          : (result ?? null);
+      payload = encodeMessage({ type: MESSAGE_TYPE.response, seq, error: null, result: value });
+    } catch (err) {
+      this.answerError(
+        seq,
+        gregorError('GREGOR_ERR_INTERNAL', `cannot encode the result of ${method}`, { cause: err }),
+        method,
+      );
+      return;
+    }
+    if (payload.byteLength > this.#host.limits.maxFrameBytes) {
+      this.answerError(
+        seq,
+        gregorError(
+          'GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE',
+          `the result of ${method} exceeds maxFrameBytes`,
+        ),
+        method,
+      );
+      return;
+    }
+    this.#host.send(payload);
+  }
+
+  async #decompress(args: unknown, ctype: number): Promise<unknown> {
+    if (ctype !== COMPRESSION_TYPE.gzip) {
+      throw gregorError('GREGOR_ERR_INPUT_INVALID', `unsupported compression type ${ctype}`);
+    }
+    if (!(args instanceof Uint8Array)) {
+      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'compressed args are not bytes');
+    }
+    // Go leaves the argument zero when the compressed bytes are empty.
+    if (args.byteLength === 0) return null;
+    const plain = await gunzip(args, this.#host.limits.maxFrameBytes);
+    try {
+      return decodeMsgpack(plain, this.#host.decodeLimits);
+    } catch (err) {
+      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'compressed args are not msgpack', {
+        cause: err,
+      });
+    }
+  }
+
+  #logFailure(err: unknown, method: string, seq: number | undefined): void {
+    const fields = { session: this.#host.session.id, method, seq };
+    if (isGregorError(err) && !hasPrivateDetail(err)) {
+      this.#host.logger.debug({ ...fields, code: err.code, err: err.message }, 'rpc call failed');
+    } else {
+      // Only a safe description went on the wire (status.ts); the details stay in the log.
+      this.#host.logger.error({ ...fields, err }, 'rpc call failed unexpectedly');
+    }
+  }
+}

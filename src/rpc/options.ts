@@ -1,0 +1,70 @@
+/**
+ * The limits of an RPC session, validated once at the edge (STYLE.md §6): one zod schema turns
+ * the caller's options into a fully defaulted, frozen object. Every buffer of the layer is bounded
+ * by one of these (STYLE.md §5.4).
+ */
+import { z } from 'zod';
+import { gregorError } from '../errors.js';
+import { MAX_LENGTH_PREFIX_BYTES } from './framing.js';
+
+/**
+ * Largest frame payload read or written, in bytes. A gregor message is a few KiB; a full `sync`
+ * or `state` answer of a busy user can reach MiBs. Go's library allows 100 MiB; 16 MiB keeps a
+ * hostile length prefix from pinning much memory per connection.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Outgoing calls awaiting a response, per session. */
+export const DEFAULT_MAX_PENDING_CALLS = 1024;
+/** Incoming calls and notifies whose handlers run at once, per session; reading pauses beyond. */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 64;
+/** How long an outgoing call waits for its response, in ms. */
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+/** Bytes the transport may hold unsent before the session closes as a slow reader. */
+export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 2 * DEFAULT_MAX_FRAME_BYTES;
+
+const positiveInt = z.number().int().positive();
+
+const limitsSchema = z
+  .strictObject({
+    maxFrameBytes: positiveInt.max(0xffff_ffff).default(DEFAULT_MAX_FRAME_BYTES),
+    maxPendingCalls: positiveInt.default(DEFAULT_MAX_PENDING_CALLS),
+    maxConcurrentCalls: positiveInt.default(DEFAULT_MAX_CONCURRENT_CALLS),
+    callTimeoutMs: positiveInt.max(0x7fff_ffff).default(DEFAULT_CALL_TIMEOUT_MS),
+    maxWriteBufferBytes: positiveInt.default(DEFAULT_MAX_WRITE_BUFFER_BYTES),
+  })
+  .superRefine((v, ctx) => {
+    // One frame of the largest size must fit, or every big answer would close the session.
+    const minimum = v.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES;
+    if (v.maxWriteBufferBytes < minimum) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxWriteBufferBytes'],
+        message: `maxWriteBufferBytes (${v.maxWriteBufferBytes}) must be at least maxFrameBytes + ${MAX_LENGTH_PREFIX_BYTES} (${minimum})`,
+      });
+    }
+  });
+
+/** Input form of the limits: every field optional. */
+export type RpcLimitsInput = z.input<typeof limitsSchema>;
+/** The resolved, frozen limits of a session. */
+export type RpcLimits = Readonly<z.output<typeof limitsSchema>>;
+
+const resolved = new WeakSet<object>();
+
+/**
+ * Validate and default `input`. Throws GREGOR_ERR_CONFIG_INVALID naming the offending option.
+ * Resolving an already resolved object returns it as is, so a listener validates once and its
+ * sessions do not pay for it per connection.
+ */
+export function resolveRpcLimits(input: RpcLimitsInput | RpcLimits = {}): RpcLimits {
+  if (resolved.has(input)) return input as RpcLimits;
+  const parsed = limitsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    throw gregorError('GREGOR_ERR_CONFIG_INVALID', `invalid rpc option: ${where}${issue.message}`);
+  }
+  const limits = Object.freeze(parsed.data);
+  resolved.add(limits);
+  return limits;
+}

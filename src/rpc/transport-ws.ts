@@ -1,0 +1,200 @@
+/**
+ * WebSocket transport (ws 8): binary messages carry the framed byte stream, exactly the bytes a
+ * TCP connection would carry, so framing and sessions are shared with TCP. A text message is a
+ * protocol error and closes the connection. The server side attaches to a caller's http.Server,
+ * so one port can also serve /metrics and /healthz.
+ */
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { type ClientOptions, WebSocket, WebSocketServer } from 'ws';
+import { gregorError } from '../errors.js';
+import { type ConnectOptions, waitForConnection } from './connect-wait.js';
+import { MAX_LENGTH_PREFIX_BYTES } from './framing.js';
+import { resolveRpcLimits } from './options.js';
+import { RpcSession, type RpcSessionOptions } from './session.js';
+import { type OnSession, SessionSet } from './session-set.js';
+import type { Transport, TransportSink } from './transport.js';
+import { CLOSE_GRACE_MS } from './transport-tcp.js';
+
+/** Writes up to this size are joined into one WebSocket message; larger ones are sent as fragments. */
+const JOIN_LIMIT_BYTES = 16 * 1024;
+
+const kTransport = Symbol('gregor.rpc.transport');
+type TaggedWebSocket = WebSocket & { [kTransport]?: WebSocketTransport };
+
+function wsOnMessage(this: TaggedWebSocket, data: Buffer, isBinary: boolean): void {
+  const transport = this[kTransport];
+  if (transport === undefined) return;
+  if (isBinary) {
+    transport.sink?.onTransportData(data);
+    return;
+  }
+  transport.error ??= gregorError(
+    'GREGOR_ERR_PROTOCOL_BAD_FRAME',
+    'text WebSocket message received',
+  );
+  // 1003: unsupported data (RFC 6455 §7.4.1).
+  this.close(1003, 'binary messages only');
+}
+
+function wsOnError(this: TaggedWebSocket, err: Error): void {
+  const transport = this[kTransport];
+  if (transport !== undefined) transport.error ??= err;
+}
+
+function wsOnClose(this: TaggedWebSocket): void {
+  const transport = this[kTransport];
+  if (transport === undefined) return;
+  clearTimeout(transport.graceTimer);
+  transport.sink?.onTransportClose(transport.error);
+}
+
+function ignore(): void {}
+
+function terminate(ws: WebSocket): void {
+  ws.terminate();
+}
+
+/** A transport over an open ws WebSocket. */
+export class WebSocketTransport implements Transport {
+  readonly #ws: TaggedWebSocket;
+  readonly remoteAddress: string;
+  /** @internal read by the WebSocket listeners. */
+  sink: TransportSink | undefined;
+  /** @internal the first failure, reported with the close. */
+  error: Error | undefined;
+  /** @internal terminates when the closing handshake does not finish. */
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ws: WebSocket, remoteAddress: string) {
+    this.#ws = ws as TaggedWebSocket;
+    this.remoteAddress = remoteAddress;
+    ws.binaryType = 'nodebuffer';
+    this.#ws[kTransport] = this;
+  }
+
+  get writeBufferBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  attach(sink: TransportSink): void {
+    this.sink = sink;
+    const ws = this.#ws;
+    ws.on('message', wsOnMessage);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose);
+    if (ws.readyState === WebSocket.CLOSED) queueMicrotask(() => wsOnClose.call(ws));
+  }
+
+  write(chunks: readonly Uint8Array[]): void {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    let total = 0;
+    for (const chunk of chunks) total += chunk.byteLength;
+    if (total <= JOIN_LIMIT_BYTES || chunks.length === 1) {
+      ws.send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+      return;
+    }
+    // One message in fragments: a large args payload shared by a broadcast is not copied.
+    chunks.forEach((chunk, i) => {
+      ws.send(chunk, { binary: true, fin: i === chunks.length - 1 });
+    });
+  }
+
+  pause(): void {
+    this.#ws.pause();
+  }
+
+  resume(): void {
+    this.#ws.resume();
+  }
+
+  close(): void {
+    const ws = this.#ws;
+    if (ws.readyState === WebSocket.CLOSED || this.graceTimer !== undefined) return;
+    ws.close(1000);
+    this.graceTimer = setTimeout(terminate, CLOSE_GRACE_MS, ws);
+    this.graceTimer.unref();
+  }
+}
+
+/** Where to accept WebSocket sessions on an http(s) server. */
+export interface AttachWebSocketOptions {
+  /** The request path that upgrades, e.g. '/rpc'; other paths are left to other listeners. */
+  path: string;
+  /** Options of every accepted session. */
+  session?: Omit<RpcSessionOptions, 'id'>;
+}
+
+/** WebSocket sessions attached to an http server. */
+export interface WebSocketAttachment {
+  readonly sessions: ReadonlySet<RpcSession>;
+  /** Stop upgrading, close every session; the http server itself is left to its owner. */
+  close(): Promise<void>;
+}
+
+function remoteOf(req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+}
+
+/** Serve framed msgpack-rpc over WebSocket on `server` at `options.path`. */
+export function attachWebSocketServer(
+  server: HttpServer | HttpsServer,
+  options: AttachWebSocketOptions,
+  onSession: OnSession,
+): WebSocketAttachment {
+  const set = new SessionSet(options.session ?? {}, onSession);
+  // A message carries stream bytes, at most one largest frame's worth.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: set.limits.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES,
+    perMessageDeflate: false,
+  });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== options.path) {
+      // Another upgrade listener may serve this path; with none, nobody would answer it.
+      if (server.listenerCount('upgrade') === 1) socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      set.open(new WebSocketTransport(ws, remoteOf(req)));
+    });
+  };
+  server.on('upgrade', onUpgrade);
+  return {
+    sessions: set.sessions,
+    async close() {
+      server.off('upgrade', onUpgrade);
+      await set.closeAll();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** How to connect over WebSocket. */
+export interface ConnectWebSocketOptions extends ConnectOptions {
+  session?: RpcSessionOptions;
+  /** Extra ws client options (TLS ca, headers, …). */
+  ws?: ClientOptions;
+}
+
+/** Connect to `url` (ws:// or wss://) and return the session. */
+export async function connectWebSocket(
+  url: string,
+  options: ConnectWebSocketOptions = {},
+): Promise<RpcSession> {
+  const limits = resolveRpcLimits(options.session?.limits);
+  const ws = new WebSocket(url, {
+    perMessageDeflate: false,
+    maxPayload: limits.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES,
+    ...options.ws,
+  });
+  await waitForConnection(ws, 'open', url, options, () => {
+    // Terminating a handshake in progress emits 'error' once more; nobody else listens yet.
+    ws.on('error', ignore);
+    ws.terminate();
+  });
+  return new RpcSession(new WebSocketTransport(ws, url), { ...options.session, limits });
+}
