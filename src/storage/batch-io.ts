@@ -1,0 +1,133 @@
+/**
+ * The SQL of a consume batch: read what `planReads` names, write what `planBatch` produced. Each
+ * step is a handful of multi-row statements whatever the batch size, which is what lets a group
+ * commit approach the cost of plain batched inserts (ARCHITECTURE.md "Performance shape").
+ */
+import { type MsgID, toHex, type UID } from '../protocol/index.js';
+import type { ItemRecord } from '../state/index.js';
+import type { PlanReads, PlanSnapshot, PlanWrites, RowKey } from './consume-plan.js';
+import type { SqlSession, SqlValue } from './dialect.js';
+import { ITEM_INSERT_COLUMNS, itemFromRow, itemInsertValues } from './item-rows.js';
+import type { TableNames } from './schema.js';
+import { categoryBytes, chunks, keysMatch, readBytesColumn, valuesTuples } from './sql-values.js';
+
+/** Keys matched by one statement: one index probe each. */
+const MAX_KEYS_PER_STATEMENT = 200;
+/** Rows of one multi-row INSERT: well under every dialect's bind limit (SQLite's 32766). */
+const MAX_ROWS_PER_INSERT = 500;
+
+/** Columns a dismissal needs of a candidate item; device and body are not read. */
+const CANDIDATE_COLUMNS =
+  'uid, msgid, ctime, NULL AS devid, category, NULL AS body, dtime, dtime_offset, dismissed';
+
+interface Term {
+  readonly sql: string;
+  readonly params: SqlValue[];
+}
+
+function uniqueKeys(keys: readonly RowKey[]): RowKey[] {
+  const seen = new Map<string, RowKey>();
+  for (const k of keys) seen.set(`${toHex(k.uid)}/${toHex(k.msgID)}`, k);
+  return [...seen.values()];
+}
+
+const keyParams = (keys: readonly RowKey[]): SqlValue[] => keys.flatMap((k) => [k.uid, k.msgID]);
+
+async function selectWhereAny(
+  s: SqlSession,
+  select: string,
+  terms: readonly Term[],
+): Promise<Awaited<ReturnType<SqlSession['query']>>> {
+  const rows = [];
+  for (const part of chunks(terms, MAX_KEYS_PER_STATEMENT)) {
+    const where = part.map((t) => t.sql).join(' OR ');
+    rows.push(
+      ...(await s.query(
+        `${select} WHERE ${where}`,
+        part.flatMap((t) => t.params),
+      )),
+    );
+  }
+  return rows;
+}
+
+/** Read the rows a batch may touch (see consume-plan.ts). */
+export async function loadSnapshot(
+  s: SqlSession,
+  t: TableNames,
+  reads: PlanReads,
+): Promise<PlanSnapshot> {
+  const logTerms = uniqueKeys(reads.logKeys).map((k) => ({
+    sql: '(uid = ? AND msgid = ?)',
+    params: [k.uid, k.msgID],
+  }));
+  const logRows = await selectWhereAny(s, `SELECT uid, msgid, body FROM ${t.messages}`, logTerms);
+  const logged = logRows.map((row) => ({
+    key: {
+      uid: readBytesColumn(row.uid, 'uid') as UID,
+      msgID: readBytesColumn(row.msgid, 'msgid') as MsgID,
+    },
+    body: readBytesColumn(row.body, 'body'),
+  }));
+
+  const itemTerms: Term[] = uniqueKeys(reads.itemKeys).map((k) => ({
+    sql: '(uid = ? AND msgid = ? AND dismissed = 0)',
+    params: [k.uid, k.msgID],
+  }));
+  for (const r of reads.ranges) {
+    // items_category (uid, dismissed, category, ctime): one index range per ranged category.
+    itemTerms.push({
+      sql: '(uid = ? AND dismissed = 0 AND category = ? AND ctime <= ?)',
+      params: [r.uid, categoryBytes(r.category), r.cutoff],
+    });
+  }
+  const itemRows = await selectWhereAny(
+    s,
+    `SELECT ${CANDIDATE_COLUMNS} FROM ${t.items}`,
+    itemTerms,
+  );
+  const items: ItemRecord[] = itemRows.map(itemFromRow);
+  return { logged, items };
+}
+
+async function insertRows<T>(
+  s: SqlSession,
+  table: string,
+  columns: string,
+  width: number,
+  rows: readonly T[],
+  values: (row: T) => SqlValue[],
+): Promise<void> {
+  for (const part of chunks(rows, MAX_ROWS_PER_INSERT)) {
+    await s.run(
+      `INSERT INTO ${table} (${columns}) VALUES ${valuesTuples(part.length, width)}`,
+      part.flatMap(values),
+    );
+  }
+}
+
+/** Write what `planBatch` produced: new items, dismissals, reminders, then the log in order. */
+export async function writeBatch(s: SqlSession, t: TableNames, w: PlanWrites): Promise<void> {
+  await insertRows(s, t.items, ITEM_INSERT_COLUMNS, 10, w.newItems, itemInsertValues);
+  for (const part of chunks(w.dismissed, MAX_KEYS_PER_STATEMENT)) {
+    const where = keysMatch(['uid', 'msgid'], part.length);
+    await s.run(`UPDATE ${t.items} SET dismissed = 1 WHERE ${where}`, keyParams(part));
+    // A dismissed item never reminds again (isReminderDue), so its reminders can go.
+    await s.run(`DELETE FROM ${t.reminders} WHERE ${where}`, keyParams(part));
+  }
+  await insertRows(s, t.reminders, 'uid, msgid, seqno, rtime', 4, w.reminders, (r) => [
+    r.uid,
+    r.msgID,
+    r.seqno,
+    r.rtime,
+  ]);
+  // One INSERT per chunk, rows in call order: the database assigns `seq` (arrival) ascending.
+  await insertRows(s, t.messages, 'uid, msgid, ctime, devid, has_item, body', 6, w.logRows, (r) => [
+    r.uid,
+    r.msgID,
+    r.ctime,
+    r.deviceID,
+    r.hasItem ? 1 : 0,
+    r.body,
+  ]);
+}

@@ -1,0 +1,79 @@
+/**
+ * Commits one group-commit batch of consumes. The fast path applies the whole batch with
+ * set-based statements in one transaction. If that fails, the cause may be a single bad message,
+ * so the batch is applied again one message at a time, each under its own savepoint: a message
+ * that fails is rolled back and fails alone, the others commit together. A lost connection is
+ * retried once on a fresh one; that is safe because consumes are idempotent (§4.4: a logged msgID
+ * is not applied twice, and a replayed dismissal uses the same captured time).
+ */
+import type { InBandMessage } from '../protocol/index.js';
+import { loadSnapshot, writeBatch } from './batch-io.js';
+import { type ConsumeJob, planBatch, planReads } from './consume-plan.js';
+import type { Dialect, SqlSession } from './dialect.js';
+import type { Outcome } from './group-commit.js';
+import type { TableNames } from './schema.js';
+import { toStorageError } from './storage-error.js';
+
+async function applyJobs(
+  s: SqlSession,
+  t: TableNames,
+  jobs: readonly ConsumeJob[],
+): Promise<InBandMessage[]> {
+  const snapshot = await loadSnapshot(s, t, planReads(jobs));
+  const { writes, answers } = planBatch(jobs, snapshot);
+  await writeBatch(s, t, writes);
+  return answers;
+}
+
+const failed = (err: unknown): Outcome<InBandMessage> => ({
+  ok: false,
+  error: toStorageError(err, 'consume'),
+});
+
+async function applyEachUnderSavepoint(
+  d: Dialect,
+  t: TableNames,
+  jobs: readonly ConsumeJob[],
+): Promise<Outcome<InBandMessage>[]> {
+  return d.transaction(async (s) => {
+    const outcomes: Outcome<InBandMessage>[] = [];
+    for (const job of jobs) {
+      await s.run('SAVEPOINT gregor_consume');
+      try {
+        const [answer] = await applyJobs(s, t, [job]);
+        await s.run('RELEASE SAVEPOINT gregor_consume');
+        outcomes.push({ ok: true, value: answer! });
+      } catch (err) {
+        if (d.isConnectionError(err)) throw err;
+        await s.run('ROLLBACK TO SAVEPOINT gregor_consume');
+        await s.run('RELEASE SAVEPOINT gregor_consume');
+        outcomes.push(failed(err));
+      }
+    }
+    return outcomes;
+  });
+}
+
+/** Commit `jobs` durably; see the file header. Never rejects: failures are per-job outcomes. */
+export async function commitConsumes(
+  d: Dialect,
+  t: TableNames,
+  jobs: ConsumeJob[],
+): Promise<Outcome<InBandMessage>[]> {
+  let error: unknown;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const answers = await d.transaction((s) => applyJobs(s, t, jobs));
+      return answers.map((value) => ({ ok: true, value }));
+    } catch (err) {
+      error = err;
+      if (!d.isConnectionError(err)) break;
+    }
+  }
+  if (jobs.length === 1 || d.isConnectionError(error)) return jobs.map(() => failed(error));
+  try {
+    return await applyEachUnderSavepoint(d, t, jobs);
+  } catch (err) {
+    return jobs.map(() => failed(err));
+  }
+}

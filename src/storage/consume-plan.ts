@@ -1,0 +1,215 @@
+/**
+ * Plans a batch of consumes (gregor-protocol.md §4.2 ConsumeMessage, with the §4.4 choices the
+ * memory engine makes) so that a whole group commit costs a few set-based statements instead of
+ * several round trips per message.
+ *
+ * `planReads` says which rows the batch can touch; `planBatch` replays the messages in call order
+ * over those rows, using the shared rules of src/state, and returns the rows to write plus the
+ * answer of each consume. The rows read are complete for the batch: every logged msgID of the
+ * batch, every not-yet-dismissed item a dismissal names, and every not-yet-dismissed item of a
+ * ranged category up to the latest cutoff in the batch. Items created earlier in the same batch
+ * are in the overlay too, so messages of one user see each other in order.
+ */
+import {
+  decodeInBandMessage,
+  decodeMsgpack,
+  encodeRecord,
+  type InBandMessage,
+  type MsgID,
+  type Time,
+  toHex,
+  type UID,
+} from '../protocol/index.js';
+import {
+  type Consumable,
+  creationCTime,
+  dismissalHitsItem,
+  dismissalTime,
+  type ItemRecord,
+  type ReminderSlot,
+  reminderSlots,
+  resolveRangeEndTime,
+} from '../state/index.js';
+
+/** An in-band message, classified by `classifyMessage`. */
+export type InBandConsumable = Exclude<Consumable, { kind: 'oobm' }>;
+
+/** One consume in a batch: the message and the engine's time when it was called. */
+export interface ConsumeJob {
+  readonly message: InBandConsumable;
+  readonly now: Time;
+}
+
+/** A (uid, msgID) key of an item or a logged message. */
+export interface RowKey {
+  readonly uid: UID;
+  readonly msgID: MsgID;
+}
+
+/** Rows a batch reads before planning. */
+export interface PlanReads {
+  /** The batch's own msgIDs: are they logged already? */
+  readonly logKeys: RowKey[];
+  /** Items dismissed by ID (only undismissed ones matter). */
+  readonly itemKeys: RowKey[];
+  /** Undismissed items of `category` with ctime ≤ `cutoff`, for range dismissals. */
+  readonly ranges: { uid: UID; category: string; cutoff: Time }[];
+}
+
+/** What the reads found: logged msgIDs with their canonical bytes, and candidate items. */
+export interface PlanSnapshot {
+  readonly logged: { key: RowKey; body: Uint8Array }[];
+  readonly items: ItemRecord[];
+}
+
+/** A message to append to the log. */
+export interface LogRow extends RowKey {
+  readonly ctime: Time;
+  /** The stateUpdate's md.deviceID, which since filters on; null for stateSync (never filtered). */
+  readonly deviceID: Uint8Array | null;
+  readonly hasItem: boolean;
+  readonly body: Uint8Array;
+}
+
+/** The rows a batch writes. */
+export interface PlanWrites {
+  /** New items, already carrying their dismissal if the batch dismissed them too. */
+  readonly newItems: ItemRecord[];
+  /** Items that existed before the batch and are dismissed by it. */
+  readonly dismissed: RowKey[];
+  readonly reminders: (RowKey & ReminderSlot)[];
+  readonly logRows: LogRow[];
+}
+
+/** The answer of one consume: the logged message (the first one for a duplicate msgID). */
+export type PlanAnswer = InBandMessage;
+
+interface OverlayItem {
+  record: ItemRecord;
+  readonly isNew: boolean;
+  readonly slots: ReminderSlot[];
+}
+
+const keyOf = (uid: Uint8Array, msgID: Uint8Array): string => `${toHex(uid)}/${toHex(msgID)}`;
+
+/** Which rows `jobs` may read or change. */
+export function planReads(jobs: readonly ConsumeJob[]): PlanReads {
+  const logKeys: RowKey[] = [];
+  const itemKeys: RowKey[] = [];
+  const cutoffs = new Map<string, { uid: UID; category: string; cutoff: Time }>();
+  for (const { message, now } of jobs) {
+    const { md } = message;
+    logKeys.push({ uid: md.uid, msgID: md.msgID });
+    const dismissal = message.kind === 'update' ? message.update.dismissal : undefined;
+    if (dismissal === undefined) continue;
+    for (const msgID of dismissal.msgIDs) itemKeys.push({ uid: md.uid, msgID });
+    const dt = dismissalTime(md, now);
+    for (const range of dismissal.ranges) {
+      const cutoff = resolveRangeEndTime(range.endTime, dt);
+      const k = `${toHex(md.uid)}/${range.category}`;
+      const seen = cutoffs.get(k);
+      if (seen === undefined) cutoffs.set(k, { uid: md.uid, category: range.category, cutoff });
+      else seen.cutoff = Math.max(seen.cutoff, cutoff);
+    }
+  }
+  return { logKeys, itemKeys, ranges: [...cutoffs.values()] };
+}
+
+/** Decode a logged message's canonical bytes back into the record consume answers with. */
+export function decodeLogged(body: Uint8Array): InBandMessage {
+  return decodeInBandMessage(decodeMsgpack(body), 'logged message');
+}
+
+/** Replay `jobs` in order over `snapshot`; see the file header. */
+export function planBatch(
+  jobs: readonly ConsumeJob[],
+  snapshot: PlanSnapshot,
+): { writes: PlanWrites; answers: PlanAnswer[] } {
+  const items = new Map<string, OverlayItem>();
+  const itemsOfUser = new Map<string, OverlayItem[]>();
+  const addItem = (record: ItemRecord, isNew: boolean, slots: ReminderSlot[]): void => {
+    const k = keyOf(record.uid, record.msgID);
+    if (items.has(k)) return;
+    const entry: OverlayItem = { record, isNew, slots };
+    items.set(k, entry);
+    const uidHex = toHex(record.uid);
+    const list = itemsOfUser.get(uidHex);
+    if (list === undefined) itemsOfUser.set(uidHex, [entry]);
+    else list.push(entry);
+  };
+  for (const record of snapshot.items) addItem(record, false, []);
+  const logged = new Map<string, Uint8Array>();
+  for (const { key, body } of snapshot.logged) logged.set(keyOf(key.uid, key.msgID), body);
+
+  const dismissed: RowKey[] = [];
+  const logRows: LogRow[] = [];
+  const answers: PlanAnswer[] = [];
+  for (const { message, now } of jobs) {
+    const { md } = message;
+    const key = keyOf(md.uid, md.msgID);
+    const first = logged.get(key);
+    let entry: { msg: InBandMessage; ctime: Time; hasItem: boolean; deviceID: Uint8Array | null };
+    if (message.kind === 'update') {
+      const { update } = message;
+      // §4.4: a logged msgID is idempotent: its creation is ignored, its dismissal still applied.
+      const creation = first === undefined ? update.creation : undefined;
+      let ctime = creationCTime(md, now);
+      if (creation !== undefined) {
+        const record: ItemRecord = {
+          uid: md.uid,
+          msgID: md.msgID,
+          deviceID: md.deviceID,
+          ctime,
+          category: creation.category,
+          body: creation.body,
+          dtime: creation.dtime,
+          dismissed: false,
+        };
+        addItem(record, true, reminderSlots(ctime, creation.remindTimes));
+        ctime = items.get(key)?.record.ctime ?? ctime;
+      }
+      // §4.2: the dismissal comes after the creation, so a message may dismiss its own item.
+      const dismissal = update.dismissal;
+      if (dismissal !== undefined) {
+        const dt = dismissalTime(md, now);
+        for (const item of itemsOfUser.get(toHex(md.uid)) ?? []) {
+          if (item.record.dismissed || !dismissalHitsItem(dismissal, item.record, dt)) continue;
+          item.record = { ...item.record, dismissed: true };
+          if (!item.isNew) dismissed.push({ uid: item.record.uid, msgID: item.record.msgID });
+        }
+      }
+      // The logged ctime is stamped into md (§6.3 SetCTime), as the memory engine logs it.
+      const msg: InBandMessage = { stateUpdate: { ...update, md: { ...md, ctime } } };
+      entry = { msg, ctime, hasItem: creation !== undefined, deviceID: md.deviceID };
+    } else {
+      entry = { msg: { stateSync: { md } }, ctime: now, hasItem: false, deviceID: null };
+    }
+    if (first !== undefined) {
+      answers.push(decodeLogged(first));
+      continue;
+    }
+    const body = encodeRecord(entry.msg);
+    logged.set(key, body);
+    logRows.push({
+      uid: md.uid,
+      msgID: md.msgID,
+      ctime: entry.ctime,
+      deviceID: entry.deviceID,
+      hasItem: entry.hasItem,
+      body,
+    });
+    answers.push(entry.msg);
+  }
+
+  const newItems: ItemRecord[] = [];
+  const reminders: (RowKey & ReminderSlot)[] = [];
+  for (const item of items.values()) {
+    if (!item.isNew) continue;
+    newItems.push(item.record);
+    // A dismissed item never reminds again (isReminderDue), so its reminders are not stored.
+    if (item.record.dismissed) continue;
+    const { uid, msgID } = item.record;
+    for (const { seqno, rtime } of item.slots) reminders.push({ uid, msgID, seqno, rtime });
+  }
+  return { writes: { newItems, dismissed, reminders, logRows }, answers };
+}

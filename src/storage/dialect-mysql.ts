@@ -1,0 +1,180 @@
+/**
+ * MySQL / MariaDB through mysql2 3 (tested on MariaDB 10.11).
+ *
+ * Durability: InnoDB flushes its log at COMMIT as the server is configured
+ * (innodb_flush_log_at_trx_commit=1 is the durable default; the engine does not change it).
+ * Each session runs in strict mode, so an over-long value fails its statement instead of being
+ * truncated with a warning, and at READ COMMITTED, so a retried statement sees rows that another
+ * instance committed meanwhile (as PostgreSQL does). DDL commits implicitly here, so migrations
+ * take a named lock (GET_LOCK) instead of relying on a transaction.
+ */
+import mysql from 'mysql2/promise';
+import type { ColumnTypes, Dialect, SqlRow, SqlSession, SqlValue } from './dialect.js';
+import { toDriverValues } from './sql-values.js';
+
+/** Options of the MySQL dialect. */
+export interface MysqlDialectOptions {
+  /** A `mysql://` connection URL naming the database. */
+  url: string;
+  /** Name of the migration lock; instances with the same name migrate one at a time. */
+  schemaLockName: string;
+  /** How long to wait for the migration lock, in seconds. */
+  schemaLockTimeoutSeconds: number;
+  /** Most connections open at once. */
+  poolSize: number;
+  /** How long to wait for a connection, in ms. */
+  connectTimeoutMs: number;
+  /** Receives errors of idle connections, which have no caller to reject. */
+  onBackgroundError: (err: unknown) => void;
+}
+
+const MYSQL_TYPES: ColumnTypes = {
+  // gregor-protocol.md §1.1: IDs are 16 bytes in Keybase; 255 leaves room and keeps keys small.
+  keyBytes: 'VARBINARY(255)',
+  // Binary, so equality is byte-exact: no case-insensitive collation (§1.3 Category.Eq).
+  categoryBytes: 'VARBINARY(1024)',
+  blob: 'LONGBLOB',
+  bigint: 'BIGINT',
+  int: 'INT',
+  serialPrimaryKey: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
+};
+
+const SESSION_SETUP =
+  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', " +
+  'SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+
+const CONNECTION_ERROR_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+]);
+
+type Connection = mysql.PoolConnection;
+
+function isResultHeader(value: unknown): value is mysql.ResultSetHeader {
+  return typeof value === 'object' && value !== null && 'affectedRows' in value;
+}
+
+class MysqlSession implements SqlSession {
+  readonly #conn: Connection;
+
+  constructor(conn: Connection) {
+    this.#conn = conn;
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+    // query(), not execute(): the multi-row statements vary in text, and server-side prepared
+    // statements would pile up one per shape.
+    const [rows] = await this.#conn.query(sql, toDriverValues(params));
+    return Array.isArray(rows) ? (rows as SqlRow[]) : [];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const [result] = await this.#conn.query(sql, toDriverValues(params));
+    return isResultHeader(result) ? result.affectedRows : 0;
+  }
+}
+
+/** The MySQL/MariaDB dialect; see the file header. */
+export class MysqlDialect implements Dialect {
+  readonly name = 'mysql';
+  readonly types = MYSQL_TYPES;
+  // MariaDB ≥ 10.6 and MySQL ≥ 8.0 know SKIP LOCKED; MariaDB has no `OF table`, so the joined
+  // item rows are locked as well, briefly.
+  readonly lockRowsSkipLocked = 'FOR UPDATE SKIP LOCKED';
+  // MariaDB's spelling; MySQL 8 lacks IF NOT EXISTS on CREATE INDEX.
+  readonly createIndexIfNotExists = true;
+  readonly #pool: mysql.Pool;
+  readonly #lockName: string;
+  readonly #lockTimeoutSeconds: number;
+  #closed = false;
+
+  constructor(opts: MysqlDialectOptions) {
+    this.#lockName = opts.schemaLockName;
+    this.#lockTimeoutSeconds = opts.schemaLockTimeoutSeconds;
+    this.#pool = mysql.createPool({
+      uri: opts.url,
+      connectionLimit: opts.poolSize,
+      maxIdle: opts.poolSize,
+      idleTimeout: 30_000,
+      connectTimeout: opts.connectTimeoutMs,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      charset: 'utf8mb4',
+      enableKeepAlive: true,
+    });
+    // A new connection runs its setup before any query a caller queues on it (mysql2 runs a
+    // connection's commands in order). The extra 'error' listener keeps a second fatal error on
+    // an idle connection from being an unhandled 'error' event.
+    this.#pool.pool.on('connection', (conn) => {
+      conn.on('error', opts.onBackgroundError);
+      conn.query(SESSION_SETUP, (err: unknown) => {
+        if (err) opts.onBackgroundError(err);
+      });
+    });
+  }
+
+  async #withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    const conn = await this.#pool.getConnection();
+    let broken = false;
+    try {
+      return await fn(conn);
+    } catch (err) {
+      broken = this.isConnectionError(err);
+      throw err;
+    } finally {
+      if (broken) conn.destroy();
+      else conn.release();
+    }
+  }
+
+  transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    return this.#withConnection(async (conn) => {
+      await conn.query('START TRANSACTION');
+      try {
+        const result = await fn(new MysqlSession(conn));
+        await conn.query('COMMIT');
+        return result;
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    return this.#withConnection((conn) => fn(new MysqlSession(conn)));
+  }
+
+  withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    return this.#withConnection(async (conn) => {
+      const session = new MysqlSession(conn);
+      const [row] = await session.query('SELECT GET_LOCK(?, ?) AS got', [
+        this.#lockName,
+        this.#lockTimeoutSeconds,
+      ]);
+      if (Number(row?.got) !== 1) throw new Error(`could not take lock ${this.#lockName}`);
+      try {
+        return await fn(session);
+      } finally {
+        await session.query('SELECT RELEASE_LOCK(?)', [this.#lockName]).catch(() => undefined);
+      }
+    });
+  }
+
+  isConnectionError(err: unknown): boolean {
+    if (!(err instanceof Error)) return false;
+    const e = err as { code?: unknown; fatal?: unknown };
+    return e.fatal === true || (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}

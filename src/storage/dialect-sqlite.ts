@@ -1,0 +1,146 @@
+/**
+ * SQLite through better-sqlite3 (synchronous, in-process).
+ *
+ * Durability: WAL with synchronous=FULL, so COMMIT returns only once the WAL is fsynced.
+ * Two connections per file: the writer runs every write transaction (BEGIN IMMEDIATE, so writers in
+ * other processes wait on busy_timeout), the reader serves reads and sees only committed data.
+ * Writers in this process take a mutex shared per file (see async-mutex.ts for why).
+ * `:memory:` has one connection, so reads take the mutex too and never see a batch half-applied.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { AsyncMutex, sharedMutex } from './async-mutex.js';
+import type { ColumnTypes, Dialect, SqlRow, SqlSession, SqlValue } from './dialect.js';
+import { toDriverValues } from './sql-values.js';
+
+/** Options of the SQLite dialect. */
+export interface SqliteDialectOptions {
+  /** A file path, or `:memory:`. */
+  path: string;
+  /** How long a writer waits for another process's write lock, in ms. */
+  busyTimeoutMs: number;
+}
+
+const SQLITE_TYPES: ColumnTypes = {
+  keyBytes: 'BLOB',
+  categoryBytes: 'BLOB',
+  blob: 'BLOB',
+  bigint: 'INTEGER',
+  int: 'INTEGER',
+  serialPrimaryKey: 'INTEGER PRIMARY KEY',
+};
+
+/** Prepared statements are cached per connection; the cap bounds the varying multi-row texts. */
+const MAX_CACHED_STATEMENTS = 512;
+
+class SqliteSession implements SqlSession {
+  readonly #db: Database.Database;
+  readonly #cache = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#cache.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      if (this.#cache.size >= MAX_CACHED_STATEMENTS) this.#cache.clear();
+      this.#cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+    const statement = this.#prepare(sql);
+    if (statement.reader) return statement.all(...toDriverValues(params)) as SqlRow[];
+    statement.run(...toDriverValues(params));
+    return [];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.#prepare(sql).run(...toDriverValues(params)).changes;
+  }
+}
+
+/** The SQLite dialect; see the file header. */
+export class SqliteDialect implements Dialect {
+  readonly name = 'sqlite';
+  readonly types = SQLITE_TYPES;
+  readonly lockRowsSkipLocked = '';
+  readonly createIndexIfNotExists = true;
+  readonly #writer: Database.Database;
+  readonly #reader: Database.Database;
+  readonly #writerSession: SqlSession;
+  readonly #readerSession: SqlSession;
+  readonly #mutex: AsyncMutex;
+  readonly #releaseMutex: () => void;
+  readonly #isMemory: boolean;
+  #closed = false;
+
+  constructor(opts: SqliteDialectOptions) {
+    this.#isMemory = opts.path === ':memory:';
+    if (this.#isMemory) {
+      this.#writer = new Database(':memory:');
+      this.#reader = this.#writer;
+      this.#mutex = new AsyncMutex();
+      this.#releaseMutex = () => {};
+    } else {
+      const path = resolve(opts.path);
+      mkdirSync(dirname(path), { recursive: true });
+      this.#writer = new Database(path);
+      const shared = sharedMutex(path);
+      this.#mutex = shared.mutex;
+      this.#releaseMutex = shared.release;
+      this.#writer.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+      // WAL lets the reader connection read while a write transaction is open.
+      this.#writer.pragma('journal_mode = WAL');
+      this.#reader = new Database(path);
+      this.#reader.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+      this.#reader.pragma('query_only = ON');
+    }
+    // ARCHITECTURE.md "group commit": a caller is answered only once its commit is durable.
+    this.#writer.pragma('synchronous = FULL');
+    this.#writerSession = new SqliteSession(this.#writer);
+    this.#readerSession = this.#isMemory ? this.#writerSession : new SqliteSession(this.#reader);
+  }
+
+  transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    return this.#mutex.run(async () => {
+      this.#writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.#writerSession);
+        this.#writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    if (this.#isMemory) return this.#mutex.run(() => fn(this.#readerSession));
+    return fn(this.#readerSession);
+  }
+
+  withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    // SQLite DDL is transactional and BEGIN IMMEDIATE excludes every other writer of the file.
+    return this.transaction(fn);
+  }
+
+  isConnectionError(): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#mutex.run(async () => {
+      if (this.#reader !== this.#writer) this.#reader.close();
+      this.#writer.close();
+    });
+    this.#releaseMutex();
+  }
+}

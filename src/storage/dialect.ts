@@ -1,0 +1,73 @@
+/**
+ * The seam between the one `SqlEngine` and a database (ARCHITECTURE.md: one engine, three
+ * dialects). A Dialect owns the connections (pool, reconnects), transactions, the cross-instance
+ * schema lock and the few spellings that differ between SQLite, PostgreSQL and MySQL/MariaDB.
+ * Schema shape, queries and every semantic rule are shared and live elsewhere.
+ */
+
+/** The databases the engine speaks to. */
+export const DIALECT_NAME = { sqlite: 'sqlite', postgres: 'postgres', mysql: 'mysql' } as const;
+export type DialectName = (typeof DIALECT_NAME)[keyof typeof DIALECT_NAME];
+
+/** A value bound to a `?` placeholder. Byte strings are Uint8Array; times are ms numbers. */
+export type SqlValue = string | number | Uint8Array | null;
+
+/** One result row as the driver returns it; `row-codec.ts` reads columns back into typed values. */
+export type SqlRow = Readonly<Record<string, unknown>>;
+
+/**
+ * One database session: a pooled connection checked out, or SQLite's connection. Statements are
+ * written with `?` placeholders in every dialect; the dialect rewrites them where it must.
+ */
+export interface SqlSession {
+  /** Run a statement and resolve with its rows (empty for statements that return none). */
+  query(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+  /** Run a statement and resolve with the number of rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+/** Column types of the shared schema, spelled for one dialect. */
+export interface ColumnTypes {
+  /** A short byte string that is part of a key: uid, msgID, deviceID. */
+  readonly keyBytes: string;
+  /** An indexed byte string compared byte for byte: the category as UTF-8. */
+  readonly categoryBytes: string;
+  /** An unbounded byte string: item bodies, logged messages. */
+  readonly blob: string;
+  /** A 64-bit integer: ms times. */
+  readonly bigint: string;
+  /** A small integer: flags and seqnos. */
+  readonly int: string;
+  /** Column definition of an ascending, database-assigned 64-bit primary key. */
+  readonly serialPrimaryKey: string;
+}
+
+/** How a dialect runs its part; every method maps driver failures to thrown errors, never crashes. */
+export interface Dialect {
+  readonly name: DialectName;
+  readonly types: ColumnTypes;
+  /**
+   * Suffix of a SELECT that locks the rows it returns and skips rows other transactions hold
+   * (PostgreSQL, MariaDB), or '' where a write transaction already excludes every other writer
+   * (SQLite's BEGIN IMMEDIATE).
+   */
+  readonly lockRowsSkipLocked: string;
+  /**
+   * True when a `CREATE INDEX` may carry `IF NOT EXISTS`; MySQL's DDL is not transactional, so a
+   * half-applied migration must be re-runnable statement by statement.
+   */
+  readonly createIndexIfNotExists: boolean;
+  /** Run `fn` in one write transaction: committed (durably) when it resolves, rolled back when it rejects. */
+  transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /** Run `fn` on a session outside any write transaction, seeing only committed data. */
+  read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Run `fn` holding a lock that two instances starting at once on the same database both take,
+   * so migrations run once (pg advisory lock, MySQL GET_LOCK, SQLite's write transaction).
+   */
+  withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /** True when `err` means the connection was lost, so the same work may be retried on a fresh one. */
+  isConnectionError(err: unknown): boolean;
+  /** Close every connection; idempotent. */
+  close(): Promise<void>;
+}

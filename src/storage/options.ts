@@ -1,0 +1,85 @@
+/**
+ * Options of `openSqlEngine`, validated once at the edge (STYLE.md §6): one zod schema turns them
+ * into a fully defaulted, frozen object. A bad value is rejected naming the option, never clamped,
+ * and the caller's object is never changed.
+ */
+import { z } from 'zod';
+import { gregorError } from '../errors.js';
+import { type Clock, systemClock } from '../state/index.js';
+
+/** The SQL engine's reminder lock (gregor-protocol.md §4.1 ReminderLockDuration: SQL 10 minutes), ms. */
+export const DEFAULT_REMINDER_LOCK_DURATION_MS = 10 * 60 * 1000;
+/** Table names start with this unless told otherwise (§4.3 uses `gregor_`). */
+export const DEFAULT_TABLE_PREFIX = 'gregor_';
+/** Connections per engine for PostgreSQL and MySQL: one writer plus concurrent readers. */
+export const DEFAULT_POOL_SIZE = 8;
+/** Most consumes in one group-commit transaction. */
+export const DEFAULT_MAX_BATCH_MESSAGES = 256;
+/** Most consumes waiting for a commit before new ones are refused (GREGOR_ERR_OVERLOADED). */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 10_000;
+/** How long a SQLite writer waits for another process's write lock, ms. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/** How long to wait for a database connection (and MySQL's migration lock), ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Options of `openSqlEngine`. */
+export interface SqlEngineOptions {
+  /** The source of "now" for every rule. @default systemClock */
+  clock?: Clock;
+  /** How long a handed-out reminder stays locked, ms. @default 600000 */
+  reminderLockDurationMs?: number;
+  /** Prefix of every table name, so several engines can share a database. @default 'gregor_' */
+  tablePrefix?: string;
+  /** PostgreSQL only: the schema holding the tables, created if missing. @default the search_path */
+  schema?: string;
+  /** PostgreSQL/MySQL: most connections open at once. @default 8 */
+  poolSize?: number;
+  /** Most consumes committed in one transaction (group commit). @default 256 */
+  maxBatchMessages?: number;
+  /** Most consumes waiting for a commit; past it they are refused. @default 10000 */
+  maxQueuedMessages?: number;
+  /** SQLite: how long a writer waits for another process's write lock, ms. @default 5000 */
+  busyTimeoutMs?: number;
+  /** PostgreSQL/MySQL: how long to wait for a connection, ms. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Receives driver errors that have no caller to reject (an idle connection dying). @default ignore */
+  onBackgroundError?: (err: unknown) => void;
+}
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier');
+
+const schema = z
+  .object({
+    clock: z
+      .custom<Clock>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function',
+        'must be a Clock',
+      )
+      .default(systemClock),
+    reminderLockDurationMs: z.number().int().min(0).default(DEFAULT_REMINDER_LOCK_DURATION_MS),
+    tablePrefix: identifier.max(40).default(DEFAULT_TABLE_PREFIX),
+    schema: identifier.max(63).optional(),
+    poolSize: z.number().int().min(2).max(1000).default(DEFAULT_POOL_SIZE),
+    maxBatchMessages: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_BATCH_MESSAGES),
+    maxQueuedMessages: z.number().int().min(1).default(DEFAULT_MAX_QUEUED_MESSAGES),
+    busyTimeoutMs: z.number().int().min(0).default(DEFAULT_BUSY_TIMEOUT_MS),
+    connectTimeoutMs: z.number().int().min(1).default(DEFAULT_CONNECT_TIMEOUT_MS),
+    onBackgroundError: z
+      .custom<(err: unknown) => void>((v) => typeof v === 'function', 'must be a function')
+      .default(() => () => {}),
+  })
+  .strict();
+
+/** The options after validation: every default filled in. */
+export type ResolvedSqlEngineOptions = Readonly<z.output<typeof schema>>;
+
+/** Validate `opts`; throws GREGOR_ERR_CONFIG_INVALID naming the first bad option. */
+export function resolveSqlEngineOptions(opts: SqlEngineOptions = {}): ResolvedSqlEngineOptions {
+  const parsed = schema.safeParse(opts);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') || '(options)';
+    throw gregorError('GREGOR_ERR_CONFIG_INVALID', `sql engine option ${name}: ${issue?.message}`);
+  }
+  return Object.freeze(parsed.data);
+}
