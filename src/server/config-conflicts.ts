@@ -2,11 +2,9 @@
  * The second half of reading gregord's configuration: options that are each valid but do not go
  * together. Every problem names all the options involved, as they were given (STYLE.md §6).
  */
+import { MAX_LENGTH_PREFIX_BYTES } from '../rpc/index.js';
 import type { GivenOption, GivenOptions, Values } from './config-schema.js';
 import { isLoopbackHost, type ListenAddress, redact } from './config-values.js';
-
-/** Bytes of the largest length prefix in front of a frame: msgpack uint32 (`ce` + 4 bytes, §8). */
-const MAX_LENGTH_PREFIX_BYTES = 5;
 
 const isSet = (g: GivenOption | undefined): g is GivenOption =>
   g !== undefined && g.source !== 'default';

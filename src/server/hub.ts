@@ -41,6 +41,7 @@ export class Hub {
   readonly #mailbox: Mailbox<string>;
   readonly #actors = new Map<string, UserActor>();
   #isClosing = false;
+  #subscriptions = 0;
 
   constructor(opts: HubOptions) {
     this.#bus = opts.bus;
@@ -54,9 +55,9 @@ export class Hub {
     return this.#actors.size;
   }
 
-  /** Bus subscriptions held (one per actor). */
+  /** Bus subscriptions held: subscribed and not yet unsubscribed (one per actor, rule 3). */
   get subscriptionCount(): number {
-    return this.#actors.size;
+    return this.#subscriptions;
   }
 
   /** The per-user job queue, for metrics and draining. */
@@ -160,6 +161,7 @@ export class Hub {
       const subscription = await this.#bus.subscribe(uid, (payload) =>
         this.#enqueueDelivery(key, () => payload),
       );
+      this.#subscriptions++;
       actor = new UserActor(uid, key, subscription);
       this.#actors.set(key, actor);
     }
@@ -171,6 +173,7 @@ export class Hub {
     if (actor === undefined || !actor.remove(member) || actor.size > 0) return;
     this.#actors.delete(key);
     await actor.subscription.unsubscribe();
+    this.#subscriptions--;
   }
 
   /**

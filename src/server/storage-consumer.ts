@@ -2,12 +2,12 @@
  * The first, critical stage: persist the message (gregor-protocol.md §6.3 step 3) and stamp it
  * with the stored ctime (step 4), so every connection sees the ctime the database holds.
  */
-import { gregorError, isGregorError } from '../errors.js';
 import type { MessageConsumer } from '../state/index.js';
 import type { Delivery } from './delivery.js';
 import { withCTime } from './message-edit.js';
 import type { ServerMetrics } from './metrics.js';
 import type { PipelineConsumer } from './pipeline.js';
+import { storageCall } from './storage-call.js';
 
 /** Options of the storage stage. */
 export interface StorageConsumerOptions {
@@ -37,15 +37,9 @@ export class StorageConsumer implements PipelineConsumer {
     // §6.3: out-of-band messages go through the same path, but storage ignores them; skip the
     // round trip. In-band sync messages are stored (logged) like updates.
     if (m.ibm === undefined) return;
-    let logged: Awaited<ReturnType<MessageConsumer['consumeMessage']>>;
-    try {
-      logged = await this.#metrics.timeStorage('consume', () =>
-        this.#storage.consumeMessage(m, { timeoutMs: this.#timeoutMs }),
-      );
-    } catch (err) {
-      if (isGregorError(err)) throw err;
-      throw gregorError('GREGOR_ERR_STORAGE_FAILED', undefined, { cause: err });
-    }
+    const logged = await storageCall(this.#metrics, 'consume', () =>
+      this.#storage.consumeMessage(m, { timeoutMs: this.#timeoutMs }),
+    );
     const ctime = logged.ibm?.stateUpdate?.md.ctime;
     if (ctime !== undefined) delivery.message = withCTime(m, ctime);
   }

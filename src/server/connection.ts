@@ -1,0 +1,272 @@
+/**
+ * Connection: one client socket, its RPC session (both directions) and its auth state
+ * (gregor-protocol.md §6.2). The dispatcher serves the client's calls and finds the Connection of
+ * a session with `connectionOf`; the Hub sees it as a HubMember once it has logged in.
+ *
+ * Authentication runs here, off the Hub's path (ARCHITECTURE.md rule 2): the Hub only ever gets a
+ * connection whose first login succeeded.
+ */
+import type { Logger } from 'pino';
+import { type GregorError, gregorError, isGregorError } from '../errors.js';
+import {
+  type AuthResult,
+  bytesEqual,
+  type ConnectedDevice,
+  METHODS,
+  type SessionToken,
+  SUPER_UID,
+  toHex,
+  type UID,
+} from '../protocol/index.js';
+import type { RpcSession } from '../rpc/index.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { Hub } from './hub.js';
+import type { HubMember } from './hub-member.js';
+import { resultLabel, type ServerMetrics } from './metrics.js';
+
+/** What every connection of a server shares. */
+export interface ConnectionServices {
+  readonly hub: Hub;
+  readonly authenticator: Authenticator;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly authTimeoutMs: number;
+  readonly broadcastTimeoutMs: number;
+  /** Told once the connection has closed and left the Hub. */
+  onClosed(conn: Connection): void;
+}
+
+const sessions = new WeakMap<RpcSession, Connection>();
+const NO_UID = new Uint8Array(0) as UID;
+const BROADCAST = METHODS.broadcastMessage.name;
+
+/** The Connection serving `session`; undefined for a session the server does not own. */
+export function connectionOf(session: RpcSession): Connection | undefined {
+  return sessions.get(session);
+}
+
+/** Failures of a broadcast call that mean the connection cannot keep up or is gone (§6.4 step 3). */
+const FATAL_DELIVERY_CODES: ReadonlySet<string> = new Set([
+  'GREGOR_ERR_TIMEOUT',
+  'GREGOR_ERR_CLOSED',
+  'GREGOR_ERR_OVERLOADED',
+  'GREGOR_ERR_RPC_TOO_MANY_PENDING',
+  'GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE',
+]);
+
+/** One client connection of gregord. */
+export class Connection implements HubMember {
+  readonly id: number;
+  /** The peer's User-Agent (WebSocket), or '' (TCP). */
+  readonly userAgent: string;
+  readonly #session: RpcSession;
+  readonly #services: ConnectionServices;
+  #token: SessionToken = '';
+  #auth: AuthResult | undefined;
+  #isHandshakeDone = false;
+  #isAttached = false;
+  #isClosed = false;
+  #hasLeft = false;
+  #leftWaiters: (() => void)[] | undefined;
+
+  constructor(id: number, session: RpcSession, services: ConnectionServices, userAgent = '') {
+    this.id = id;
+    this.userAgent = userAgent;
+    this.#session = session;
+    this.#services = services;
+    sessions.set(session, this);
+    session.once('close', (err) => this.#onSessionClose(err));
+    services.metrics.connections.inc();
+  }
+
+  /** The session uid once logged in; empty before. */
+  get uid(): UID {
+    return this.#auth?.uid ?? NO_UID;
+  }
+
+  /** The session's AuthResult, once logged in. */
+  get auth(): AuthResult | undefined {
+    return this.#auth;
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /** Resolves once the connection has closed and left the Hub. */
+  closed(): Promise<void> {
+    if (this.#hasLeft) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#leftWaiters ??= [];
+      this.#leftWaiters.push(resolve);
+    });
+  }
+
+  /** The RPC session (tests and metrics). */
+  get session(): RpcSession {
+    return this.#session;
+  }
+
+  /**
+   * `authenticateSessionToken` (§6.2 step 3). A blank token is BAD_SESSION and the connection stays
+   * open, waiting. Otherwise the first result decides: a failure closes the connection after the
+   * error is sent (step 4); a success attaches it to its user's actor before the answer goes out,
+   * so a broadcast consumed after the client saw the answer reaches it. A later login may refresh
+   * the token of the same uid; it cannot switch users.
+   */
+  async login(token: SessionToken, signal: AbortSignal): Promise<AuthResult> {
+    if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
+    let result: AuthResult;
+    try {
+      result = await this.#services.authenticator.authenticate(token, {
+        signal,
+        timeoutMs: this.#services.authTimeoutMs,
+      });
+    } catch (err) {
+      this.#services.metrics.authFailures.inc({ code: resultLabel(err) });
+      if (!this.#isHandshakeDone) {
+        this.#isHandshakeDone = true;
+        this.closeAfterReply(asAuthError(err));
+      }
+      throw asAuthError(err);
+    }
+    if (this.#isHandshakeDone) return this.#refresh(token, result);
+    this.#isHandshakeDone = true;
+    this.#token = token;
+    this.#auth = result;
+    this.#services.logger.info(
+      { conn: this.id, uid: toHex(result.uid), sid: result.sid },
+      'authenticated',
+    );
+    this.#isAttached = true;
+    try {
+      await this.#services.hub.attach(this);
+    } catch (err) {
+      this.close(isGregorError(err) ? err : undefined);
+      throw err;
+    }
+    return result;
+  }
+
+  /**
+   * checkUIDAuth (§6.2 step 5): re-check the stored token through the authenticator (cached
+   * there, so a revoked session fails), then require the session uid to be `target` or the
+   * superuser. Resolves with the session.
+   */
+  async authorize(target: UID, signal?: AbortSignal): Promise<AuthResult> {
+    if (this.#token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
+    let session: AuthResult;
+    try {
+      session = await this.#services.authenticator.authenticate(this.#token, {
+        signal,
+        timeoutMs: this.#services.authTimeoutMs,
+      });
+    } catch (err) {
+      this.#services.metrics.authFailures.inc({ code: resultLabel(err) });
+      throw asAuthError(err);
+    }
+    if (!bytesEqual(session.uid, target) && !bytesEqual(session.uid, SUPER_UID)) {
+      throw gregorError(
+        'GREGOR_ERR_AUTH_MISMATCHED_UID',
+        `mismatched UIDs: ${toHex(target)} != ${toHex(session.uid)}`,
+      );
+    }
+    return session;
+  }
+
+  /** Send one pre-encoded broadcastMessage; a connection that cannot keep up is closed (§6.4). */
+  deliver(encodedArgs: Uint8Array): void {
+    if (this.#isClosed) return;
+    this.#session
+      .callPreEncoded(BROADCAST, encodedArgs, { timeoutMs: this.#services.broadcastTimeoutMs })
+      .then(
+        () => this.#services.metrics.deliveries.inc({ result: 'ok' }),
+        (err: unknown) => this.#onDeliveryFailed(err),
+      );
+  }
+
+  describe(): ConnectedDevice {
+    return { deviceID: null, deviceType: '', devicePlatform: '', userAgent: this.userAgent };
+  }
+
+  /** Close the socket; the Hub is left once the session reports it closed. Idempotent. */
+  close(reason?: GregorError): void {
+    if (this.#isClosed) return;
+    if (reason !== undefined)
+      this.#services.logger.info(
+        { conn: this.id, code: reason.code, err: reason.message },
+        'closing',
+      );
+    this.#session.close(reason);
+  }
+
+  /** Close once the answer of the call being served has been written (§6.2 step 4, §6.3). */
+  closeAfterReply(reason: GregorError): void {
+    setImmediate(() => this.close(reason));
+  }
+
+  /**
+   * Log a failed call with the connection id (every line carries `conn`; no child logger is kept
+   * per connection). Expected failures are debug; storage and internal ones are errors.
+   */
+  logFailure(method: string, err: unknown): void {
+    const expected =
+      isGregorError(err) && err.name !== 'StorageError' && err.name !== 'InternalError';
+    if (expected)
+      this.#services.logger.debug(
+        { conn: this.id, method, code: err.code, err: err.message },
+        'call failed',
+      );
+    else this.#services.logger.error({ conn: this.id, method, err }, 'call failed');
+  }
+
+  /** Re-check the session after a revocation (§6.6); a refused session is closed now. */
+  async recheck(): Promise<void> {
+    if (this.#token === '' || this.#isClosed) return;
+    try {
+      await this.authorize(this.uid);
+    } catch (err) {
+      this.close(asAuthError(err));
+    }
+  }
+
+  #refresh(token: SessionToken, result: AuthResult): AuthResult {
+    if (this.#auth !== undefined && !bytesEqual(this.#auth.uid, result.uid)) {
+      throw gregorError(
+        'GREGOR_ERR_AUTH_MISMATCHED_UID',
+        `mismatched UIDs: ${toHex(result.uid)} != ${toHex(this.#auth.uid)}`,
+      );
+    }
+    this.#token = token;
+    this.#auth = result;
+    return result;
+  }
+
+  #onDeliveryFailed(err: unknown): void {
+    const code = resultLabel(err);
+    this.#services.metrics.deliveries.inc({ result: code });
+    // §6.4: the client answering with an error (e.g. "ignored repeat message") is normal; only a
+    // connection that is gone or cannot keep up is removed.
+    if (!FATAL_DELIVERY_CODES.has(code) || this.#isClosed) return;
+    this.#services.metrics.slowConnectionsClosed.inc();
+    this.close(isGregorError(err) ? err : undefined);
+  }
+
+  #onSessionClose(err: GregorError | undefined): void {
+    this.#isClosed = true;
+    this.#services.metrics.connections.dec();
+    this.#services.logger.debug({ conn: this.id, code: err?.code }, 'connection closed');
+    const left = this.#isAttached ? this.#services.hub.detach(this) : Promise.resolve();
+    void left.then(() => {
+      this.#hasLeft = true;
+      this.#services.onClosed(this);
+      for (const resolve of this.#leftWaiters ?? []) resolve();
+      this.#leftWaiters = undefined;
+    });
+  }
+}
+
+function asAuthError(err: unknown): GregorError {
+  if (isGregorError(err)) return err;
+  return gregorError('GREGOR_ERR_AUTH_UNAVAILABLE', undefined, { cause: err });
+}

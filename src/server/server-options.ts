@@ -1,0 +1,190 @@
+/**
+ * The options of a GregorServer, validated once at the edge (STYLE.md §6): one zod schema turns
+ * the tuning part into a fully defaulted, frozen object, and the components (storage, bus,
+ * authenticator) are checked for presence. Bad values are rejected with the option's name, never
+ * clamped, and the caller's object is never changed.
+ */
+import type { SecureContextOptions } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { gregorError } from '../errors.js';
+import { type ConsumeLimits, DEFAULT_CONSUME_LIMITS } from '../protocol/index.js';
+import type { Bus } from '../pubsub/index.js';
+import type { RpcLimitsInput } from '../rpc/index.js';
+import type { Clock, StateMachine } from '../state/index.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
+
+/** gregord's `-broadcast-timeout` default (gregor-protocol.md §6.8), ms. */
+export const DEFAULT_BROADCAST_TIMEOUT_MS = 10_000;
+/** How long a login or a session re-check may wait for the authenticator, ms. */
+export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+/** How long describeConnectedUsers waits for the other instances, ms. */
+export const DEFAULT_GATHER_TIMEOUT_MS = 1_000;
+/** How long close() waits for in-flight consumes before closing connections anyway, ms. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** The version string `gregor.1.incoming.version` answers when none is given. */
+export const DEFAULT_SERVER_VERSION = 'gregord-ts';
+
+/** A TCP (optionally TLS) listen address. Port 0 picks a free port. */
+export interface TcpListenOptions {
+  host: string;
+  port: number;
+  /** Listen with TLS using these credentials (key, cert, ca…). */
+  tls?: SecureContextOptions;
+}
+
+/** The HTTP listen address: WebSocket upgrades (the same RPC), /metrics, /healthz, /readyz. */
+export interface HttpListenOptions {
+  host: string;
+  port: number;
+  /** The path that upgrades to a WebSocket RPC session. @default '/rpc' */
+  wsPath?: string;
+}
+
+/** Which components close() also closes. */
+export interface OwnedComponents {
+  /** @default false */
+  stateMachine?: boolean;
+  /** @default false */
+  bus?: boolean;
+  /** @default false */
+  authenticator?: boolean;
+}
+
+/** Everything a GregorServer is built from. */
+export interface GregorServerOptions {
+  /** The state machine, already open (memory engine or `openSqlEngine`). */
+  stateMachine: StateMachine;
+  /** The bus to the other instances (InProcessBus for one process). */
+  bus: Bus;
+  /** Vouches for session tokens. */
+  authenticator: Authenticator;
+  /** Source of "now" (login times in logs). @default the state machine's clock */
+  clock?: Clock;
+  /** Where to listen; at least one of tcp and http. */
+  listen: { tcp?: TcpListenOptions; http?: HttpListenOptions };
+  /** Limits on consumed messages (body size, category length…). @default DEFAULT_CONSUME_LIMITS */
+  consumeLimits?: Partial<ConsumeLimits>;
+  /** Frame size, pending calls, write buffer… of every connection. @default the rpc defaults */
+  rpcLimits?: RpcLimitsInput;
+  /** Jobs that may wait per user before consumes are refused (GREGOR_ERR_OVERLOADED). @default 1000 */
+  maxQueuedPerUser?: number;
+  /** Per-connection timeout of one broadcastMessage call, ms. @default 10000 */
+  broadcastTimeoutMs?: number;
+  /** Timeout of one authenticator call, ms. @default 10000 */
+  authTimeoutMs?: number;
+  /** Timeout of one storage call, ms. @default 30000 */
+  storageTimeoutMs?: number;
+  /** How long describeConnectedUsers waits for other instances, ms. @default 1000 */
+  gatherTimeoutMs?: number;
+  /** How long close() lets in-flight consumes finish, ms. @default 10000 */
+  drainTimeoutMs?: number;
+  /** The answer of `version`. @default 'gregord-ts' */
+  version?: string;
+  /** Structured logger. @default a silent pino logger */
+  logger?: Logger;
+  /** Registry for the metrics. @default a new one per server */
+  metricsRegistry?: Registry;
+  /** Components close() closes too. @default none */
+  owns?: OwnedComponents;
+}
+
+const timeoutMs = z.number().int().positive().max(0x7fff_ffff);
+const port = z.number().int().min(0).max(65_535);
+const host = z.string().min(1);
+
+const tuningSchema = z.strictObject({
+  listen: z
+    .strictObject({
+      tcp: z.object({ host, port, tls: z.looseObject({}).optional() }).optional(),
+      http: z
+        .strictObject({ host, port, wsPath: z.string().startsWith('/').optional() })
+        .optional(),
+    })
+    .refine((l) => l.tcp !== undefined || l.http !== undefined, {
+      message: 'at least one of listen.tcp and listen.http is required',
+    }),
+  consumeLimits: z
+    .strictObject({
+      maxBodyBytes: z.number().int().positive().optional(),
+      maxCategoryBytes: z.number().int().positive().optional(),
+      maxIDBytes: z.number().int().positive().optional(),
+      maxDismissalIDs: z.number().int().positive().optional(),
+      maxRanges: z.number().int().positive().optional(),
+      maxRemindTimes: z.number().int().nonnegative().optional(),
+    })
+    .default({}),
+  maxQueuedPerUser: z.number().int().positive().default(DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY),
+  broadcastTimeoutMs: timeoutMs.default(DEFAULT_BROADCAST_TIMEOUT_MS),
+  authTimeoutMs: timeoutMs.default(DEFAULT_AUTH_TIMEOUT_MS),
+  storageTimeoutMs: timeoutMs.default(DEFAULT_STORAGE_TIMEOUT_MS),
+  gatherTimeoutMs: timeoutMs.default(DEFAULT_GATHER_TIMEOUT_MS),
+  drainTimeoutMs: timeoutMs.default(DEFAULT_DRAIN_TIMEOUT_MS),
+  version: z.string().min(1).default(DEFAULT_SERVER_VERSION),
+});
+
+/** The validated, defaulted tuning of a server. */
+export interface ServerSettings {
+  readonly listen: { readonly tcp?: TcpListenOptions; readonly http?: HttpListenOptions };
+  readonly consumeLimits: Readonly<ConsumeLimits>;
+  readonly maxQueuedPerUser: number;
+  readonly broadcastTimeoutMs: number;
+  readonly authTimeoutMs: number;
+  readonly storageTimeoutMs: number;
+  readonly gatherTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  readonly version: string;
+}
+
+function requireComponent(value: unknown, name: string, method: string): void {
+  const ok =
+    typeof value === 'object' && value !== null && typeof Reflect.get(value, method) === 'function';
+  if (!ok)
+    throw gregorError('GREGOR_ERR_CONFIG_INVALID', `invalid server option: ${name} is required`);
+}
+
+/**
+ * Validate `opts`; throws GREGOR_ERR_CONFIG_INVALID naming the first offending option.
+ * Returns the frozen tuning; the components are used as given.
+ */
+export function resolveServerSettings(opts: GregorServerOptions): ServerSettings {
+  requireComponent(opts?.stateMachine, 'stateMachine', 'consumeMessage');
+  requireComponent(opts.bus, 'bus', 'publish');
+  requireComponent(opts.authenticator, 'authenticator', 'authenticate');
+  const parsed = tuningSchema.safeParse({
+    listen: opts.listen,
+    consumeLimits: opts.consumeLimits,
+    maxQueuedPerUser: opts.maxQueuedPerUser,
+    broadcastTimeoutMs: opts.broadcastTimeoutMs,
+    authTimeoutMs: opts.authTimeoutMs,
+    storageTimeoutMs: opts.storageTimeoutMs,
+    gatherTimeoutMs: opts.gatherTimeoutMs,
+    drainTimeoutMs: opts.drainTimeoutMs,
+    version: opts.version,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    throw gregorError(
+      'GREGOR_ERR_CONFIG_INVALID',
+      `invalid server option: ${where}${issue.message}`,
+    );
+  }
+  const data = parsed.data;
+  const consumeLimits = Object.freeze({
+    ...DEFAULT_CONSUME_LIMITS,
+    ...stripUndefined(data.consumeLimits),
+  });
+  return Object.freeze({
+    ...data,
+    listen: Object.freeze({ ...(opts.listen as ServerSettings['listen']) }),
+    consumeLimits,
+  });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
