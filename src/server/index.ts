@@ -4,12 +4,12 @@
  * Authenticator seam with its implementations.
  */
 export type { Authenticator } from './auth/authenticator.js';
-export { BroadcasterConsumer } from './broadcaster-consumer.js';
 export { encodeBroadcastArgs } from './broadcast-payload.js';
+export { BroadcasterConsumer } from './broadcaster-consumer.js';
 export { Connection, connectionOf } from './connection.js';
 export { Delivery } from './delivery.js';
-export { createDispatcher } from './dispatcher.js';
 export type { DispatchServices, MethodImpl, ServedMethod } from './dispatch-services.js';
+export { createDispatcher } from './dispatcher.js';
 export { DEFAULT_WS_PATH, HttpSide, READY_PROBE_TIMEOUT_MS } from './http-side.js';
 export { Hub, type HubOptions } from './hub.js';
 export type { HubMember } from './hub-member.js';
