@@ -5,7 +5,7 @@
  * connections or revocation listeners (STYLE.md §7.8).
  */
 import assert from 'node:assert/strict';
-import { fromHex, type Message, type UID } from '../../../src/protocol/index.js';
+import { fromHex, type Message, type MsgID, type UID } from '../../../src/protocol/index.js';
 import { type Bus, InProcessBus } from '../../../src/pubsub/index.js';
 import {
   GregorServer,
@@ -23,6 +23,11 @@ export const U2 = new Uint8Array(16).fill(2) as UID;
 /** A 16-byte id of `n` repeated (§9 notation M(n)). */
 export function id<T extends Uint8Array = UID>(n: number): T {
   return new Uint8Array(16).fill(n) as T;
+}
+
+/** M(n) as a MsgID. */
+export function mid(n: number): MsgID {
+  return id<MsgID>(n);
 }
 
 /** `uid` as hex bytes → UID (for tests that build uids from strings). */
