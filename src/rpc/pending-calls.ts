@@ -46,16 +46,24 @@ export class PendingCalls {
   readonly #max: number;
   readonly #defaultTimeoutMs: number;
   readonly #onAbandon: AbandonCallback;
+  readonly #maxSeq: number;
   #lastSeq = 0;
 
   /**
    * @param max most calls in flight at once; more are rejected with GREGOR_ERR_RPC_TOO_MANY_PENDING.
    * @param defaultTimeoutMs timeout of a call that names none, in ms.
+   * @param maxSeq the seqno after which numbering wraps to 1. @default MAX_SEQNO
    */
-  constructor(max: number, defaultTimeoutMs: number, onAbandon: AbandonCallback) {
+  constructor(
+    max: number,
+    defaultTimeoutMs: number,
+    onAbandon: AbandonCallback,
+    maxSeq: number = MAX_SEQNO,
+  ) {
     this.#max = max;
     this.#defaultTimeoutMs = defaultTimeoutMs;
     this.#onAbandon = onAbandon;
+    this.#maxSeq = maxSeq;
   }
 
   /** Calls awaiting a response. */
@@ -151,9 +159,9 @@ export class PendingCalls {
   }
 
   #nextSeq(): number {
-    // The table holds fewer than MAX_SEQNO entries, so this finds a free seqno.
+    // The table holds fewer entries than there are seqnos, so this finds a free one.
     do {
-      this.#lastSeq = this.#lastSeq >= MAX_SEQNO ? 1 : this.#lastSeq + 1;
+      this.#lastSeq = this.#lastSeq >= this.#maxSeq ? 1 : this.#lastSeq + 1;
     } while (this.#calls.has(this.#lastSeq));
     return this.#lastSeq;
   }
