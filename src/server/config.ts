@@ -53,6 +53,8 @@ export interface GregordConfig {
   readonly auth: AuthConfig;
   readonly dataDir: string;
   readonly broadcastTimeoutMs: number;
+  /** How long checking one session token may take, ms. */
+  readonly authTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly limits: LimitsConfig;
   readonly workers: number;
@@ -115,6 +117,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     auth,
     dataDir: v.dataDir as string,
     broadcastTimeoutMs: v.broadcastTimeout as number,
+    authTimeoutMs: v.authTimeout as number,
     shutdownTimeoutMs: v.shutdownTimeout as number,
     limits: {
       maxFrameBytes: v.maxFrameBytes as number,
