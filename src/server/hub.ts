@@ -55,7 +55,10 @@ export class Hub {
     return this.#actors.size;
   }
 
-  /** Bus subscriptions held: subscribed and not yet unsubscribed (one per actor, rule 3). */
+  /**
+   * Bus subscriptions taken and not yet given up (the unsubscribe starts in the job that removes
+   * the actor, and that job finishes only when it is done): one per actor at all times (rule 3).
+   */
   get subscriptionCount(): number {
     return this.#subscriptions;
   }
@@ -172,8 +175,8 @@ export class Hub {
     const actor = this.#actors.get(key);
     if (actor === undefined || !actor.remove(member) || actor.size > 0) return;
     this.#actors.delete(key);
-    await actor.subscription.unsubscribe();
     this.#subscriptions--;
+    await actor.subscription.unsubscribe();
   }
 
   /**
