@@ -14,7 +14,7 @@
  * registry (subscribing uids added during the outage, dropping ones removed), and only then emits
  * resync, so the server can tell its clients to sync what they missed (STYLE.md §7.6).
  */
-import { gregorError } from '../errors.js';
+import { gregorError, isGregorError } from '../errors.js';
 import type {
   Bus,
   BusHandler,
@@ -26,6 +26,7 @@ import type {
   Subscription,
 } from './bus.js';
 import { BusCore } from './bus-core.js';
+import { withDeadline } from './deadline.js';
 import { asBuffer, ENVELOPE_KIND, type Envelope, encodeEnvelope } from './envelope.js';
 import {
   type RedisBusOptions,
@@ -105,7 +106,7 @@ export class RedisBus implements Bus {
       );
     } catch (err) {
       await bus.close();
-      if (err instanceof Error && 'code' in err) throw err;
+      if (isGregorError(err)) throw err;
       throw gregorError('GREGOR_ERR_BUS_FAILED', `redis: ${errorText(err)}`, { cause: err });
     }
     bus.#isStarted = true;
@@ -189,16 +190,16 @@ export class RedisBus implements Bus {
 
   /** PUBLISH through the publisher; resolves with the receiver count. */
   async #send(channel: string, envelope: Buffer, opts?: PublishOptions): Promise<number> {
+    const command = this.#publisher.sendCommand(['PUBLISH', channel, envelope]);
+    const timeoutMs = opts?.timeoutMs ?? this.#options.publishTimeoutMs;
     try {
-      const receivers = await this.#publisher.sendCommand(['PUBLISH', channel, envelope], {
-        timeout: opts?.timeoutMs ?? this.#options.publishTimeoutMs,
-        abortSignal: opts?.signal,
-      });
-      return Number(receivers);
+      return Number(
+        await withDeadline(command, { timeoutMs, signal: opts?.signal }, 'redis publish'),
+      );
     } catch (err) {
-      if (opts?.signal?.aborted) {
-        throw gregorError('GREGOR_ERR_ABORTED', 'publish aborted', { cause: err });
-      }
+      if (isGregorError(err, 'GREGOR_ERR_ABORTED')) throw err;
+      // A timed-out PUBLISH stays in node-redis's reply queue until Redis answers or the
+      // connection drops; maxPendingPublishes bounds how many can pile up that way.
       throw gregorError('GREGOR_ERR_BUS_FAILED', `redis publish failed: ${errorText(err)}`, {
         cause: err,
       });

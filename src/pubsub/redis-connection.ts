@@ -4,7 +4,8 @@
  * bounded settings, waiting for the first connection with a deadline, and closing them.
  */
 import { createClient, type RedisClientType } from 'redis';
-import { gregorError, isGregorError } from '../errors.js';
+import { gregorError } from '../errors.js';
+import { withDeadline } from './deadline.js';
 import type { ResolvedRedisBusOptions } from './redis-bus-options.js';
 
 /** A node-redis client as this layer uses it. */
@@ -37,30 +38,19 @@ export function errorText(err: unknown): string {
 /**
  * Connect both clients, or reject with GREGOR_ERR_BUS_FAILED after `timeoutMs`. node-redis keeps
  * retrying a refused first connection through the reconnect policy, so without the deadline an
- * unreachable Redis would hang startup.
+ * unreachable Redis would hang startup. The caller closes the clients on failure.
  */
 export async function connectClients(clients: RedisClient[], timeoutMs: number): Promise<void> {
-  const connecting = Promise.all(clients.map((client) => client.connect()));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(gregorError('GREGOR_ERR_BUS_FAILED', `redis: not connected after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  // After the deadline the caller closes the clients, which rejects `connecting`; that late
-  // rejection is expected and must not surface as unhandled.
-  connecting.catch(() => undefined);
   try {
-    await Promise.race([connecting, deadline]);
+    await withDeadline(
+      Promise.all(clients.map((client) => client.connect())),
+      { timeoutMs },
+      'redis connect',
+    );
   } catch (err) {
-    if (isGregorError(err, 'GREGOR_ERR_BUS_FAILED')) throw err;
-    throw gregorError('GREGOR_ERR_BUS_FAILED', `redis: connect failed: ${errorText(err)}`, {
+    throw gregorError('GREGOR_ERR_BUS_FAILED', `redis: not connected: ${errorText(err)}`, {
       cause: err,
     });
-  } finally {
-    clearTimeout(timer);
   }
 }
 

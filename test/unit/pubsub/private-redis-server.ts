@@ -41,6 +41,20 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Kill the server if this process dies without cleaning up (SIGKILL, a runner timeout): an
+ * 'exit' handler does not run then. A detached shell polls both pids and goes away with either.
+ */
+function watchOver(redisPid: number | undefined): void {
+  if (redisPid === undefined) return;
+  const script =
+    'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 0.5; done; kill -9 "$1" 2>/dev/null';
+  spawn('/bin/sh', ['-c', script, String(process.pid), String(redisPid)], {
+    detached: true,
+    stdio: 'ignore',
+  }).unref();
+}
+
 /** One private redis-server process that can be killed and restarted on the same port. */
 export class PrivateRedisServer {
   readonly port: number;
@@ -85,6 +99,7 @@ export class PrivateRedisServer {
       { cwd: this.#dir, stdio: 'ignore' },
     );
     this.#child = child;
+    watchOver(child.pid);
     const deadline = Date.now() + timeoutMs;
     while (!(await answers(this.port))) {
       if (child.exitCode !== null || Date.now() > deadline) {
@@ -102,6 +117,16 @@ export class PrivateRedisServer {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** Freeze the server (SIGSTOP): connections stay open but nothing is answered. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Thaw a paused server (SIGCONT). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
   }
 
   /** Kill the server for good and remove its directory. Idempotent. */

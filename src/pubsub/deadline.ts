@@ -1,0 +1,54 @@
+/**
+ * Bound a wait by a timeout and an abort signal (STYLE.md §5.2). node-redis applies its own
+ * command `timeout` and `abortSignal` only while a command is still unsent; once written, a
+ * command waits for its reply forever, so a frozen Redis would hang every publish without this.
+ */
+import { gregorError } from '../errors.js';
+
+/** How long to wait, and what may cut the wait short. */
+export interface DeadlineOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Settle like `promise`, or reject with GREGOR_ERR_TIMEOUT after `timeoutMs`, or with
+ * GREGOR_ERR_ABORTED when `signal` aborts. The timer and the listener are removed on settling;
+ * a late rejection of `promise` is absorbed.
+ */
+export function withDeadline<T>(
+  promise: Promise<T>,
+  opts: DeadlineOptions,
+  what: string,
+): Promise<T> {
+  const { timeoutMs, signal } = opts;
+  if (signal?.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(gregorError('GREGOR_ERR_ABORTED', `${what}: aborted`));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const settle = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      settle();
+      reject(gregorError('GREGOR_ERR_ABORTED', `${what}: aborted`));
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(gregorError('GREGOR_ERR_TIMEOUT', `${what}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (err: unknown) => {
+        settle();
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * RedisBus under faults (STYLE.md §7.6: "Stopping Redis must produce a resync signal"). The shared
+ * Redis on 6379 serves other suites and is never stopped: these tests start a private
+ * redis-server on a free loopback port, kill and restart it, and always stop it at the end.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createClient } from 'redis';
+import { type Bus, RedisBus } from '../../../src/pubsub/index.js';
+import { memoryLogger } from '../../conformance/bus-suite.js';
+import { PrivateRedisServer } from './private-redis-server.js';
+
+const WAIT_MS = 10_000;
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const U1 = Uint8Array.from([1, 1, 1, 1]);
+const U2 = Uint8Array.from([2, 2, 2, 2]);
+const U3 = Uint8Array.from([3, 3, 3, 3]);
+
+/** Poll `condition` until it holds; fail naming `what` after WAIT_MS. */
+async function eventually(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await condition())) {
+    assert.ok(Date.now() < deadline, `timed out waiting for: ${what}`);
+    await delay(10);
+  }
+}
+
+describe('RedisBus fault handling (private redis-server)', () => {
+  let server: PrivateRedisServer;
+  const buses: Bus[] = [];
+  const connect = async (options: { maxPendingPublishes?: number } = {}): Promise<RedisBus> => {
+    const bus = await RedisBus.connect({
+      url: server.url,
+      logger: memoryLogger(),
+      // Fast backoff keeps the test short; the policy is a function, as gregord's may be.
+      reconnect: (attempt) => Math.min(10 * 2 ** attempt, 100),
+      ...options,
+    });
+    buses.push(bus);
+    return bus;
+  };
+
+  before(async () => {
+    server = await PrivateRedisServer.start();
+  });
+  after(async () => {
+    server.resume();
+    await Promise.all(buses.map((bus) => bus.close()));
+    await server.stop();
+  });
+
+  it('fails publishes fast during an outage, then resubscribes, emits resync and delivers again', async () => {
+    const a = await connect();
+    const b = await connect();
+    const got: string[] = [];
+    const record = (payload: Uint8Array): void => {
+      got.push(Buffer.from(payload).toString());
+    };
+    let resyncs = 0;
+    b.onResync(() => {
+      throw new Error('a broken resync handler must not stop the others');
+    });
+    b.onResync(() => resyncs++);
+    await b.subscribe(U1, record);
+    const leaving = await b.subscribe(U3, record);
+    await a.publish(U1, text('before'));
+    await eventually('delivery before the outage', () => got.includes('before'));
+
+    await server.kill();
+    await eventually('both buses to notice the outage', () => !a.isReady && !b.isReady);
+    // No offline queue: every publish fails at once, and none is kept for later.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 100 }, () => a.publish(U1, text('lost'))),
+    );
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'rejected');
+      assert.equal((outcome as PromiseRejectedResult).reason.code, 'GREGOR_ERR_BUS_FAILED');
+    }
+    assert.equal(a.stats().publishFailures, 100);
+    // Changes made while Redis is away are kept in the bus's registry and applied on reconnect.
+    await b.subscribe(U2, record);
+    await leaving.unsubscribe();
+    assert.equal(resyncs, 0);
+
+    await server.restart();
+    await eventually('resync after the restart', () => resyncs === 1);
+    assert.equal(b.isReady, true);
+    assert.equal(b.stats().handlerErrors, 1);
+    await eventually('the publisher to reconnect', () => a.isReady);
+    await a.publish(U1, text('after-1'));
+    await a.publish(U2, text('after-2'));
+    await a.publish(U3, text('after-3'));
+    await a.publish(U1, text('fence'));
+    await eventually('delivery after the restart', () => got.includes('fence'));
+    assert.deepEqual(got, ['before', 'after-1', 'after-2', 'fence']);
+
+    const probe = createClient({ url: server.url });
+    await probe.connect();
+    const counts = await probe.pubSubNumSub([
+      'gregor:u:01010101',
+      'gregor:u:02020202',
+      'gregor:u:03030303',
+    ]);
+    probe.destroy();
+    assert.deepEqual(counts, {
+      'gregor:u:01010101': 1,
+      'gregor:u:02020202': 1,
+      'gregor:u:03030303': 0,
+    });
+  });
+
+  it('bounds a publish to a frozen Redis by its timeout and the pending-command cap', async () => {
+    const a = await connect({ maxPendingPublishes: 5 });
+    server.pause();
+    try {
+      const waiting = Array.from({ length: 5 }, () => a.publish(U1, text('x'), { timeoutMs: 200 }));
+      await assert.rejects(a.publish(U1, text('one too many')), { code: 'GREGOR_ERR_BUS_FAILED' });
+      for (const publish of waiting) {
+        await assert.rejects(publish, { code: 'GREGOR_ERR_BUS_FAILED' });
+      }
+    } finally {
+      server.resume();
+    }
+    // The timed-out commands leave the queue once the thawed Redis answers them.
+    await eventually('publishing to work again', () =>
+      a.publish(U1, text('thawed')).then(
+        () => true,
+        () => false,
+      ),
+    );
+  });
+});
