@@ -120,8 +120,9 @@ export class PendingCalls {
       onAbort,
     };
     // A module-level callback with the entry as argument: no closure per call for the timer.
+    // Not unref'd: an awaited call is work in progress, not a background timer, and on the
+    // in-memory transport nothing else would keep the process alive until it settles.
     entry.timer = setTimeout(expire, timeoutMs, entry);
-    entry.timer.unref?.();
     if (onAbort !== undefined) signal?.addEventListener('abort', onAbort, { once: true });
     this.#calls.set(seq, entry);
     return { seq, result };

@@ -29,7 +29,10 @@ const kTransport = Symbol('gregor.rpc.transport');
 type TaggedSocket = Socket & { [kTransport]?: TcpTransport };
 
 function socketOnData(this: TaggedSocket, chunk: Buffer): void {
-  this[kTransport]?.sink?.onTransportData(chunk);
+  // A plain Uint8Array view, so decoded bytes are the same type on every transport.
+  this[kTransport]?.sink?.onTransportData(
+    new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+  );
 }
 
 function socketOnError(this: TaggedSocket, err: Error): void {

@@ -27,7 +27,8 @@ function wsOnMessage(this: TaggedWebSocket, data: Buffer, isBinary: boolean): vo
   const transport = this[kTransport];
   if (transport === undefined) return;
   if (isBinary) {
-    transport.sink?.onTransportData(data);
+    // A plain Uint8Array view, so decoded bytes are the same type on every transport.
+    transport.sink?.onTransportData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return;
   }
   transport.error ??= gregorError(
@@ -38,9 +39,20 @@ function wsOnMessage(this: TaggedWebSocket, data: Buffer, isBinary: boolean): vo
   this.close(1003, 'binary messages only');
 }
 
+/** ws reports WebSocket protocol faults with `WS_ERR_*` codes; they are frame faults to us. */
+function classify(err: Error & { code?: string }): Error {
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+    return gregorError('GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE', err.message, { cause: err });
+  }
+  if (err.code?.startsWith('WS_ERR_')) {
+    return gregorError('GREGOR_ERR_PROTOCOL_BAD_FRAME', err.message, { cause: err });
+  }
+  return err;
+}
+
 function wsOnError(this: TaggedWebSocket, err: Error): void {
   const transport = this[kTransport];
-  if (transport !== undefined) transport.error ??= err;
+  if (transport !== undefined) transport.error ??= classify(err);
 }
 
 function wsOnClose(this: TaggedWebSocket): void {
