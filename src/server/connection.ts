@@ -248,13 +248,16 @@ export class Connection implements HubMember {
     // §6.4: the client answering with an error (e.g. "ignored repeat message") is normal; only a
     // connection that is gone or cannot keep up is removed.
     if (!FATAL_DELIVERY_CODES.has(code) || this.#isClosed) return;
-    this.#services.metrics.slowConnectionsClosed.inc();
     this.close(isGregorError(err) ? err : undefined);
   }
 
   #onSessionClose(err: GregorError | undefined): void {
     this.#isClosed = true;
     this.#services.metrics.connections.dec();
+    // A full write buffer (the session closes itself) or a broadcast timeout (closed above).
+    if (err?.code === 'GREGOR_ERR_OVERLOADED' || err?.code === 'GREGOR_ERR_TIMEOUT') {
+      this.#services.metrics.slowConnectionsClosed.inc();
+    }
     this.#services.logger.debug({ conn: this.id, code: err?.code }, 'connection closed');
     const left = this.#isAttached ? this.#services.hub.detach(this) : Promise.resolve();
     void left.then(() => {

@@ -1,0 +1,39 @@
+/**
+ * A raw TCP peer that speaks just enough framed msgpack-rpc to log in, then misbehaves on purpose:
+ * it stops reading altogether (a frozen reader) or reads and never answers (a stuck client).
+ */
+import { connect, type Socket } from 'node:net';
+import { encodeCanonical, METHODS } from '../../../src/protocol/index.js';
+import { encodeFrame } from '../../../src/rpc/index.js';
+
+/** Connect to `port`, log in with `token`, and resolve once the login answer has arrived. */
+export async function rawLogin(port: number, token: string): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => undefined);
+  const spec = METHODS.authenticateSessionToken;
+  socket.write(
+    encodeFrame(encodeCanonical([0, 1, spec.name, [spec.encodeArg({ session: token })]])),
+  );
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  return socket;
+}
+
+/** Stop reading: bytes pile up in the kernel and then in the server's write buffer. */
+export function freeze(socket: Socket): void {
+  socket.pause();
+}
+
+/** Read and drop everything, never answering a call. */
+export function ignoreCalls(socket: Socket): void {
+  socket.on('data', () => undefined);
+}
+
+/** Resolve once the socket is closed (the server closed it). */
+export function closedByServer(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
