@@ -6,6 +6,7 @@
 import type { MethodArg, MethodKey, MethodResult } from '../protocol/index.js';
 import type { Bus } from '../pubsub/index.js';
 import type { StateMachine } from '../state/index.js';
+import type { CallTracker } from './call-tracker.js';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 import type { ServerMetrics } from './metrics.js';
@@ -18,6 +19,8 @@ export interface DispatchServices {
   readonly bus: Bus;
   readonly metrics: ServerMetrics;
   readonly settings: ServerSettings;
+  /** The calls being served, for close() to wait on. */
+  readonly calls: CallTracker;
 }
 
 /** Methods gregord serves to its clients: every METHODS entry except the `peer` ones. */

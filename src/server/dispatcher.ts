@@ -109,7 +109,9 @@ export function createDispatcher(services: DispatchServices): HandlerRegistry {
     if (impl === undefined) {
       throw gregorError('GREGOR_ERR_INTERNAL', `no implementation for ${spec.name}`);
     }
-    registry.register(spec.name, (raw, ctx) => serve(services, spec, impl, raw, ctx));
+    registry.register(spec.name, (raw, ctx) =>
+      services.calls.track(serve(services, spec, impl, raw, ctx)),
+    );
   }
   return registry;
 }

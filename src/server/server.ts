@@ -17,6 +17,7 @@ import {
   type RpcSessionOptions,
 } from '../rpc/index.js';
 import { BroadcasterConsumer } from './broadcaster-consumer.js';
+import { CallTracker } from './call-tracker.js';
 import { decodeDescribeRequest, encodeDescribeReply } from './cluster-describe.js';
 import { Connection, type ConnectionServices } from './connection.js';
 import { createDispatcher } from './dispatcher.js';
@@ -58,6 +59,7 @@ export class GregorServer {
   readonly #session: Omit<RpcSessionOptions, 'id'>;
   readonly #services: ConnectionServices;
   readonly #connections = new Set<Connection>();
+  readonly #calls = new CallTracker();
   readonly #unsubscribers: (() => void)[] = [];
   #state: ServerState = SERVER_STATE.created;
   #tcp: RpcListener | undefined;
@@ -102,6 +104,7 @@ export class GregorServer {
     });
     hubRef.hub = this.#hub;
     const handlers = createDispatcher({
+      calls: this.#calls,
       hub: this.#hub,
       stateMachine: opts.stateMachine,
       bus: opts.bus,
@@ -200,7 +203,11 @@ export class GregorServer {
     this.#state = SERVER_STATE.closing;
     for (const unsubscribe of this.#unsubscribers.splice(0)) unsubscribe();
     this.#hub.stopAccepting();
-    await withTimeout(this.#hub.drain(), this.#settings.drainTimeoutMs);
+    // Let in-flight consumes finish and every running call answer, within the drain timeout.
+    await withTimeout(
+      this.#hub.drain().then(() => this.#calls.whenIdle()),
+      this.#settings.drainTimeoutMs,
+    );
     const closedConnections = [...this.#connections].map((conn) => conn.closed());
     await Promise.all([this.#tcp?.close(), this.#http?.close()]);
     for (const conn of this.#connections) conn.close();
