@@ -20,7 +20,7 @@ interface LegacyTransport {
 }
 
 interface LegacyModule {
-  Transport: new (opts: { host: string; port: number }) => LegacyTransport;
+  Transport: new (opts: { host: string; port: number; connect_timeout: number }) => LegacyTransport;
   Client: new (
     transport: LegacyTransport,
     program: string,
@@ -56,7 +56,12 @@ describe('framed-msgpack-rpc 1.1.13 client calling our server', () => {
       session.handle('gregor.1.incoming.ping', () => 'pong');
       session.handle('gregor.1.incoming.echo', (arg) => arg);
     });
-    transport = new legacy.Transport({ host: '127.0.0.1', port: listener.address.port });
+    transport = new legacy.Transport({
+      host: '127.0.0.1',
+      port: listener.address.port,
+      // Its connect timer is never cleared and would hold the process for the default 10 s.
+      connect_timeout: 1500,
+    });
     await new Promise<void>((resolve, reject) =>
       transport.connect((err) => (err ? reject(err) : resolve())),
     );
