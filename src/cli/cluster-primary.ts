@@ -1,0 +1,54 @@
+/**
+ * `--workers N`: the primary process of a Node cluster (ARCHITECTURE.md "Scale-out": the cores of
+ * one machine). It forks N workers that each run a full gregord on the shared listeners, relays
+ * SIGTERM/SIGINT (and stdin EOF in child mode) to them, and exits when they have all stopped.
+ * A worker that stops on its own (a crash, or a failed start: exit 3 or 4) stops the others too,
+ * and its exit code becomes the primary's: a supervisor restarts the whole unit.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { pino } from 'pino';
+import { EXIT_CODE } from './exit-codes.js';
+import { type GregordConfig, loadOrCreateTokenSecret } from './server-surface.js';
+import { waitForShutdown } from './shutdown.js';
+
+function exitOf(worker: Worker): Promise<number> {
+  return new Promise((resolve) => {
+    // Killed by a signal (no code) counts as a failure: a graceful stop exits 0 by itself.
+    worker.once('exit', (code: number | null) => resolve(code ?? EXIT_CODE.badOption));
+  });
+}
+
+/** Fork `config.workers` workers and supervise them; resolves with the exit code. */
+export async function runClusterPrimary(config: GregordConfig): Promise<number> {
+  const logger = pino({ level: config.logLevel, name: 'gregord-primary' });
+  if (config.auth.mode === 'signed-token' && config.auth.secret === null) {
+    // Create the secret before forking, so every worker reads the same one.
+    try {
+      await loadOrCreateTokenSecret(config.auth.secretFile);
+    } catch (err) {
+      logger.fatal({ err }, 'cannot create the token secret');
+      return EXIT_CODE.setup;
+    }
+  }
+  const workers = Array.from({ length: config.workers }, () => cluster.fork());
+  const exits = workers.map(exitOf);
+  const stopping = waitForShutdown({
+    isChildMode: config.childMode,
+    onForce: () => {
+      for (const worker of workers) worker.process.kill('SIGKILL');
+      process.exit(EXIT_CODE.badOption);
+    },
+  });
+  logger.info({ workers: workers.map((w) => w.process.pid) }, `started ${workers.length} workers`);
+  const first = await Promise.race([
+    stopping.then((reason) => ({ reason, code: EXIT_CODE.ok as number })),
+    ...exits.map((exit, i) => exit.then((code) => ({ reason: `worker ${i + 1} exited`, code }))),
+  ]);
+  logger.info({ reason: first.reason }, 'stopping the workers');
+  for (const worker of workers) {
+    if (!worker.isDead()) worker.process.kill('SIGTERM');
+  }
+  const codes = await Promise.all(exits);
+  // A worker that stopped first decides the code; otherwise the worst of the graceful stops.
+  return first.code !== EXIT_CODE.ok ? first.code : Math.max(EXIT_CODE.ok, ...codes);
+}

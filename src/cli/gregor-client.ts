@@ -1,0 +1,83 @@
+/**
+ * The `gregor` command's connection to a gregord: one framed msgpack-rpc session over TCP or TLS,
+ * calls by method key from the one method table (STYLE.md §1.4), closed when done.
+ */
+import { readFileSync } from 'node:fs';
+import type { MethodArg, MethodKey, MethodResult } from '../protocol/index.js';
+import { METHODS } from '../protocol/index.js';
+import { connectTcp, type RpcSession } from '../rpc/index.js';
+
+/** Where and how to connect. */
+export interface ClientTarget {
+  readonly host: string;
+  readonly port: number;
+  /** Dial TLS; `caFile` adds a CA to trust (e.g. a self-signed gregord certificate). */
+  readonly tls: { readonly caFile: string | undefined } | null;
+  /** Connect and call timeout, ms. */
+  readonly timeoutMs: number;
+}
+
+/** A connected session with typed calls. */
+export class GregorAdminClient {
+  readonly #session: RpcSession;
+  readonly #timeoutMs: number;
+
+  private constructor(session: RpcSession, timeoutMs: number) {
+    this.#session = session;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Connect to `target`. */
+  static async connect(target: ClientTarget): Promise<GregorAdminClient> {
+    const tls =
+      target.tls === null
+        ? undefined
+        : target.tls.caFile === undefined
+          ? {}
+          : { ca: readFileSync(target.tls.caFile, 'utf8') };
+    const session = await connectTcp({
+      host: target.host,
+      port: target.port,
+      timeoutMs: target.timeoutMs,
+      ...(tls === undefined ? {} : { tls }),
+    });
+    return new GregorAdminClient(session, target.timeoutMs);
+  }
+
+  /** Call `key` with `arg`; rejects with the server's error. */
+  async call<K extends MethodKey>(key: K, arg: MethodArg<K>): Promise<MethodResult<K>> {
+    const spec = METHODS[key];
+    const encodeArg = spec.encodeArg as (a: MethodArg<K>) => unknown;
+    const raw = await this.#session.call(spec.name, encodeArg(arg), { timeoutMs: this.#timeoutMs });
+    return spec.decodeResult(raw) as MethodResult<K>;
+  }
+
+  /** Close the session and wait until it is closed. */
+  async close(): Promise<void> {
+    this.#session.close();
+    await this.#session.closed();
+  }
+}
+
+/**
+ * JSON for records with byte fields: IDs become lowercase hex; a `body` becomes its UTF-8 text
+ * when it is valid UTF-8, otherwise `base64:<data>`.
+ */
+export function toJson(value: unknown): string {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  return JSON.stringify(
+    value,
+    (key, v: unknown) => {
+      if (!(v instanceof Uint8Array)) return v;
+      if (key === 'body') {
+        try {
+          return utf8.decode(v);
+        } catch {
+          return `base64:${Buffer.from(v).toString('base64')}`;
+        }
+      }
+      return Buffer.from(v).toString('hex');
+    },
+    2,
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The option schemas of the `gregor` subcommands: commander's text in, typed values out, each bad
+ * value named by its flag (GREGOR_ERR_CONFIG_INVALID, exit 1). Environment fallbacks are applied
+ * here, after the flags, so a flag always wins.
+ */
+import { z } from 'zod';
+import { gregorError } from '../errors.js';
+import { fromHex, type UID } from '../protocol/index.js';
+import type { ClientTarget } from './gregor-client.js';
+import { DEFAULT_BIND_ADDRESS, parseDurationMs, parseListenAddress } from './server-surface.js';
+
+function fromText<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx): T => {
+    try {
+      return parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: text });
+      return z.NEVER;
+    }
+  });
+}
+
+const duration = fromText(parseDurationMs);
+const hexUid = z
+  .string()
+  .regex(/^(?:[0-9a-fA-F]{2}){1,64}$/, 'must be 1 to 64 bytes of hex')
+  .transform((hex) => fromHex(hex) as UID);
+
+/** `--flag-name` of a camelCase option key. */
+function flagOf(key: PropertyKey): string {
+  return `--${String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Parse commander's `raw` options with `schema`; a failure names the flag. */
+export function readOptions<T>(schema: z.ZodType<T>, raw: Readonly<Record<string, unknown>>): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = issue.path[0];
+    return key === undefined ? issue.message : `${flagOf(key)}: ${issue.message}`;
+  });
+  throw gregorError('GREGOR_ERR_CONFIG_INVALID', problems.join('; '));
+}
+
+/** `gregor token`: who, for how long, and where the secret comes from. */
+export const tokenSchema = z
+  .object({
+    uid: hexUid.optional(),
+    superuser: z.literal(true).optional(),
+    sid: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9_-]')
+      .optional(),
+    ttl: duration.default(24 * 60 * 60 * 1000),
+    username: z.string().optional(),
+    secret: z
+      .string()
+      .refine((s) => Buffer.byteLength(s, 'utf8') >= 16, 'must be at least 16 bytes long')
+      .optional(),
+    dataDir: z.string().min(1).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if ((o.uid === undefined) === (o.superuser === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uid'],
+        message: 'give either --uid HEX or --superuser',
+      });
+    }
+    if (o.secret !== undefined && o.dataDir !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret'],
+        message: 'give --secret or --data-dir, not both',
+      });
+    }
+  })
+  .transform(({ ttl, ...o }) => ({ ...o, ttlMs: ttl }));
+
+/** Options of `gregor token` after the environment fallbacks. */
+export type TokenOptions = z.output<typeof tokenSchema>;
+
+/** The secret comes from --secret, then GREGOR_TOKEN_SECRET, then <data dir>/token-secret. */
+export function secretSource(
+  o: TokenOptions,
+  env: NodeJS.ProcessEnv,
+): { secret: string } | { file: string } {
+  if (o.secret !== undefined) return { secret: o.secret };
+  if (o.dataDir === undefined && env.GREGOR_TOKEN_SECRET)
+    return { secret: env.GREGOR_TOKEN_SECRET };
+  return { file: `${o.dataDir ?? env.GREGOR_DATA_DIR ?? './data'}/token-secret` };
+}
+
+const connectShape = {
+  address: fromText((text) => {
+    const address = parseListenAddress(text);
+    if (address === null || address.port === 0)
+      throw new Error(`expected HOST:PORT, got ${JSON.stringify(text)}`);
+    return address;
+  }).optional(),
+  tls: z.literal(true).optional(),
+  ca: z.string().min(1).optional(),
+  timeout: duration.default(10_000),
+};
+
+/** Where a connecting subcommand goes, with GREGOR_ADDRESS as the fallback address. */
+export interface ConnectFlags {
+  readonly target: ClientTarget;
+}
+
+function toTarget(
+  o: z.output<z.ZodObject<typeof connectShape>>,
+  env: NodeJS.ProcessEnv,
+): ClientTarget {
+  const address = o.address ?? parseListenAddress(env.GREGOR_ADDRESS || DEFAULT_BIND_ADDRESS);
+  if (address === null)
+    throw gregorError('GREGOR_ERR_CONFIG_INVALID', 'GREGOR_ADDRESS: expected HOST:PORT');
+  return {
+    host: address.host,
+    port: address.port,
+    tls: o.tls ? { caFile: o.ca } : null,
+    timeoutMs: o.timeout,
+  };
+}
+
+/** `gregor ping`. */
+export function readConnectOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): ConnectFlags {
+  const o = readOptions(z.object(connectShape), raw);
+  return { target: toTarget(o, env) };
+}
+
+/** `gregor state`: a connection, a token to log in with, and optionally whose state. */
+export function readStateOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): ConnectFlags & { token: string; uid: UID | undefined } {
+  const schema = z.object({ ...connectShape, token: z.string().min(1), uid: hexUid.optional() });
+  const o = readOptions(schema, raw);
+  return { target: toTarget(o, env), token: o.token, uid: o.uid };
+}

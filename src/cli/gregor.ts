@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+/**
+ * `gregor`: a small admin and client command for gregord.
+ *
+ *   gregor token --uid HEX [--sid S] [--ttl 24h] [--username NAME] [--secret TEXT | --data-dir DIR]
+ *   gregor ping  [--address HOST:PORT] [--tls [--ca FILE]]
+ *   gregor state --token TOKEN [--uid HEX] [--address HOST:PORT] [--tls [--ca FILE]]
+ *
+ * Each subcommand: commander splits argv, a zod schema reads and checks the values (a bad one is
+ * named by its flag, exit 1), then one library call.
+ */
+import { Command, CommanderError } from 'commander';
+import { gregorError } from '../errors.js';
+import { SUPER_UID, toHex, type UID } from '../protocol/index.js';
+import { EXIT_CODE, exitCodeHelp, exitCodeOf } from './exit-codes.js';
+import { GregorAdminClient, toJson } from './gregor-client.js';
+import {
+  type ConnectFlags,
+  readConnectOptions,
+  readOptions,
+  readStateOptions,
+  secretSource,
+  tokenSchema,
+} from './gregor-options.js';
+import { mintToken, readTokenSecretFile } from './server-surface.js';
+
+const out = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+
+async function token(raw: Record<string, unknown>): Promise<void> {
+  const o = readOptions(tokenSchema, raw);
+  const source = secretSource(o, process.env);
+  const secret =
+    'secret' in source ? source.secret : (await readTokenSecretFile(source.file)).secret;
+  const claims = { uid: o.superuser ? SUPER_UID : (o.uid as UID), ttlMs: o.ttlMs };
+  out(
+    mintToken(
+      {
+        ...claims,
+        ...(o.sid ? { sid: o.sid } : {}),
+        ...(o.username ? { username: o.username } : {}),
+      },
+      secret,
+    ),
+  );
+}
+
+async function withClient<T>(
+  flags: ConnectFlags,
+  run: (client: GregorAdminClient) => Promise<T>,
+): Promise<T> {
+  const client = await GregorAdminClient.connect(flags.target);
+  try {
+    return await run(client);
+  } finally {
+    await client.close();
+  }
+}
+
+async function ping(raw: Record<string, unknown>): Promise<void> {
+  out(await withClient(readConnectOptions(raw, process.env), (client) => client.call('ping', {})));
+}
+
+async function state(raw: Record<string, unknown>): Promise<void> {
+  const o = readStateOptions(raw, process.env);
+  const result = await withClient(o, async (client) => {
+    const session = await client.call('authenticateSessionToken', { session: o.token });
+    const uid = o.uid ?? session.uid;
+    const timeOrOffset = { time: 0, offset: 0 };
+    return {
+      uid: toHex(uid),
+      state: await client.call('state', { uid, deviceid: null, timeOrOffset }),
+    };
+  });
+  out(toJson(result));
+}
+
+function connectOptions(command: Command): Command {
+  return command
+    .option(
+      '--address <HOST:PORT>',
+      'gregord TCP address [env GREGOR_ADDRESS; default 127.0.0.1:9911]',
+    )
+    .option('--tls', 'connect with TLS')
+    .option('--ca <path>', 'with --tls: a CA certificate to trust (e.g. a self-signed server)')
+    .option('--timeout <duration>', 'connect and call timeout [default 10s]');
+}
+
+function program(run: (action: Promise<void>) => void): Command {
+  const root = new Command('gregor')
+    .description('Admin and client commands for gregord.')
+    .exitOverride()
+    .addHelpText('after', exitCodeHelp());
+  root
+    .command('token')
+    .description('mint a signed session token (for gregord run with signed tokens)')
+    .option('--uid <hex>', 'the user id, in hex')
+    .option('--superuser', 'mint a superuser token (may act for any uid and call gregor.1.remind)')
+    .option('--sid <id>', 'session id, [A-Za-z0-9_-]{1,64} [default random]')
+    .option('--ttl <duration>', 'lifetime [default 24h]')
+    .option('--username <name>', 'username reported by the login [default empty]')
+    .option('--secret <text>', 'the shared secret [env GREGOR_TOKEN_SECRET]')
+    .option(
+      '--data-dir <path>',
+      "read the secret from <path>/token-secret, gregord's generated one [env GREGOR_DATA_DIR; default ./data]",
+    )
+    .action((opts: Record<string, unknown>) => run(token(opts)));
+  connectOptions(
+    root.command('ping').description('call gregor.1.incoming.ping; prints the answer'),
+  ).action((opts: Record<string, unknown>) => run(ping(opts)));
+  connectOptions(
+    root.command('state').description("log in with a token and print a user's state as JSON"),
+  )
+    .option('--token <token>', 'session token to log in with')
+    .option('--uid <hex>', "whose state [default the token's user]")
+    .action((opts: Record<string, unknown>) => run(state(opts)));
+  for (const sub of root.commands) sub.exitOverride().allowExcessArguments(false);
+  return root;
+}
+
+async function main(): Promise<number> {
+  let action: Promise<void> | undefined;
+  try {
+    program((p) => {
+      action = p;
+    }).parse(process.argv.slice(2), { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help answers 0; a missing subcommand (help shown as an error) or a bad option, 1.
+      return err.exitCode === 0 ? EXIT_CODE.ok : EXIT_CODE.badOption;
+    }
+    throw err;
+  }
+  if (action === undefined)
+    throw gregorError('GREGOR_ERR_INPUT_INVALID', 'no subcommand given (token, ping or state)');
+  await action;
+  return EXIT_CODE.ok;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`gregor: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(exitCodeOf(err));
+  },
+);
