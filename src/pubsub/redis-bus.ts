@@ -41,7 +41,8 @@ import {
   type RedisClient,
 } from './redis-connection.js';
 import { RedisReceiver } from './redis-receiver.js';
-import { reconcileSubscriptions } from './redis-reconcile.js';
+import { reconcileSubscriptions, subscribeInBatches } from './redis-reconcile.js';
+import { SubscribeBatcher } from './subscribe-batcher.js';
 
 const RESOLVED = Promise.resolve();
 const EMPTY = new Uint8Array(0);
@@ -62,6 +63,7 @@ export class RedisBus implements Bus {
   /** Bumped at each reconnect, so a stale reconciliation does not emit resync. */
   #generation = 0;
   #closing: Promise<void> | undefined;
+  readonly #batcher = new SubscribeBatcher((channels) => this.#subscribeBatch(channels));
 
   private constructor(options: ResolvedRedisBusOptions) {
     this.#options = options;
@@ -211,9 +213,20 @@ export class RedisBus implements Bus {
     // While the subscriber is down nothing is sent: the reconciliation after the reconnect
     // subscribes from the registry, so an outage never piles up SUBSCRIBE commands.
     if (!this.#isStarted || !this.#subscriber.isReady) return RESOLVED;
-    return this.#subscriber
-      .subscribe(channel, this.#receiver.listener, true)
-      .catch((err: unknown) => this.#transportError(err, 'subscribe'));
+    return this.#batcher.add(channel);
+  }
+
+  /** Subscribe a batch of first subscribers' channels. Never rejects. */
+  async #subscribeBatch(channels: string[]): Promise<void> {
+    // A subscription is handed out only after its batch is answered, so nothing can leave the
+    // registry before its batch is sent, except by close().
+    if (this.#core.isClosed || !this.#subscriber.isReady) return;
+    try {
+      await subscribeInBatches(this.#subscriber, channels, this.#receiver.listener);
+    } catch (err) {
+      // The registry keeps the uids; the reconciliation after the reconnect subscribes them.
+      this.#transportError(err, 'subscribe');
+    }
   }
 
   /** Drop the Redis subscription once a uid's last local subscriber left. Never rejects. */

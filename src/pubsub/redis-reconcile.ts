@@ -21,6 +21,15 @@ function batches(channels: string[]): string[][] {
   return out;
 }
 
+/** SUBSCRIBE `channels`, at most RECONCILE_BATCH per command. */
+export async function subscribeInBatches(
+  subscriber: RedisClient,
+  channels: string[],
+  listener: Listener,
+): Promise<void> {
+  await Promise.all(batches(channels).map((batch) => subscriber.subscribe(batch, listener, true)));
+}
+
 /** Subscribe the `wanted` channels the client lacks, unsubscribe the ones it has beyond them. */
 export async function reconcileSubscriptions(
   subscriber: RedisClient,
@@ -35,7 +44,7 @@ export async function reconcileSubscriptions(
   });
   const extra = [...live.keys()].filter((channel) => !wantedSet.has(channel));
   await Promise.all([
-    ...batches(missing).map((channels) => subscriber.subscribe(channels, listener, true)),
+    subscribeInBatches(subscriber, missing, listener),
     ...batches(extra).map((channels) => subscriber.unsubscribe(channels, listener, true)),
   ]);
 }

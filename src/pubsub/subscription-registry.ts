@@ -74,7 +74,7 @@ export class SubscriptionRegistry {
     let entry = this.#entries.get(key);
     const isFirst = entry === undefined;
     if (entry === undefined) {
-      entry = { uid: Uint8Array.from(uid), subscriptions: new Set(), ready: RESOLVED };
+      entry = { uid: uid.slice(), subscriptions: new Set(), ready: RESOLVED };
       this.#entries.set(key, entry);
     }
     const subscription = new LocalSubscription(this, key, entry.uid, handler);
