@@ -1,0 +1,291 @@
+// The real `gregord` and `gregor` processes (node --import tsx src/cli/…): startup on the embedded
+// default, exit codes (gregor-protocol.md §6.8), graceful stops, and a minted token logging in
+// over TCP. Every process is killed at the end of its test, even on failure.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, it } from 'node:test';
+import { METHODS, toHex } from '../../src/protocol/index.js';
+import { connectTcp } from '../../src/rpc/index.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const TSX = import.meta.resolve('tsx');
+const STEP_TIMEOUT_MS = 20_000;
+const UID_HEX = '000102030405060708090a0b0c0d0e0f';
+const LOOPBACK_PORT_0 = ['--bind-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'];
+
+interface LogLine {
+  msg?: string;
+  [key: string]: unknown;
+}
+
+/** One CLI process with its JSON log lines and stderr collected. */
+class CliProcess {
+  readonly child: ChildProcess;
+  readonly logs: LogLine[] = [];
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  #waiters: (() => void)[] = [];
+
+  constructor(
+    script: string,
+    args: string[],
+    options: { cwd?: string; stdin?: 'pipe' | 'ignore' } = {},
+  ) {
+    this.child = spawn(
+      process.execPath,
+      ['--import', TSX, join(ROOT, 'src/cli', script), ...args],
+      {
+        cwd: options.cwd ?? ROOT,
+        env: { ...process.env, DEBUG: '', NODE_OPTIONS: '' },
+        stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+      },
+    );
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      this.stdout += `${line}\n`;
+      if (line.startsWith('{"level":')) this.logs.push(JSON.parse(line) as LogLine);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        for (const wake of this.#waiters.splice(0)) wake();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  /** The first log line whose msg matches, waiting for it (bounded). */
+  async log(msg: RegExp): Promise<LogLine> {
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    for (;;) {
+      const found = this.logs.find((l) => msg.test(String(l.msg)));
+      if (found !== undefined) return found;
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        assert.fail(
+          `no log ${msg} (exit ${this.child.exitCode}); stderr: ${this.stderr}; stdout: ${this.stdout}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 200).unref();
+      });
+    }
+  }
+
+  /** The exit code, waiting for the process to end (bounded). */
+  async exitCode(): Promise<number | null> {
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no exit; stderr: ${this.stderr}`)),
+        STEP_TIMEOUT_MS,
+      ).unref(),
+    );
+    return (await Promise.race([this.exited, timeout])).code;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** The TCP port a running gregord logged. */
+async function tcpPort(gregord: CliProcess): Promise<number> {
+  const line = await gregord.log(/listening for framed msgpack-rpc/);
+  return (line.tcp as { port: number }).port;
+}
+
+describe('gregord and gregor, as processes', () => {
+  const processes: CliProcess[] = [];
+  const dirs: string[] = [];
+  const servers: Server[] = [];
+  const run = (
+    script: string,
+    args: string[],
+    options?: ConstructorParameters<typeof CliProcess>[2],
+  ) => {
+    const p = new CliProcess(script, args, options);
+    processes.push(p);
+    return p;
+  };
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'gregord-cli-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(async () => {
+    for (const p of processes.splice(0)) {
+      p.kill();
+      await p.exited;
+    }
+    for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts on the embedded default, logs its addresses, and stops with 0 on SIGTERM', async () => {
+    const cwd = tempDir();
+    const gregord = run('gregord.ts', LOOPBACK_PORT_0, { cwd });
+    const port = await tcpPort(gregord);
+    assert.ok(port > 0);
+    const http = await gregord.log(/listening for WebSocket and HTTP/);
+    assert.equal((http.http as { host: string }).host, '127.0.0.1');
+    const hint = await gregord.log(/embedded default/);
+    assert.match(String(hint.mintToken), /gregor token --uid/);
+    assert.equal(statSync(join(cwd, 'data/token-secret')).mode & 0o777, 0o600);
+    assert.ok(statSync(join(cwd, 'data/gregor.db')).isFile());
+    gregord.child.kill('SIGTERM');
+    assert.equal(await gregord.exitCode(), 0);
+    await gregord.log(/gregord closed/);
+  });
+
+  it('prints every option on --help and exits 0', async () => {
+    const gregord = run('gregord.ts', ['--help']);
+    assert.equal(await gregord.exitCode(), 0);
+    for (const flag of [
+      '--bind-address',
+      '--storage',
+      '--auth-server',
+      '--child-mode',
+      'BIND_ADDRESS',
+    ]) {
+      assert.ok(gregord.stdout.includes(flag), flag);
+    }
+  });
+
+  it('exits 1 on a bad value, naming the option', async () => {
+    const gregord = run('gregord.ts', ['--broadcast-timeout', '10']);
+    assert.equal(await gregord.exitCode(), 1);
+    assert.match(gregord.stderr, /--broadcast-timeout: expected a duration/);
+  });
+
+  it('exits 1 on an unknown option and on a positional argument', async () => {
+    const unknown = run('gregord.ts', ['--no-such-option']);
+    const positional = run('gregord.ts', ['serve']);
+    assert.equal(await unknown.exitCode(), 1);
+    assert.equal(await positional.exitCode(), 1);
+    assert.match(unknown.stderr, /unknown option '--no-such-option'/);
+  });
+
+  it('exits 3 when the storage cannot be opened', async () => {
+    const cases = [
+      ['--storage', 'sqlite:/dev/null/gregor.db'],
+      ['--storage', 'postgres://postgres@127.0.0.1:1/test'],
+    ];
+    const runs = cases.map((args) =>
+      run('gregord.ts', [...args, ...LOOPBACK_PORT_0, '--token-secret', 'x'.repeat(32)]),
+    );
+    for (const gregord of runs) {
+      assert.equal(await gregord.exitCode(), 3, gregord.stderr);
+      assert.match(gregord.stderr, /storage .*\(exit 3\)/);
+    }
+  });
+
+  it('exits 4 when its address is in use', async () => {
+    const holder = createServer();
+    servers.push(holder);
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    const gregord = run('gregord.ts', [
+      '--storage',
+      'memory:',
+      '--bind-address',
+      `127.0.0.1:${port}`,
+      '--http-address',
+      'off',
+      '--token-secret',
+      'x'.repeat(32),
+    ]);
+    assert.equal(await gregord.exitCode(), 4);
+    assert.match(gregord.stderr, /EADDRINUSE/);
+  });
+
+  it('in child mode, stops with 0 when stdin reaches EOF', async () => {
+    const gregord = run(
+      'gregord.ts',
+      [
+        '--child-mode',
+        '--storage',
+        'memory:',
+        ...LOOPBACK_PORT_0,
+        '--token-secret',
+        'x'.repeat(32),
+      ],
+      { stdin: 'pipe' },
+    );
+    await tcpPort(gregord);
+    gregord.child.stdin!.end();
+    assert.equal(await gregord.exitCode(), 0);
+    assert.equal((await gregord.log(/shutting down/)).reason, 'stdin-eof');
+  });
+
+  it('accepts a token minted by `gregor token` over TCP, and `gregor ping` and `gregor state` work', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const gregord = run('gregord.ts', [
+      '--storage',
+      'memory:',
+      '--data-dir',
+      dataDir,
+      ...LOOPBACK_PORT_0,
+    ]);
+    const port = await tcpPort(gregord);
+    const minted = run('gregor.ts', [
+      'token',
+      '--uid',
+      UID_HEX,
+      '--sid',
+      'cli-test',
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(await minted.exitCode(), 0, minted.stderr);
+    const token = minted.stdout.trim();
+
+    const session = await connectTcp({ host: '127.0.0.1', port });
+    try {
+      const login = METHODS.authenticateSessionToken;
+      const result = login.decodeResult(
+        await session.call(login.name, login.encodeArg({ session: token })),
+      );
+      assert.equal(toHex(result.uid), UID_HEX);
+      assert.equal(result.sid, 'cli-test');
+      assert.equal(METHODS.ping.decodeResult(await session.call(METHODS.ping.name, {})), 'pong');
+    } finally {
+      session.close();
+      await session.closed();
+    }
+
+    const ping = run('gregor.ts', ['ping', '--address', `127.0.0.1:${port}`]);
+    const state = run('gregor.ts', ['state', '--address', `127.0.0.1:${port}`, '--token', token]);
+    assert.equal(await ping.exitCode(), 0, ping.stderr);
+    assert.equal(ping.stdout.trim(), 'pong');
+    assert.equal(await state.exitCode(), 0, state.stderr);
+    assert.deepEqual(JSON.parse(state.stdout), { uid: UID_HEX, state: { items: [] } });
+  });
+
+  it('`gregor` refuses a token it cannot log in with, with exit 1', async () => {
+    const gregord = run('gregord.ts', [
+      '--storage',
+      'memory:',
+      ...LOOPBACK_PORT_0,
+      '--token-secret',
+      'x'.repeat(32),
+    ]);
+    const port = await tcpPort(gregord);
+    const state = run('gregor.ts', [
+      'state',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--token',
+      'g1.00.s.1..bad',
+    ]);
+    assert.equal(await state.exitCode(), 1);
+    assert.match(state.stderr, /authentication failed/);
+  });
+});
