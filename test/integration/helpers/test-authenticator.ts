@@ -2,7 +2,8 @@
  * A test-only Authenticator: an allow-list of tokens. `allow` adds one, `refuse` drops one
  * silently (the next re-check fails, no revocation event), `revoke` drops a session's tokens and
  * tells the onRevoke listeners (gregor-protocol.md §6.6). The token "superuser" is the superuser.
- * `hold()` makes authenticate calls wait until released, to test that auth runs off the Hub.
+ * `hold()` makes authenticate calls (of one token, or all) wait until released, to test that auth
+ * runs off the Hub.
  */
 import { gregorError } from '../../../src/errors.js';
 import {
@@ -23,6 +24,7 @@ export class TestAuthenticator implements Authenticator {
   readonly #listeners = new Set<(sids: readonly SessionID[]) => void>();
   #held: Promise<void> | undefined;
   #release: (() => void) | undefined;
+  #heldToken: SessionToken | undefined;
   /** authenticate() calls so far. */
   calls = 0;
 
@@ -53,8 +55,9 @@ export class TestAuthenticator implements Authenticator {
     for (const listener of this.#listeners) listener(sids);
   }
 
-  /** Make authenticate calls wait until `release()` is called. */
-  hold(): void {
+  /** Make authenticate calls (of `token` only, when given) wait until `release()` is called. */
+  hold(token?: SessionToken): void {
+    this.#heldToken = token;
     this.#held = new Promise((resolve) => {
       this.#release = resolve;
     });
@@ -67,7 +70,9 @@ export class TestAuthenticator implements Authenticator {
 
   async authenticate(token: SessionToken): Promise<AuthResult> {
     this.calls++;
-    if (this.#held !== undefined) await this.#held;
+    if (this.#held !== undefined && (this.#heldToken === undefined || this.#heldToken === token)) {
+      await this.#held;
+    }
     if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
     const result = this.#tokens.get(token);
     if (result === undefined)
