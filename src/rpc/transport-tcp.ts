@@ -51,10 +51,17 @@ function destroySocket(socket: Socket): void {
   socket.destroy();
 }
 
+function uncork(transport: TcpTransport): void {
+  transport.isCorked = false;
+  transport.socket.uncork();
+}
+
 /** A transport over a connected net.Socket or tls.TLSSocket. */
 export class TcpTransport implements Transport {
   readonly #socket: TaggedSocket;
   readonly remoteAddress: string;
+  /** @internal true while writes of this tick are held back to go out in one writev. */
+  isCorked = false;
   /** @internal read by the socket listeners. */
   sink: TransportSink | undefined;
   /** @internal the first socket error, reported with the close. */
@@ -83,12 +90,22 @@ export class TcpTransport implements Transport {
     if (socket.destroyed) queueMicrotask(() => socketOnClose.call(socket));
   }
 
+  /** @internal */
+  get socket(): Socket {
+    return this.#socket;
+  }
+
   write(chunks: readonly Uint8Array[]): void {
     const socket = this.#socket;
     if (!socket.writable) return;
-    socket.cork();
+    // STYLE.md §5.6: every frame written in this tick (64 pipelined answers, a burst of
+    // broadcasts) leaves in one writev on the next tick, not one syscall each.
+    if (!this.isCorked) {
+      this.isCorked = true;
+      socket.cork();
+      process.nextTick(uncork, this);
+    }
     for (const chunk of chunks) socket.write(chunk);
-    socket.uncork();
   }
 
   pause(): void {

@@ -17,8 +17,11 @@ import { type OnSession, SessionSet } from './session-set.js';
 import type { Transport, TransportSink } from './transport.js';
 import { CLOSE_GRACE_MS } from './transport-tcp.js';
 
-/** Writes up to this size are joined into one WebSocket message; larger ones are sent as fragments. */
-const JOIN_LIMIT_BYTES = 16 * 1024;
+/**
+ * Frames written in one tick are joined into one WebSocket message up to this size (or the
+ * peer's frame limit when smaller); a larger write goes alone, in fragments.
+ */
+const BATCH_LIMIT_BYTES = 16 * 1024;
 
 const kTransport = Symbol('gregor.rpc.transport');
 type TaggedWebSocket = WebSocket & { [kTransport]?: WebSocketTransport };
@@ -68,6 +71,10 @@ function terminate(ws: WebSocket): void {
   ws.terminate();
 }
 
+function flushBatch(transport: WebSocketTransport): void {
+  transport.flush();
+}
+
 /** A transport over an open ws WebSocket. */
 export class WebSocketTransport implements Transport {
   readonly #ws: TaggedWebSocket;
@@ -79,15 +86,24 @@ export class WebSocketTransport implements Transport {
   /** @internal terminates when the closing handshake does not finish. */
   graceTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(ws: WebSocket, remoteAddress: string) {
+  readonly #batchLimitBytes: number;
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
+
+  /**
+   * @param maxMessageBytes largest WebSocket message the peer accepts (its frame limit plus a
+   *   length prefix); batches of small frames never exceed it.
+   */
+  constructor(ws: WebSocket, remoteAddress: string, maxMessageBytes = BATCH_LIMIT_BYTES) {
     this.#ws = ws as TaggedWebSocket;
     this.remoteAddress = remoteAddress;
+    this.#batchLimitBytes = Math.min(BATCH_LIMIT_BYTES, maxMessageBytes);
     ws.binaryType = 'nodebuffer';
     this.#ws[kTransport] = this;
   }
 
   get writeBufferBytes(): number {
-    return this.#ws.bufferedAmount;
+    return this.#ws.bufferedAmount + this.#batchBytes;
   }
 
   attach(sink: TransportSink): void {
@@ -104,14 +120,29 @@ export class WebSocketTransport implements Transport {
     if (ws.readyState !== WebSocket.OPEN) return;
     let total = 0;
     for (const chunk of chunks) total += chunk.byteLength;
-    if (total <= JOIN_LIMIT_BYTES || chunks.length === 1) {
-      ws.send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    if (total > this.#batchLimitBytes) {
+      this.flush();
+      // One message in fragments: a large args payload shared by a broadcast is not copied.
+      chunks.forEach((chunk, i) => {
+        ws.send(chunk, { binary: true, fin: i === chunks.length - 1 });
+      });
       return;
     }
-    // One message in fragments: a large args payload shared by a broadcast is not copied.
-    chunks.forEach((chunk, i) => {
-      ws.send(chunk, { binary: true, fin: i === chunks.length - 1 });
-    });
+    if (this.#batchBytes + total > this.#batchLimitBytes) this.flush();
+    // STYLE.md §5.6: the frames of one tick leave as one message on the next tick.
+    if (this.#batchBytes === 0) process.nextTick(flushBatch, this);
+    this.#batch.push(...chunks);
+    this.#batchBytes += total;
+  }
+
+  /** @internal Send the frames batched so far as one message. */
+  flush(): void {
+    if (this.#batchBytes === 0) return;
+    const batch = this.#batch;
+    const bytes = this.#batchBytes;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(Buffer.concat(batch, bytes));
   }
 
   pause(): void {
@@ -125,6 +156,7 @@ export class WebSocketTransport implements Transport {
   close(): void {
     const ws = this.#ws;
     if (ws.readyState === WebSocket.CLOSED || this.graceTimer !== undefined) return;
+    this.flush();
     ws.close(1000);
     this.graceTimer = setTimeout(terminate, CLOSE_GRACE_MS, ws);
     this.graceTimer.unref();
@@ -158,11 +190,8 @@ export function attachWebSocketServer(
 ): WebSocketAttachment {
   const set = new SessionSet(options.session ?? {}, onSession);
   // A message carries stream bytes, at most one largest frame's worth.
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: set.limits.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES,
-    perMessageDeflate: false,
-  });
+  const maxPayload = set.limits.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES;
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== options.path) {
@@ -171,7 +200,7 @@ export function attachWebSocketServer(
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      set.open(new WebSocketTransport(ws, remoteOf(req)));
+      set.open(new WebSocketTransport(ws, remoteOf(req), maxPayload));
     });
   };
   server.on('upgrade', onUpgrade);
@@ -198,15 +227,15 @@ export async function connectWebSocket(
   options: ConnectWebSocketOptions = {},
 ): Promise<RpcSession> {
   const limits = resolveRpcLimits(options.session?.limits);
-  const ws = new WebSocket(url, {
-    perMessageDeflate: false,
-    maxPayload: limits.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES,
-    ...options.ws,
-  });
+  const maxPayload = limits.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES;
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload, ...options.ws });
   await waitForConnection(ws, 'open', url, options, () => {
     // Terminating a handshake in progress emits 'error' once more; nobody else listens yet.
     ws.on('error', ignore);
     ws.terminate();
   });
-  return new RpcSession(new WebSocketTransport(ws, url), { ...options.session, limits });
+  return new RpcSession(new WebSocketTransport(ws, url, maxPayload), {
+    ...options.session,
+    limits,
+  });
 }
