@@ -32,7 +32,12 @@ function resyncable(inner: Bus): { bus: Bus; resync: () => void } {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { bus, resync: () => handlers.forEach((h) => h()) };
+  return {
+    bus,
+    resync: () => {
+      for (const handler of handlers) handler();
+    },
+  };
 }
 
 describe('gregord cluster (shared store, shared bus)', () => {
