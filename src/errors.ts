@@ -74,6 +74,11 @@ export const ERROR_CODES = {
     status: STATUS_CODE.GENERIC,
     message: 'argument exceeds a configured limit',
   },
+  GREGOR_ERR_CLIENT_REPEAT_MESSAGE: {
+    kind: 'input',
+    status: STATUS_CODE.GENERIC,
+    message: 'ignored repeat message',
+  },
   GREGOR_ERR_AUTH_BAD_SESSION: {
     kind: 'auth',
     status: STATUS_CODE.BAD_SESSION,
