@@ -4,19 +4,17 @@
  */
 import { after } from 'node:test';
 import { openSqlEngine } from '../../src/storage/index.js';
-import { serviceSkipReason } from '../helpers/services.js';
-import { mysqlTestDatabase, type TestDatabase } from '../unit/storage/test-databases.js';
+import { openStoragePlace, STORAGE_SKIPS } from '../unit/storage/storage-places.js';
 import { runStateMachineSuite } from './state-machine-suite.js';
 
-const skip = await serviceSkipReason('mysql');
-const db: TestDatabase | undefined =
-  skip === undefined ? await mysqlTestDatabase('gregor_conf') : undefined;
-if (db !== undefined) after(() => db.drop());
+const skip = STORAGE_SKIPS.mysql;
+const place = skip === undefined ? await openStoragePlace('mysql', 'gregor_conf') : undefined;
+if (place !== undefined) after(() => place.drop());
 
 runStateMachineSuite(
   'SqlEngine (MySQL/MariaDB)',
   async (clock) => {
-    const engine = await openSqlEngine(db!.url, { clock, poolSize: 4 });
+    const engine = await openSqlEngine(place!.url, { ...place!.options, clock, poolSize: 4 });
     await engine.clear();
     return engine;
   },

@@ -4,18 +4,17 @@
  */
 import { after } from 'node:test';
 import { openSqlEngine } from '../../src/storage/index.js';
-import { serviceSkipReason } from '../helpers/services.js';
-import { postgresTestDatabase } from '../unit/storage/test-databases.js';
+import { openStoragePlace, STORAGE_SKIPS } from '../unit/storage/storage-places.js';
 import { runStateMachineSuite } from './state-machine-suite.js';
 
-const skip = await serviceSkipReason('postgres');
-const db = postgresTestDatabase('gregor_conf');
-if (skip === undefined) after(() => db.drop());
+const skip = STORAGE_SKIPS.postgres;
+const place = skip === undefined ? await openStoragePlace('postgres', 'gregor_conf') : undefined;
+if (place !== undefined) after(() => place.drop());
 
 runStateMachineSuite(
   'SqlEngine (PostgreSQL)',
   async (clock) => {
-    const engine = await openSqlEngine(db.url, { clock, schema: db.schema, poolSize: 4 });
+    const engine = await openSqlEngine(place!.url, { ...place!.options, clock, poolSize: 4 });
     await engine.clear();
     return engine;
   },
