@@ -1,0 +1,105 @@
+// gregord with a remote authd (--auth-server): the login and revocation cases of
+// gregor-protocol.md §9 (49, 50, 65) end to end, and an unreachable authd failing logins at once.
+// The authd is a small rpc-layer server on 127.0.0.1 port 0; gregord runs in this process.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { type AuthResult, METHODS, toHex } from '../../src/protocol/index.js';
+import { connectTcp, type RpcSession } from '../../src/rpc/index.js';
+import { type RunningGregord, startGregord } from '../../src/server/bootstrap.js';
+import { parseGregordConfig } from '../../src/server/config.js';
+import { FakeAuthd, GOOD, U1 } from '../unit/auth/fake-authd.js';
+
+const login = METHODS.authenticateSessionToken;
+const sync = METHODS.sync;
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('gregord with a remote authd', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  async function start(authdPort: number): Promise<RunningGregord> {
+    const config = parseGregordConfig({
+      flags: {
+        storage: 'memory:',
+        bindAddress: '127.0.0.1:0',
+        httpAddress: 'off',
+        authServer: `fmprpc://127.0.0.1:${authdPort}`,
+        authTimeout: '2s',
+      },
+    });
+    const gregord = await startGregord(config, { logger: pino({ level: 'silent' }) });
+    cleanup.push(() => gregord.close());
+    return gregord;
+  }
+
+  async function client(gregord: RunningGregord): Promise<RpcSession> {
+    const session = await connectTcp({ host: '127.0.0.1', port: gregord.addresses.tcp?.port ?? 0 });
+    cleanup.push(async () => {
+      session.close();
+      await session.closed();
+    });
+    return session;
+  }
+
+  async function withAuthd(): Promise<{ authd: FakeAuthd; gregord: RunningGregord }> {
+    const authd = new FakeAuthd();
+    const port = await authd.start();
+    cleanup.push(() => authd.stop());
+    const gregord = await start(port);
+    await until(() => authd.superCalls > 0, 'gregord to fetch its super token');
+    return { authd, gregord };
+  }
+
+  const callLogin = async (session: RpcSession, token: string): Promise<AuthResult> =>
+    login.decodeResult(await session.call(login.name, login.encodeArg({ session: token })));
+  const callSync = (session: RpcSession) =>
+    session.call(sync.name, sync.encodeArg({ uid: U1, deviceid: null, ctime: 0 }));
+
+  it('logs a client in with a token authd knows (§9 case 49)', async () => {
+    const { gregord } = await withAuthd();
+    const session = await client(gregord);
+    assert.deepEqual(await callLogin(session, 'goodtoken'), GOOD);
+    await callSync(session);
+  });
+
+  it('closes the connection of a refused login (§9 case 50)', async () => {
+    const { gregord } = await withAuthd();
+    const session = await client(gregord);
+    await assert.rejects(callLogin(session, 'badtoken'), { code: 'GREGOR_ERR_AUTH_FAILED' });
+    await session.closed();
+    assert.equal(gregord.server.hub.actorCount, 0);
+  });
+
+  it('re-checks a revoked session with authd and drops it when refused (§9 case 65)', async () => {
+    const { authd, gregord } = await withAuthd();
+    const session = await client(gregord);
+    assert.equal(toHex((await callLogin(session, 'goodtoken')).uid), toHex(U1));
+    const checksBefore = authd.authCalls;
+    authd.tokens.delete('goodtoken');
+    await authd.revoke([GOOD.sid]);
+    await until(() => authd.authCalls > checksBefore, 'the re-check');
+    // The refused session is closed (or, if the call raced the close, refused as unauthenticated).
+    await assert.rejects(callSync(session), (err: Error & { code?: string }) =>
+      /^GREGOR_ERR_(CLOSED|AUTH_)/.test(err.code ?? ''),
+    );
+  });
+
+  it('fails logins with AUTH_UNAVAILABLE while authd is unreachable, without hanging', async () => {
+    const authd = new FakeAuthd();
+    const port = await authd.start();
+    await authd.stop();
+    const gregord = await start(port);
+    const session = await client(gregord);
+    await assert.rejects(callLogin(session, 'goodtoken'), { code: 'GREGOR_ERR_AUTH_UNAVAILABLE' });
+  });
+});
