@@ -3,28 +3,15 @@ import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { gregorError } from '../../../src/errors.js';
 import { decodeMsgpack, encodeCanonical } from '../../../src/protocol/index.js';
-import {
-  createTransportPair,
-  type HandlerContext,
-  type RpcLimitsInput,
-  type RpcLogger,
-  RpcSession,
-} from '../../../src/rpc/index.js';
-import { RawPeer, settle } from './raw-peer.js';
+import type { HandlerContext, RpcLimitsInput } from '../../../src/rpc/index.js';
+import { sessionWithPeer, settle } from './raw-peer.js';
 
 const PING = 'gregor.1.incoming.ping';
 
 function setup(limits: RpcLimitsInput = {}) {
-  const [a, b] = createTransportPair();
-  const logged: { level: string; obj: object }[] = [];
-  const logger: RpcLogger = {
-    debug: (obj) => logged.push({ level: 'debug', obj }),
-    warn: (obj) => logged.push({ level: 'warn', obj }),
-    error: (obj) => logged.push({ level: 'error', obj }),
-  };
-  const session = new RpcSession(a, { limits, logger });
-  session.handle(PING, () => 'pong');
-  return { session, peer: new RawPeer(b), logged };
+  const under = sessionWithPeer(limits);
+  under.session.handle(PING, () => 'pong');
+  return under;
 }
 
 /** Status fields of an error response, as received. */

@@ -4,8 +4,12 @@
  */
 import { decodeMsgpack, encodeCanonical, fromHex } from '../../../src/protocol/index.js';
 import {
+  createTransportPair,
   encodeFrame,
   FrameDecoder,
+  type RpcLimitsInput,
+  type RpcLogger,
+  RpcSession,
   type Transport,
   type TransportSink,
 } from '../../../src/rpc/index.js';
@@ -77,4 +81,30 @@ export class RawPeer implements TransportSink {
 /** Let queued microtasks (in-memory deliveries, handler continuations) run. */
 export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+/** A session under test on one end of an in-memory pair, a RawPeer on the other. */
+export interface SessionUnderTest {
+  session: RpcSession;
+  peer: RawPeer;
+  /** 'error:<code>' and 'close:<code|clean>' in the order the session emitted them. */
+  events: string[];
+  /** What the session logged. */
+  logged: { level: string; obj: object }[];
+}
+
+/** Open a session with `limits` facing a RawPeer, recording its events and logs. */
+export function sessionWithPeer(limits: RpcLimitsInput = {}): SessionUnderTest {
+  const [a, b] = createTransportPair();
+  const logged: { level: string; obj: object }[] = [];
+  const logger: RpcLogger = {
+    debug: (obj) => logged.push({ level: 'debug', obj }),
+    warn: (obj) => logged.push({ level: 'warn', obj }),
+    error: (obj) => logged.push({ level: 'error', obj }),
+  };
+  const session = new RpcSession(a, { limits, logger });
+  const events: string[] = [];
+  session.on('error', (err) => events.push(`error:${err.code}`));
+  session.on('close', (err) => events.push(`close:${err?.code ?? 'clean'}`));
+  return { session, peer: new RawPeer(b), events, logged };
 }

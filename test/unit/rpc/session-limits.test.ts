@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTransportPair, type RpcLimitsInput, RpcSession } from '../../../src/rpc/index.js';
-import { RawPeer, settle } from './raw-peer.js';
+import { sessionWithPeer, settle } from './raw-peer.js';
 
-function setup(limits: RpcLimitsInput) {
-  const [a, b] = createTransportPair();
-  const session = new RpcSession(a, { limits });
-  const events: string[] = [];
-  session.on('error', (err) => events.push(`error:${err.code}`));
-  session.on('close', (err) => events.push(`close:${err?.code ?? 'clean'}`));
-  return { session, peer: new RawPeer(b), events };
-}
+const setup = sessionWithPeer;
 
 describe('RpcSession limits', () => {
   it('runs at most maxConcurrentCalls handlers, pausing reading and resuming as they finish', async () => {

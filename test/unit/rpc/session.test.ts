@@ -3,28 +3,12 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
 import { type GregorError, gregorError, InputError } from '../../../src/errors.js';
 import { encodeCanonical } from '../../../src/protocol/index.js';
-import {
-  createTransportPair,
-  type RpcLimitsInput,
-  RpcSession,
-  toStatus,
-} from '../../../src/rpc/index.js';
-import { RawPeer, settle } from './raw-peer.js';
+import { createTransportPair, RpcSession, toStatus } from '../../../src/rpc/index.js';
+import { sessionWithPeer, settle } from './raw-peer.js';
 
 const PING = 'gregor.1.incoming.ping';
 
-function setup(limits: RpcLimitsInput = {}): {
-  session: RpcSession;
-  peer: RawPeer;
-  events: string[];
-} {
-  const [a, b] = createTransportPair();
-  const session = new RpcSession(a, { limits });
-  const events: string[] = [];
-  session.on('error', (err) => events.push(`error:${err.code}`));
-  session.on('close', (err) => events.push(`close:${err?.code ?? 'clean'}`));
-  return { session, peer: new RawPeer(b), events };
-}
+const setup = sessionWithPeer;
 
 describe('RpcSession calls', () => {
   it('sends [0, seq, method, [arg]] numbered from 1 and resolves each call by its seqno (case 70)', async () => {
