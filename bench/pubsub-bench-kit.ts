@@ -26,7 +26,7 @@ export async function netOutputBytes(client: RedisClientType): Promise<number> {
 }
 
 /** Run `count` publishes, at most `window` in flight at once. */
-export async function pump(
+async function pump(
   count: number,
   window: number,
   publish: (i: number) => Promise<unknown>,
@@ -56,6 +56,22 @@ export class Arrivals {
   readonly hit = (): void => {
     if (++this.count === this.#expected) this.#resolve();
   };
+}
+
+/**
+ * Publish `count` messages, at most `window` in flight, and resolve with the ms until `arrivals`
+ * has counted every expected delivery.
+ */
+export function timeDelivery(
+  arrivals: Arrivals,
+  count: number,
+  window: number,
+  publish: (i: number) => Promise<unknown>,
+): Promise<number> {
+  return timed(async () => {
+    await pump(count, window, publish);
+    await arrivals.done;
+  });
 }
 
 /** Time `run` in ms. */

@@ -15,8 +15,8 @@ import {
   Arrivals,
   bareClient,
   median,
-  pump,
   report,
+  timeDelivery,
   timed,
   uidOf,
   usedMemory,
@@ -40,10 +40,7 @@ async function busRound(url: string): Promise<number> {
   ]);
   const arrivals = new Arrivals(MESSAGES);
   await b.subscribe(UID, arrivals.hit);
-  const ms = await timed(async () => {
-    await pump(MESSAGES, WINDOW, () => a.publish(UID, PAYLOAD));
-    await arrivals.done;
-  });
+  const ms = await timeDelivery(arrivals, MESSAGES, WINDOW, () => a.publish(UID, PAYLOAD));
   await Promise.all([a.close(), b.close()]);
   return ms;
 }
@@ -55,10 +52,9 @@ async function bareRound(url: string): Promise<number> {
   const channel = `bare:u:${Buffer.from(UID).toString('hex')}`;
   const bytes = Buffer.from(PAYLOAD);
   await subscriber.subscribe(channel, arrivals.hit, true);
-  const ms = await timed(async () => {
-    await pump(MESSAGES, WINDOW, () => publisher.publish(channel, bytes));
-    await arrivals.done;
-  });
+  const ms = await timeDelivery(arrivals, MESSAGES, WINDOW, () =>
+    publisher.publish(channel, bytes),
+  );
   await Promise.all([publisher.close(), subscriber.close()]);
   return ms;
 }

@@ -9,9 +9,8 @@ import {
   bareClient,
   median,
   netOutputBytes,
-  pump,
   report,
-  timed,
+  timeDelivery,
   uidOf,
   usedMemory,
 } from './pubsub-bench-kit.js';
@@ -52,12 +51,9 @@ async function perUid(url: string, publisher: RedisClientType): Promise<LayoutRe
   }
   const bytes = (await usedMemory(publisher)) - before;
   const outBefore = await netOutputBytes(publisher);
-  const ms = await timed(async () => {
-    await pump(MESSAGES, WINDOW, (i) =>
-      publisher.publish(`bench:u:${hex(uidOf(i % USERS))}`, PAYLOAD),
-    );
-    await arrivals.done;
-  });
+  const ms = await timeDelivery(arrivals, MESSAGES, WINDOW, (i) =>
+    publisher.publish(`bench:u:${hex(uidOf(i % USERS))}`, PAYLOAD),
+  );
   const outBytes = (await netOutputBytes(publisher)) - outBefore;
   await Promise.all(subs.map((s) => s.close()));
   return { ms, bytes, outBytes, wasted: 0 };
@@ -87,13 +83,10 @@ async function sharded(url: string, publisher: RedisClientType): Promise<LayoutR
   }
   const bytes = (await usedMemory(publisher)) - before;
   const outBefore = await netOutputBytes(publisher);
-  const ms = await timed(async () => {
-    await pump(MESSAGES, WINDOW, (i) => {
-      const uid = uidOf(i % USERS);
-      const shard = new DataView(uid.buffer).getUint32(12) % SHARDS;
-      return publisher.publish(`bench:s:${shard}`, Buffer.concat([uid, PAYLOAD]));
-    });
-    await arrivals.done;
+  const ms = await timeDelivery(arrivals, MESSAGES, WINDOW, (i) => {
+    const uid = uidOf(i % USERS);
+    const shard = new DataView(uid.buffer).getUint32(12) % SHARDS;
+    return publisher.publish(`bench:s:${shard}`, Buffer.concat([uid, PAYLOAD]));
   });
   const outBytes = (await netOutputBytes(publisher)) - outBefore;
   await Promise.all(subs.map((s) => s.close()));
