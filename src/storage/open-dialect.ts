@@ -65,7 +65,8 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
       return new PostgresDialect({
         url,
         schema: opts.schema ?? null,
-        schemaLockKey: fnv1a(`${opts.schema ?? ''}.${opts.tablePrefix}`),
+        // Per schema, not per prefix: CREATE SCHEMA IF NOT EXISTS itself races between prefixes.
+        schemaLockKey: fnv1a(`gregor.${opts.schema ?? ''}`),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
         onBackgroundError: opts.onBackgroundError,
@@ -75,7 +76,8 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
       const database = new URL(mysqlUrl).pathname.slice(1);
       return new MysqlDialect({
         url: mysqlUrl,
-        schemaLockName: `gregor_schema_${(fnv1a(`${database}.${opts.tablePrefix}`) >>> 0).toString(16)}`,
+        // GET_LOCK names are server-wide, so the database is part of the name.
+        schemaLockName: `gregor_schema_${(fnv1a(database) >>> 0).toString(16)}`,
         schemaLockTimeoutSeconds: Math.ceil(opts.connectTimeoutMs / 1000),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
