@@ -19,6 +19,7 @@ import {
   type UID,
 } from '../protocol/index.js';
 import type { RpcSession } from '../rpc/index.js';
+import type { Clock } from '../state/index.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Hub } from './hub.js';
 import type { HubMember } from './hub-member.js';
@@ -32,6 +33,8 @@ export interface ConnectionServices {
   readonly logger: Logger;
   readonly authTimeoutMs: number;
   readonly broadcastTimeoutMs: number;
+  /** Stamps the login time (gregord's authInfo.authTime). */
+  readonly clock: Clock;
   /** Told once the connection has closed and left the Hub. */
   onClosed(conn: Connection): void;
 }
@@ -63,6 +66,7 @@ export class Connection implements HubMember {
   readonly #services: ConnectionServices;
   #token: SessionToken = '';
   #auth: AuthResult | undefined;
+  #authenticatedAtMs = 0;
   #isHandshakeDone = false;
   #isAttached = false;
   #isClosed = false;
@@ -91,6 +95,11 @@ export class Connection implements HubMember {
 
   get isClosed(): boolean {
     return this.#isClosed;
+  }
+
+  /** When the first login succeeded, ms since the epoch (0 before). */
+  get authenticatedAtMs(): number {
+    return this.#authenticatedAtMs;
   }
 
   /** Resolves once the connection has closed and left the Hub. */
@@ -134,6 +143,7 @@ export class Connection implements HubMember {
     this.#isHandshakeDone = true;
     this.#token = token;
     this.#auth = result;
+    this.#authenticatedAtMs = this.#services.clock.now();
     this.#services.logger.info(
       { conn: this.id, uid: toHex(result.uid), sid: result.sid },
       'authenticated',

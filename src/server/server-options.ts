@@ -139,6 +139,25 @@ export interface ServerSettings {
   readonly version: string;
 }
 
+/** The options that are components, not tuning: the compiler checks this list is complete. */
+const COMPONENT_OPTIONS: Record<
+  Exclude<keyof GregorServerOptions, keyof z.input<typeof tuningSchema>>,
+  true
+> = {
+  stateMachine: true,
+  bus: true,
+  authenticator: true,
+  clock: true,
+  rpcLimits: true,
+  logger: true,
+  metricsRegistry: true,
+  owns: true,
+};
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  ...Object.keys(tuningSchema.shape),
+  ...Object.keys(COMPONENT_OPTIONS),
+]);
+
 function requireComponent(value: unknown, name: string, method: string): void {
   const ok =
     typeof value === 'object' && value !== null && typeof Reflect.get(value, method) === 'function';
@@ -151,6 +170,14 @@ function requireComponent(value: unknown, name: string, method: string): void {
  * Returns the frozen tuning; the components are used as given.
  */
 export function resolveServerSettings(opts: GregorServerOptions): ServerSettings {
+  for (const key of Object.keys(opts ?? {})) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw gregorError(
+        'GREGOR_ERR_CONFIG_INVALID',
+        `invalid server option: unknown option ${key}`,
+      );
+    }
+  }
   requireComponent(opts?.stateMachine, 'stateMachine', 'consumeMessage');
   requireComponent(opts.bus, 'bus', 'publish');
   requireComponent(opts.authenticator, 'authenticator', 'authenticate');

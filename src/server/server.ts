@@ -119,6 +119,7 @@ export class GregorServer {
       logger,
       authTimeoutMs: this.#settings.authTimeoutMs,
       broadcastTimeoutMs: this.#settings.broadcastTimeoutMs,
+      clock: opts.clock ?? opts.stateMachine.clock,
       onClosed: (conn) => this.#connections.delete(conn),
     };
   }

@@ -10,6 +10,7 @@ import {
   type TimeOrOffset,
   toHex,
 } from '../../src/protocol/index.js';
+import type { Connection } from '../../src/server/index.js';
 import { MemoryEngine } from '../../src/state/index.js';
 import {
   creation,
@@ -48,6 +49,8 @@ describe('gregord server cases (§9 49–59, 63–66)', () => {
     assert.equal(res.sid, '1');
     assert.equal(h.server.hub.actorCount, 1);
     assert.equal(h.server.hub.subscriptionCount, 1);
+    const [member] = [...h.server.hub.actorOf(U1)!.members()];
+    assert.equal((member as Connection).authenticatedAtMs, T0, 'stamped by the injected clock');
   });
 
   it('50: a failed first login answers an error, closes the connection, creates no actor', async () => {
