@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { decodeMsgpack, encodeCanonical, fromHex, toHex } from '../../src/protocol/index.js';
-import { encodeFrame, FrameDecoder, listenTcp, type RpcListener } from '../../src/rpc/index.js';
+import {
+  connectTcp,
+  encodeFrame,
+  FrameDecoder,
+  listenTcp,
+  type RpcListener,
+  type RpcSession,
+} from '../../src/rpc/index.js';
 
 const PING_CALL = '1c940001b6677265676f722e312e696e636f6d696e672e70696e679180';
 const PONG_RESPONSE = '09940101c0a4706f6e67';
@@ -128,5 +135,35 @@ describe('framed msgpack-rpc on the wire (TCP)', () => {
     good.send(PING_CALL);
     assert.equal(await good.read(10), PONG_RESPONSE);
     good.close();
+  });
+
+  it('closes a connection whose peer stops reading once its write buffer passes the bound', async () => {
+    const limits = { maxFrameBytes: 64 * 1024, maxWriteBufferBytes: 256 * 1024 };
+    let server: RpcSession | undefined;
+    const slow = await listenTcp({ port: 0, session: { limits } }, (session) => {
+      server = session;
+    });
+    const client = new RawClient(slow.address.port);
+    client.socket.pause();
+    while (server === undefined) await new Promise((r) => setImmediate(r));
+    const body = new Uint8Array(60 * 1024);
+    // The kernel's buffers absorb some MiB first; the loop is bounded well past that.
+    for (let i = 0; i < 2000 && !server.isClosed; i++) {
+      server.notify('gregor.1.outgoing.note', body);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal((await server.closed())?.code, 'GREGOR_ERR_OVERLOADED');
+    client.close();
+    await slow.close();
+  });
+
+  it('connectTcp rejects with a typed error when nothing listens, or when aborted', async () => {
+    const probe = await listenTcp({ port: 0 }, () => {});
+    const deadPort = probe.address.port;
+    await probe.close();
+    await assert.rejects(connectTcp({ port: deadPort }), { code: 'GREGOR_ERR_CLOSED' });
+    await assert.rejects(connectTcp({ port: listener.address.port, signal: AbortSignal.abort() }), {
+      code: 'GREGOR_ERR_ABORTED',
+    });
   });
 });
