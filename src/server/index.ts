@@ -1,11 +1,38 @@
 /**
  * The public surface of the server layer: gregord as a library (GregorServer and its options),
  * the components it wires (Hub, Mailbox, Pipeline and consumers) for embedding and tests, and the
- * Authenticator seam with its implementations.
+ * Authenticator seam with its implementations, and gregord's configuration and bootstrap (owned by
+ * the CLI engineer, re-exported here because this file is the layer's only public surface).
  */
-export type { Authenticator } from './auth/authenticator.js';
+export * from './auth/index.js';
+export {
+  openAuthenticator,
+  type RunningGregord,
+  type StartGregordOptions,
+  startGregord,
+} from './bootstrap.js';
 export { encodeBroadcastArgs } from './broadcast-payload.js';
 export { BroadcasterConsumer } from './broadcaster-consumer.js';
+export {
+  type AuthConfig,
+  type GregordConfig,
+  type GregordConfigInput,
+  type LimitsConfig,
+  parseGregordConfig,
+} from './config.js';
+export {
+  CONFIG_TABLE,
+  type ConfigOption,
+  configOption,
+  DEFAULT_BIND_ADDRESS,
+  DEFAULT_DATA_DIR,
+  DEFAULT_HTTP_ADDRESS,
+  OPTION_UNIT,
+  type OptionKey,
+  type OptionUnit,
+  optionName,
+} from './config-table.js';
+export { parseDurationMs, parseListenAddress } from './config-values.js';
 export { Connection, connectionOf } from './connection.js';
 export { Delivery } from './delivery.js';
 export type { DispatchServices, MethodImpl, ServedMethod } from './dispatch-services.js';
