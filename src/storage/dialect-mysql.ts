@@ -24,6 +24,8 @@ export interface MysqlDialectOptions {
   poolSize: number;
   /** How long to wait for a connection, in ms. */
   connectTimeoutMs: number;
+  /** The name the connections show the server. */
+  applicationName: string;
   /** Receives errors of idle connections, which have no caller to reject. */
   onBackgroundError: (err: unknown) => void;
 }
@@ -106,6 +108,7 @@ export class MysqlDialect implements Dialect {
       bigNumberStrings: false,
       charset: 'utf8mb4',
       enableKeepAlive: true,
+      connectAttributes: { program_name: opts.applicationName },
     });
     // A new connection runs its setup before any query a caller queues on it (mysql2 runs a
     // connection's commands in order). The extra 'error' listener keeps a second fatal error on

@@ -23,6 +23,8 @@ export interface PostgresDialectOptions {
   poolSize: number;
   /** How long to wait for a connection, in ms. */
   connectTimeoutMs: number;
+  /** The name the connections show the server. */
+  applicationName: string;
   /** Receives errors of idle connections, which have no caller to reject. */
   onBackgroundError: (err: unknown) => void;
 }
@@ -106,7 +108,7 @@ export class PostgresDialect implements Dialect {
       options: settings.join(' '),
       connectionTimeoutMillis: opts.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
-      application_name: 'gregor',
+      application_name: opts.applicationName,
     });
     // An idle client whose backend dies emits 'error' on the pool; unhandled, it would crash.
     this.#pool.on('error', opts.onBackgroundError);

@@ -69,6 +69,7 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
         schemaLockKey: fnv1a(`gregor.${opts.schema ?? ''}`),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
+        applicationName: opts.applicationName,
         onBackgroundError: opts.onBackgroundError,
       });
     case DIALECT_NAME.mysql: {
@@ -81,6 +82,7 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
         schemaLockTimeoutSeconds: Math.ceil(opts.connectTimeoutMs / 1000),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
+        applicationName: opts.applicationName,
         onBackgroundError: opts.onBackgroundError,
       });
     }

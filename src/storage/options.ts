@@ -42,6 +42,11 @@ export interface SqlEngineOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL/MySQL: how long to wait for a connection, ms. @default 10000 */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL/MySQL: the name the connections show the server (pg_stat_activity.application_name,
+   * MySQL's program_name attribute), to tell instances apart. @default 'gregor'
+   */
+  applicationName?: string;
   /** Receives driver errors that have no caller to reject (an idle connection dying). @default ignore */
   onBackgroundError?: (err: unknown) => void;
 }
@@ -64,6 +69,10 @@ const schema = z
     maxQueuedMessages: z.number().int().min(1).default(DEFAULT_MAX_QUEUED_MESSAGES),
     busyTimeoutMs: z.number().int().min(0).default(DEFAULT_BUSY_TIMEOUT_MS),
     connectTimeoutMs: z.number().int().min(1).default(DEFAULT_CONNECT_TIMEOUT_MS),
+    applicationName: z
+      .string()
+      .regex(/^[\w.:-]{1,63}$/, 'must be 1–63 letters, digits or . _ : -')
+      .default('gregor'),
     onBackgroundError: z
       .custom<(err: unknown) => void>((v) => typeof v === 'function', 'must be a function')
       .default(() => () => {}),
