@@ -161,16 +161,19 @@ function logAddresses(config: GregordConfig, addresses: ServerAddresses, logger:
       'listening for WebSocket and HTTP',
     );
   }
-  if (config.isEmbeddedDefault && config.auth.mode === 'signed-token') {
-    // A newcomer's first start: say how to get a token and where to connect.
+  if (config.auth.mode === 'signed-token' && config.auth.secret === null) {
+    // The secret was generated here: say how to mint a token with it, and where to connect.
     const where = tcp === undefined ? '' : ` --address ${tcp.host}:${tcp.port}`;
+    const start = config.isEmbeddedDefault
+      ? `embedded default (SQLite at ${config.storage.url.slice('sqlite:'.length)}, in-process bus): `
+      : '';
     logger.info(
       {
-        storage: config.storage.url,
+        secretFile: config.auth.secretFile,
         mintToken: `npx gregor token --uid <32 hex digits> --data-dir ${config.dataDir}`,
         ping: `npx gregor ping${where}`,
       },
-      'embedded default: SQLite and the in-process bus; mint a session token with `gregor token`',
+      `${start}mint a session token with \`gregor token\``,
     );
   }
 }

@@ -60,7 +60,7 @@ export interface GregordConfig {
   readonly workers: number;
   readonly logLevel: LogLevel;
   readonly childMode: boolean;
-  /** True when neither storage nor authentication was chosen: gregord prints how to get started. */
+  /** True when no storage, bus or authentication was chosen: gregord says how to get started. */
   readonly isEmbeddedDefault: boolean;
 }
 
@@ -133,6 +133,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     isEmbeddedDefault:
       given.storage?.source === 'default' &&
       given.mysqlDsn === undefined &&
+      v.redisUrl === undefined &&
       auth.mode === 'signed-token' &&
       auth.secret === null,
   };

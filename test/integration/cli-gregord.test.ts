@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, it } from 'node:test';
 import { METHODS, toHex } from '../../src/protocol/index.js';
 import { connectTcp } from '../../src/rpc/index.js';
+import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -136,7 +137,7 @@ describe('gregord and gregor, as processes', () => {
     assert.ok(port > 0);
     const http = await gregord.log(/listening for WebSocket and HTTP/);
     assert.equal((http.http as { host: string }).host, '127.0.0.1');
-    const hint = await gregord.log(/embedded default/);
+    const hint = await gregord.log(/^embedded default .*mint a session token/);
     assert.match(String(hint.mintToken), /gregor token --uid/);
     assert.equal(statSync(join(cwd, 'data/token-secret')).mode & 0o777, 0o600);
     assert.ok(statSync(join(cwd, 'data/gregor.db')).isFile());
@@ -267,6 +268,37 @@ describe('gregord and gregor, as processes', () => {
     assert.equal(ping.stdout.trim(), 'pong');
     assert.equal(await state.exitCode(), 0, state.stderr);
     assert.deepEqual(JSON.parse(state.stdout), { uid: UID_HEX, state: { items: [] } });
+  });
+
+  it('runs --workers 2 on one shared port with Redis, and stops them all with 0', async (t) => {
+    const skip = await serviceSkipReason('redis');
+    if (skip !== undefined) return t.skip(skip);
+    const dataDir = join(tempDir(), 'data');
+    const args = [
+      '--workers',
+      '2',
+      '--redis-url',
+      REDIS_URL,
+      '--data-dir',
+      dataDir,
+      '--bind-address',
+      '127.0.0.1:0',
+      '--http-address',
+      'off',
+    ];
+    const gregord = run('gregord.ts', args);
+    await gregord.log(/started 2 workers/);
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    const listening = () =>
+      gregord.logs.filter((l) => /listening for framed msgpack-rpc/.test(String(l.msg)));
+    while (listening().length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const workers = listening();
+    assert.equal(new Set(workers.map((l) => l.pid)).size, 2);
+    assert.equal(new Set(workers.map((l) => (l.tcp as { port: number }).port)).size, 1);
+    gregord.child.kill('SIGTERM');
+    assert.equal(await gregord.exitCode(), 0, gregord.stderr);
+    assert.equal(gregord.logs.filter((l) => l.msg === 'gregord closed').length, 2);
   });
 
   it('`gregor` refuses a token it cannot log in with, with exit 1', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { MAX_LENGTH_PREFIX_BYTES } from '../../../src/rpc/index.js';
 import { parseGregordConfig } from '../../../src/server/config.js';
 import { CONFIG_TABLE, type OptionKey } from '../../../src/server/config-table.js';
 
@@ -72,6 +73,10 @@ describe('parseGregordConfig: defaults', () => {
     assert.equal(parseGregordConfig({ flags: { storage: 'memory:' } }).isEmbeddedDefault, false);
     assert.equal(
       parseGregordConfig({ env: { GREGOR_TOKEN_SECRET: 'x'.repeat(32) } }).isEmbeddedDefault,
+      false,
+    );
+    assert.equal(
+      parseGregordConfig({ env: { REDIS_URL: 'redis://127.0.0.1' } }).isEmbeddedDefault,
       false,
     );
   });
@@ -355,7 +360,9 @@ describe('parseGregordConfig: conflicts name every option involved', () => {
     });
     assert.match(
       message,
-      /--max-write-buffer-bytes = "1MiB" must be at least --max-frame-bytes = "1MiB" \+ 5/,
+      new RegExp(
+        `--max-write-buffer-bytes = "1MiB" must be at least --max-frame-bytes = "1MiB" \\+ ${MAX_LENGTH_PREFIX_BYTES}`,
+      ),
     );
     assert.match(
       message,
