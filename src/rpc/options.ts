@@ -15,7 +15,11 @@ import { MAX_LENGTH_PREFIX_BYTES } from './framing.js';
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Outgoing calls awaiting a response, per session. */
 export const DEFAULT_MAX_PENDING_CALLS = 1024;
-/** Incoming calls and notifies whose handlers run at once, per session; reading pauses beyond. */
+/**
+ * Incoming calls and notifies whose handlers run at once, per session; reading pauses beyond.
+ * While paused, responses from the peer wait too: a handler that awaits a call back to the same
+ * peer should not be able to fill every slot, or those calls can only end by timing out.
+ */
 export const DEFAULT_MAX_CONCURRENT_CALLS = 64;
 /** How long an outgoing call waits for its response, in ms. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
