@@ -7,18 +7,12 @@ import { z } from 'zod';
 import { gregorError } from '../errors.js';
 import { fromHex, type UID } from '../protocol/index.js';
 import type { ClientTarget } from './gregor-client.js';
-import { DEFAULT_BIND_ADDRESS, parseDurationMs, parseListenAddress } from './server-surface.js';
-
-function fromText<T>(parse: (text: string) => T) {
-  return z.string().transform((text, ctx): T => {
-    try {
-      return parse(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: text });
-      return z.NEVER;
-    }
-  });
-}
+import {
+  DEFAULT_BIND_ADDRESS,
+  fromText,
+  parseDurationMs,
+  parseListenAddress,
+} from './server-surface.js';
 
 const duration = fromText(parseDurationMs);
 const hexUid = z

@@ -2,9 +2,10 @@
  * What the commands use from the server layer, in one place.
  *
  * These names belong on src/server/index.ts (the layer's only public surface, STYLE.md §1.2),
- * which another engineer owns; until it re-exports `./auth/index.js`, `./bootstrap.js`,
- * `./config.js`, `./config-table.js` and `parseDurationMs` from `./config-values.js`, they are
- * imported here file by file, and this module is the only place to change when it does.
+ * which another engineer owns. Until it re-exports `./auth/index.js`, `./bootstrap.js`,
+ * `./config.js`, `./config-table.js` and, from `./config-values.js`, `fromText`,
+ * `parseDurationMs` and `parseListenAddress`, they are imported here file by file; this module is
+ * then the only place to change.
  */
 export {
   loadOrCreateTokenSecret,
@@ -26,4 +27,4 @@ export {
   type OptionKey,
   optionName,
 } from '../server/config-table.js';
-export { parseDurationMs, parseListenAddress } from '../server/config-values.js';
+export { fromText, parseDurationMs, parseListenAddress } from '../server/config-values.js';
