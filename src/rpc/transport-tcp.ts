@@ -28,53 +28,53 @@ export const CLOSE_GRACE_MS = 2_000;
 const kTransport = Symbol('gregor.rpc.transport');
 type TaggedSocket = Socket & { [kTransport]?: TcpTransport };
 
-function socketOnData(this: TaggedSocket, chunk: Buffer): void {
-  // A plain Uint8Array view, so decoded bytes are the same type on every transport.
-  this[kTransport]?.sink?.onTransportData(
-    new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-  );
-}
-
-function socketOnError(this: TaggedSocket, err: Error): void {
-  const transport = this[kTransport];
-  if (transport !== undefined) transport.error ??= err;
-}
-
-function socketOnClose(this: TaggedSocket): void {
-  const transport = this[kTransport];
-  if (transport === undefined) return;
-  clearTimeout(transport.graceTimer);
-  transport.sink?.onTransportClose(transport.error);
-}
-
 function destroySocket(socket: Socket): void {
   socket.destroy();
-}
-
-function uncork(transport: TcpTransport): void {
-  transport.isCorked = false;
-  transport.socket.uncork();
 }
 
 /** A transport over a connected net.Socket or tls.TLSSocket. */
 export class TcpTransport implements Transport {
   readonly #socket: TaggedSocket;
   readonly remoteAddress: string;
-  /** @internal true while writes of this tick are held back to go out in one writev. */
-  isCorked = false;
-  /** @internal read by the socket listeners. */
-  sink: TransportSink | undefined;
-  /** @internal the first socket error, reported with the close. */
-  error: Error | undefined;
-  /** @internal destroys the socket when the peer does not finish closing. */
-  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #sink: TransportSink | undefined;
+  /** The first socket error, reported with the close. */
+  #error: Error | undefined;
+  /** Destroys the socket when the peer does not finish closing. */
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** True while writes of this tick are held back to go out in one writev. */
+  #isCorked = false;
 
   constructor(socket: Socket) {
     this.#socket = socket as TaggedSocket;
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    // Frames are small and latency matters more than packet count; writes of one frame are corked.
+    // Latency matters more than packet count, and the writes of a tick are corked together.
     socket.setNoDelay(true);
     this.#socket[kTransport] = this;
+  }
+
+  // Socket listeners: static, with the socket as `this`, so a connection costs no closures.
+  static #onData(this: TaggedSocket, chunk: Buffer): void {
+    // biome-ignore lint/complexity/noThisInStatic: an emitter calls its listeners with itself as `this`
+    const transport = this[kTransport];
+    if (transport === undefined) return;
+    // A plain Uint8Array view, so decoded bytes are the same type on every transport.
+    transport.#sink?.onTransportData(
+      new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    );
+  }
+
+  static #onError(this: TaggedSocket, err: Error): void {
+    // biome-ignore lint/complexity/noThisInStatic: an emitter calls its listeners with itself as `this`
+    const transport = this[kTransport];
+    if (transport !== undefined) transport.#error ??= err;
+  }
+
+  static #onClose(this: TaggedSocket): void {
+    // biome-ignore lint/complexity/noThisInStatic: an emitter calls its listeners with itself as `this`
+    const transport = this[kTransport];
+    if (transport === undefined) return;
+    clearTimeout(transport.#graceTimer);
+    transport.#sink?.onTransportClose(transport.#error);
   }
 
   get writeBufferBytes(): number {
@@ -82,17 +82,17 @@ export class TcpTransport implements Transport {
   }
 
   attach(sink: TransportSink): void {
-    this.sink = sink;
+    this.#sink = sink;
     const socket = this.#socket;
-    socket.on('data', socketOnData);
-    socket.on('error', socketOnError);
-    socket.on('close', socketOnClose);
-    if (socket.destroyed) queueMicrotask(() => socketOnClose.call(socket));
+    socket.on('data', TcpTransport.#onData);
+    socket.on('error', TcpTransport.#onError);
+    socket.on('close', TcpTransport.#onClose);
+    if (socket.destroyed) queueMicrotask(() => TcpTransport.#onClose.call(socket));
   }
 
-  /** @internal */
-  get socket(): Socket {
-    return this.#socket;
+  static #uncork(transport: TcpTransport): void {
+    transport.#isCorked = false;
+    transport.#socket.uncork();
   }
 
   write(chunks: readonly Uint8Array[]): void {
@@ -100,10 +100,10 @@ export class TcpTransport implements Transport {
     if (!socket.writable) return;
     // STYLE.md §5.6: every frame written in this tick (64 pipelined answers, a burst of
     // broadcasts) leaves in one writev on the next tick, not one syscall each.
-    if (!this.isCorked) {
-      this.isCorked = true;
+    if (!this.#isCorked) {
+      this.#isCorked = true;
       socket.cork();
-      process.nextTick(uncork, this);
+      process.nextTick(TcpTransport.#uncork, this);
     }
     for (const chunk of chunks) socket.write(chunk);
   }
@@ -118,12 +118,12 @@ export class TcpTransport implements Transport {
 
   close(): void {
     const socket = this.#socket;
-    if (socket.destroyed || this.graceTimer !== undefined) return;
+    if (socket.destroyed || this.#graceTimer !== undefined) return;
     // end() flushes queued frames (an error answer, say) before the FIN; the timer bounds a peer
     // that never closes its side.
     socket.end();
-    this.graceTimer = setTimeout(destroySocket, CLOSE_GRACE_MS, socket);
-    this.graceTimer.unref();
+    this.#graceTimer = setTimeout(destroySocket, CLOSE_GRACE_MS, socket);
+    this.#graceTimer.unref();
   }
 }
 

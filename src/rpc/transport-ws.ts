@@ -26,22 +26,6 @@ const BATCH_LIMIT_BYTES = 16 * 1024;
 const kTransport = Symbol('gregor.rpc.transport');
 type TaggedWebSocket = WebSocket & { [kTransport]?: WebSocketTransport };
 
-function wsOnMessage(this: TaggedWebSocket, data: Buffer, isBinary: boolean): void {
-  const transport = this[kTransport];
-  if (transport === undefined) return;
-  if (isBinary) {
-    // A plain Uint8Array view, so decoded bytes are the same type on every transport.
-    transport.sink?.onTransportData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    return;
-  }
-  transport.error ??= gregorError(
-    'GREGOR_ERR_PROTOCOL_BAD_FRAME',
-    'text WebSocket message received',
-  );
-  // 1003: unsupported data (RFC 6455 §7.4.1).
-  this.close(1003, 'binary messages only');
-}
-
 /** ws reports WebSocket protocol faults with `WS_ERR_*` codes; they are frame faults to us. */
 function classify(err: Error & { code?: string }): Error {
   if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
@@ -53,39 +37,21 @@ function classify(err: Error & { code?: string }): Error {
   return err;
 }
 
-function wsOnError(this: TaggedWebSocket, err: Error): void {
-  const transport = this[kTransport];
-  if (transport !== undefined) transport.error ??= classify(err);
-}
-
-function wsOnClose(this: TaggedWebSocket): void {
-  const transport = this[kTransport];
-  if (transport === undefined) return;
-  clearTimeout(transport.graceTimer);
-  transport.sink?.onTransportClose(transport.error);
-}
-
 function ignore(): void {}
 
 function terminate(ws: WebSocket): void {
   ws.terminate();
 }
 
-function flushBatch(transport: WebSocketTransport): void {
-  transport.flush();
-}
-
 /** A transport over an open ws WebSocket. */
 export class WebSocketTransport implements Transport {
   readonly #ws: TaggedWebSocket;
   readonly remoteAddress: string;
-  /** @internal read by the WebSocket listeners. */
-  sink: TransportSink | undefined;
-  /** @internal the first failure, reported with the close. */
-  error: Error | undefined;
-  /** @internal terminates when the closing handshake does not finish. */
-  graceTimer: ReturnType<typeof setTimeout> | undefined;
-
+  #sink: TransportSink | undefined;
+  /** The first failure, reported with the close. */
+  #error: Error | undefined;
+  /** Terminates when the closing handshake does not finish. */
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #batchLimitBytes: number;
   #batch: Uint8Array[] = [];
   #batchBytes = 0;
@@ -102,17 +68,53 @@ export class WebSocketTransport implements Transport {
     this.#ws[kTransport] = this;
   }
 
+  // WebSocket listeners: static, with the WebSocket as `this`, so a connection costs no closures.
+  static #onMessage(this: TaggedWebSocket, data: Buffer, isBinary: boolean): void {
+    // biome-ignore lint/complexity/noThisInStatic: an emitter calls its listeners with itself as `this`
+    const transport = this[kTransport];
+    if (transport === undefined) return;
+    if (isBinary) {
+      // A plain Uint8Array view, so decoded bytes are the same type on every transport.
+      transport.#sink?.onTransportData(
+        new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      );
+      return;
+    }
+    transport.#error ??= gregorError(
+      'GREGOR_ERR_PROTOCOL_BAD_FRAME',
+      'text WebSocket message received',
+    );
+    // 1003: unsupported data (RFC 6455 §7.4.1).
+    transport.#ws.close(1003, 'binary messages only');
+  }
+
+  static #onError(this: TaggedWebSocket, err: Error): void {
+    // biome-ignore lint/complexity/noThisInStatic: an emitter calls its listeners with itself as `this`
+    const transport = this[kTransport];
+    if (transport !== undefined) transport.#error ??= classify(err);
+  }
+
+  static #onClose(this: TaggedWebSocket): void {
+    // biome-ignore lint/complexity/noThisInStatic: an emitter calls its listeners with itself as `this`
+    const transport = this[kTransport];
+    if (transport === undefined) return;
+    clearTimeout(transport.#graceTimer);
+    transport.#sink?.onTransportClose(transport.#error);
+  }
+
   get writeBufferBytes(): number {
     return this.#ws.bufferedAmount + this.#batchBytes;
   }
 
   attach(sink: TransportSink): void {
-    this.sink = sink;
+    this.#sink = sink;
     const ws = this.#ws;
-    ws.on('message', wsOnMessage);
-    ws.on('error', wsOnError);
-    ws.on('close', wsOnClose);
-    if (ws.readyState === WebSocket.CLOSED) queueMicrotask(() => wsOnClose.call(ws));
+    ws.on('message', WebSocketTransport.#onMessage);
+    ws.on('error', WebSocketTransport.#onError);
+    ws.on('close', WebSocketTransport.#onClose);
+    if (ws.readyState === WebSocket.CLOSED) {
+      queueMicrotask(() => WebSocketTransport.#onClose.call(ws));
+    }
   }
 
   write(chunks: readonly Uint8Array[]): void {
@@ -121,22 +123,26 @@ export class WebSocketTransport implements Transport {
     let total = 0;
     for (const chunk of chunks) total += chunk.byteLength;
     if (total > this.#batchLimitBytes) {
-      this.flush();
+      this.#flush();
       // One message in fragments: a large args payload shared by a broadcast is not copied.
       chunks.forEach((chunk, i) => {
         ws.send(chunk, { binary: true, fin: i === chunks.length - 1 });
       });
       return;
     }
-    if (this.#batchBytes + total > this.#batchLimitBytes) this.flush();
+    if (this.#batchBytes + total > this.#batchLimitBytes) this.#flush();
     // STYLE.md §5.6: the frames of one tick leave as one message on the next tick.
-    if (this.#batchBytes === 0) process.nextTick(flushBatch, this);
+    if (this.#batchBytes === 0) process.nextTick(WebSocketTransport.#flushBatch, this);
     this.#batch.push(...chunks);
     this.#batchBytes += total;
   }
 
-  /** @internal Send the frames batched so far as one message. */
-  flush(): void {
+  static #flushBatch(transport: WebSocketTransport): void {
+    transport.#flush();
+  }
+
+  /** Send the frames batched so far as one message. */
+  #flush(): void {
     if (this.#batchBytes === 0) return;
     const batch = this.#batch;
     const bytes = this.#batchBytes;
@@ -155,11 +161,11 @@ export class WebSocketTransport implements Transport {
 
   close(): void {
     const ws = this.#ws;
-    if (ws.readyState === WebSocket.CLOSED || this.graceTimer !== undefined) return;
-    this.flush();
+    if (ws.readyState === WebSocket.CLOSED || this.#graceTimer !== undefined) return;
+    this.#flush();
     ws.close(1000);
-    this.graceTimer = setTimeout(terminate, CLOSE_GRACE_MS, ws);
-    this.graceTimer.unref();
+    this.#graceTimer = setTimeout(terminate, CLOSE_GRACE_MS, ws);
+    this.#graceTimer.unref();
   }
 }
 
