@@ -2,7 +2,7 @@
 // default, exit codes (gregor-protocol.md §6.8), graceful stops, and a minted token logging in
 // over TCP. Every process is killed at the end of its test, even on failure.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -268,6 +268,61 @@ describe('gregord and gregor, as processes', () => {
     assert.equal(ping.stdout.trim(), 'pong');
     assert.equal(await state.exitCode(), 0, state.stderr);
     assert.deepEqual(JSON.parse(state.stdout), { uid: UID_HEX, state: { items: [] } });
+  });
+
+  it('serves TLS with --tls-cert/--tls-key, and `gregor ping --tls --ca` reaches it', async (t) => {
+    const dir = tempDir();
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    const made = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    if (made.status !== 0) return t.skip('openssl cannot make a test certificate here');
+    const gregord = run('gregord.ts', [
+      '--storage',
+      'memory:',
+      '--tls-cert',
+      cert,
+      '--tls-key',
+      `file://${key}`,
+      ...LOOPBACK_PORT_0,
+      '--token-secret',
+      'x'.repeat(32),
+    ]);
+    const line = await gregord.log(/listening for framed msgpack-rpc/);
+    assert.match(String(line.url), /^fmprpc\+tls:\/\//);
+    const port = (line.tcp as { port: number }).port;
+    const ping = run('gregor.ts', [
+      'ping',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--tls',
+      '--ca',
+      cert,
+    ]);
+    assert.equal(await ping.exitCode(), 0, ping.stderr);
+    assert.equal(ping.stdout.trim(), 'pong');
+    const plain = run('gregor.ts', ['ping', '--address', `127.0.0.1:${port}`, '--timeout', '2s']);
+    assert.equal(await plain.exitCode(), 1);
   });
 
   it('runs --workers 2 on one shared port with Redis, and stops them all with 0', async (t) => {
