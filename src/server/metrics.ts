@@ -56,30 +56,31 @@ export class ServerMetrics {
       help: 'Open client connections',
       registers,
     });
-    new Gauge({
-      name: 'gregor_users',
-      help: 'Users with at least one local connection (user actors)',
-      registers,
-      collect() {
-        this.set(sources.users());
-      },
-    });
-    new Gauge({
-      name: 'gregor_mailbox_queued',
-      help: 'Jobs waiting in the per-user mailboxes',
-      registers,
-      collect() {
-        this.set(sources.mailboxQueued());
-      },
-    });
-    new Gauge({
-      name: 'gregor_mailbox_active_users',
-      help: 'Users with a running or waiting mailbox job',
-      registers,
-      collect() {
-        this.set(sources.mailboxActiveKeys());
-      },
-    });
+    const sampled = (name: string, help: string, read: () => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    };
+    sampled(
+      'gregor_users',
+      'Users with at least one local connection (user actors)',
+      sources.users,
+    );
+    sampled(
+      'gregor_mailbox_queued',
+      'Jobs waiting in the per-user mailboxes',
+      sources.mailboxQueued,
+    );
+    sampled(
+      'gregor_mailbox_active_users',
+      'Users with a running or waiting mailbox job',
+      sources.mailboxActiveKeys,
+    );
     this.consumes = new Counter({
       name: 'gregor_consumes_total',
       help: 'Consume calls by kind (message, publish, multi) and result (ok or error code)',

@@ -54,6 +54,19 @@ describe('gregord pipeline (rule 1)', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
+  /** This server's bus, and another instance on the same broker recording what it gets. */
+  async function busWithSibling(): Promise<{ bus: Bus; other: { got: Message[] } }> {
+    const broker = new InProcessBroker();
+    const bus = new InProcessBus({ broker });
+    cleanups.push(() => bus.close());
+    const other = await sibling(broker);
+    cleanups.push(async () => {
+      await other.sub.unsubscribe();
+      await other.bus.close();
+    });
+    return { bus, other };
+  }
+
   async function started(h: Harness): Promise<Harness> {
     cleanups.push(() => h.close());
     return h;
@@ -65,14 +78,7 @@ describe('gregord pipeline (rule 1)', () => {
     const file = join(dir, 'gregor.db');
     const engine = await openSqlEngine(`sqlite:${file}`, { clock: new ManualClock(T0) });
     cleanups.push(() => engine.close());
-    const broker = new InProcessBroker();
-    const bus = new InProcessBus({ broker });
-    cleanups.push(() => bus.close());
-    const other = await sibling(broker);
-    cleanups.push(async () => {
-      await other.sub.unsubscribe();
-      await other.bus.close();
-    });
+    const { bus, other } = await busWithSibling();
     const h = await started(await startServer({ stateMachine: engine, bus }));
     const a = await h.user(U1);
     const b = await h.user(U1);
@@ -130,14 +136,7 @@ describe('gregord pipeline (rule 1)', () => {
   });
 
   it('publishes the stamped message: other instances see the stored ctime', async () => {
-    const broker = new InProcessBroker();
-    const bus = new InProcessBus({ broker });
-    cleanups.push(() => bus.close());
-    const other = await sibling(broker);
-    cleanups.push(async () => {
-      await other.sub.unsubscribe();
-      await other.bus.close();
-    });
+    const { bus, other } = await busWithSibling();
     const h = await started(await startServer({ bus }));
     const a = await h.user(U1);
     await a.call('consumeMessage', { m: creation(U1, 1) });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { UID } from '../../src/protocol/index.js';
 import { InProcessBus } from '../../src/pubsub/index.js';
+import { prng } from '../fuzz/frame-generators.js';
 import { withSubscribeLatency } from './helpers/slow-bus.js';
 import type { TestClient } from './helpers/test-client.js';
 import { eventually, type Harness, id, oob, startServer } from './helpers/test-server.js';
@@ -12,18 +13,6 @@ import { eventually, type Harness, id, oob, startServer } from './helpers/test-s
 const USERS = [id(0x11), id(0x12), id(0x13)];
 const MAX_OPS = 600;
 const MAX_STORM_MS = 2000;
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tracked {
   client: TestClient;
