@@ -240,7 +240,10 @@ export class GregorServer {
     }
     const conn = new Connection(this.#nextConnectionId++, session, this.#services);
     this.#connections.add(conn);
-    this.#logger.debug({ conn: conn.id, remote: session.remoteAddress }, 'connection accepted');
+    this.#logger.debug(
+      { conn: conn.id, session: session.id, remote: session.remoteAddress },
+      'connection accepted',
+    );
   }
 
   /** Bus resync → `gregor.resync` to every local connection; cluster queries; revocations. */
