@@ -1,0 +1,77 @@
+/**
+ * The client's `gregor.1.outgoing.broadcastMessage` handler (gregor-protocol.md §7 "broadcastMessage
+ * handler"): gregord sends every message consumed for this user to each of its connections,
+ * including the one that sent it, and that echo is how an outbox write reaches the local state.
+ */
+import { gregorError } from '../errors.js';
+import { bytesEqual, type Message, messageUID } from '../protocol/index.js';
+import type { ClientEvents } from './client-events.js';
+import { type ClientLogger, runInBackground } from './client-logger.js';
+import { inBandMsgID, type LocalReplica } from './local-replica.js';
+
+/**
+ * The out-of-band system gregord uses to tell a client to sync now, after its pub/sub lost
+ * messages (docs/protocol.md "Resync"; the server names it RESYNC_SYSTEM). Repeated here because
+ * the client may not import the server.
+ */
+export const RESYNC_SYSTEM = 'gregor.resync';
+
+/** What the receiver needs around it. */
+export interface BroadcastReceiverOptions {
+  replica: LocalReplica;
+  events: ClientEvents;
+  /** Called for the server's resync signal; starts a sync without waiting for it. */
+  onResync: () => void;
+  logger: ClientLogger;
+}
+
+/** Applies broadcasts to the local state and reports them as events. */
+export class BroadcastReceiver {
+  readonly #opts: BroadcastReceiverOptions;
+
+  constructor(options: BroadcastReceiverOptions) {
+    this.#opts = options;
+  }
+
+  /**
+   * Handle one broadcast. Rejects (and the server is answered with the error) for a message with
+   * neither part ("invalid gregor message"), for another user's message, and for an in-band
+   * message whose item is already in the local state ("ignored repeat message").
+   */
+  async receive(m: Message): Promise<void> {
+    const { replica, events } = this.#opts;
+    if (m.ibm === undefined && m.oobm === undefined) {
+      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'invalid gregor message');
+    }
+    const uid = messageUID(m);
+    if (uid === null || !bytesEqual(uid, replica.uid)) {
+      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'broadcast for another user');
+    }
+    if (m.ibm === undefined) {
+      if (m.oobm?.system === RESYNC_SYSTEM) {
+        events.emit('resync');
+        this.#opts.onResync();
+      } else {
+        events.emit('message', m);
+      }
+      return;
+    }
+    await this.#receiveInBand(m);
+    events.emit('message', m);
+    if (events.listenerCount('state') > 0) events.emit('state', await replica.state());
+    runInBackground(replica.save(), this.#opts.logger, 'saving after a broadcast');
+  }
+
+  async #receiveInBand(m: Message): Promise<void> {
+    const { replica } = this.#opts;
+    const msgID = inBandMsgID(m);
+    await replica.exclusive(async () => {
+      // §7: gregord may deliver a message twice (a sync and its broadcast crossing, a resend);
+      // the state is unchanged either way, and the error tells the server it was a repeat.
+      if (msgID !== undefined && (await replica.hasItem(msgID))) {
+        throw gregorError('GREGOR_ERR_CLIENT_REPEAT_MESSAGE');
+      }
+      await replica.consume(m);
+    });
+  }
+}
