@@ -7,8 +7,8 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { pino } from 'pino';
+import { type GregordConfig, loadOrCreateTokenSecret } from '../server/index.js';
 import { EXIT_CODE } from './exit-codes.js';
-import { type GregordConfig, loadOrCreateTokenSecret } from './server-surface.js';
 import { waitForShutdown } from './shutdown.js';
 
 function exitOf(worker: Worker): Promise<number> {

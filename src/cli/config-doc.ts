@@ -5,8 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CONFIG_TABLE } from '../server/index.js';
 import { EXIT_CODE_TABLE } from './exit-codes.js';
-import { CONFIG_TABLE } from './server-surface.js';
 
 /** The file the tables live in. */
 export const CONFIGURATION_DOC = fileURLToPath(

@@ -6,13 +6,20 @@
 import { z } from 'zod';
 import { gregorError } from '../errors.js';
 import { fromHex, type UID } from '../protocol/index.js';
+import { DEFAULT_BIND_ADDRESS, parseDurationMs, parseListenAddress } from '../server/index.js';
 import type { ClientTarget } from './gregor-client.js';
-import {
-  DEFAULT_BIND_ADDRESS,
-  fromText,
-  parseDurationMs,
-  parseListenAddress,
-} from './server-surface.js';
+
+/** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
+function fromText<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx): T => {
+    try {
+      return parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: text });
+      return z.NEVER;
+    }
+  });
+}
 
 const duration = fromText(parseDurationMs);
 const hexUid = z

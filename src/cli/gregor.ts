@@ -12,6 +12,7 @@
 import { Command, CommanderError } from 'commander';
 import { gregorError } from '../errors.js';
 import { SUPER_UID, toHex, type UID } from '../protocol/index.js';
+import { mintToken, readTokenSecretFile } from '../server/index.js';
 import { EXIT_CODE, exitCodeHelp, exitCodeOf } from './exit-codes.js';
 import { GregorAdminClient, toJson } from './gregor-client.js';
 import {
@@ -22,7 +23,6 @@ import {
   secretSource,
   tokenSchema,
 } from './gregor-options.js';
-import { mintToken, readTokenSecretFile } from './server-surface.js';
 
 const out = (text: string): void => {
   process.stdout.write(`${text}\n`);

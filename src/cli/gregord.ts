@@ -6,10 +6,10 @@
  */
 import cluster from 'node:cluster';
 import { pino } from 'pino';
+import { type GregordConfig, parseGregordConfig, startGregord } from '../server/index.js';
 import { runClusterPrimary } from './cluster-primary.js';
 import { EXIT_CODE, exitCodeOf } from './exit-codes.js';
 import { parseGregordArgs } from './gregord-command.js';
-import { type GregordConfig, parseGregordConfig, startGregord } from './server-surface.js';
 import { waitForShutdown } from './shutdown.js';
 
 /** Room after the drain timeout for closing sockets, the bus and the storage, ms. */

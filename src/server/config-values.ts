@@ -36,7 +36,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
-export function fromText<T>(parse: (text: string) => T): z.ZodType<T, string> {
+function fromText<T>(parse: (text: string) => T): z.ZodType<T, string> {
   return z.string().transform((text, ctx) => {
     try {
       return parse(text);
