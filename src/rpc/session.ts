@@ -51,6 +51,19 @@ export type RpcSessionEvents = {
 
 let sessionCount = 0;
 
+/**
+ * Run `fn(session)` in a later turn of the event loop, after pending I/O callbacks: setImmediate
+ * in Node, a zero timeout in browsers.
+ */
+const laterTurn: (fn: (session: RpcSession) => void, session: RpcSession) => void =
+  typeof setImmediate === 'function'
+    ? (fn, session) => {
+        setImmediate(fn, session);
+      }
+    : (fn, session) => {
+        setTimeout(fn, 0, session);
+      };
+
 function asGregorError(err: unknown): GregorError {
   if (isGregorError(err)) return err;
   const message = err instanceof Error ? err.message : 'connection failed';
@@ -72,6 +85,8 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   readonly #incoming: IncomingCalls;
   #isReadPaused = false;
   #isClosed = false;
+  /** A write-buffer check is due at the end of this turn; see #endTurn. */
+  #isTurnEndScheduled = false;
   #closeError: GregorError | undefined;
   #closeWaiters: ((err: GregorError | undefined) => void)[] = [];
 
@@ -305,15 +320,30 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
     if (this.#isClosed) return;
     const prefix = encodeLengthPrefix(length);
     this.#transport.write(tail === undefined ? [prefix, head] : [prefix, head, tail]);
-    const buffered = this.#transport.writeBufferBytes;
-    if (buffered > this.#limits.maxWriteBufferBytes) {
-      this.#fail(
-        gregorError(
-          'GREGOR_ERR_OVERLOADED',
-          `write buffer ${buffered} bytes exceeds maxWriteBufferBytes ${this.#limits.maxWriteBufferBytes}`,
-        ),
-      );
+    if (!this.#isTurnEndScheduled) {
+      this.#isTurnEndScheduled = true;
+      laterTurn(RpcSession.#endTurn, this);
     }
+  }
+
+  /**
+   * Close a slow reader (STYLE.md §5.4), checked once per turn of the event loop in which the
+   * session wrote. Not at each write: transports batch a turn's frames until it ends, and TLS
+   * counts bytes as sent only in the next I/O phase, so a burst of broadcasts to a fast reader
+   * would look like a stall. What is still unsent a turn later is a stall. Within one turn the
+   * bytes written are bounded by the caller (pending calls, handler results).
+   */
+  static #endTurn(session: RpcSession): void {
+    session.#isTurnEndScheduled = false;
+    const pendingBytes = session.#transport.writeBufferBytes;
+    const max = session.#limits.maxWriteBufferBytes;
+    if (session.#isClosed || pendingBytes <= max) return;
+    session.#fail(
+      gregorError(
+        'GREGOR_ERR_OVERLOADED',
+        `write buffer ${pendingBytes} bytes exceeds maxWriteBufferBytes ${max}`,
+      ),
+    );
   }
 
   #closedError(): GregorError {

@@ -25,6 +25,9 @@ import type { Transport, TransportSink } from './transport.js';
 /** After `close()`, how long a peer gets to take the last bytes before the socket is destroyed. */
 export const CLOSE_GRACE_MS = 2_000;
 
+/** Bytes held corked within one tick before they are handed to the kernel early. */
+const CORK_LIMIT_BYTES = 64 * 1024;
+
 const kTransport = Symbol('gregor.rpc.transport');
 type TaggedSocket = Socket & { [kTransport]?: TcpTransport };
 
@@ -43,6 +46,8 @@ export class TcpTransport implements Transport {
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** True while writes of this tick are held back to go out in one writev. */
   #isCorked = false;
+  /** Bytes written since the socket was corked, not yet handed to the kernel. */
+  #corkedBytes = 0;
 
   constructor(socket: Socket) {
     this.#socket = socket as TaggedSocket;
@@ -92,6 +97,7 @@ export class TcpTransport implements Transport {
 
   static #uncork(transport: TcpTransport): void {
     transport.#isCorked = false;
+    transport.#corkedBytes = 0;
     transport.#socket.uncork();
   }
 
@@ -105,7 +111,16 @@ export class TcpTransport implements Transport {
       socket.cork();
       process.nextTick(TcpTransport.#uncork, this);
     }
-    for (const chunk of chunks) socket.write(chunk);
+    for (const chunk of chunks) {
+      socket.write(chunk);
+      this.#corkedBytes += chunk.byteLength;
+    }
+    if (this.#corkedBytes >= CORK_LIMIT_BYTES) {
+      // A big burst goes to the kernel now, so what stays held within a tick is bounded.
+      this.#corkedBytes = 0;
+      socket.uncork();
+      socket.cork();
+    }
   }
 
   pause(): void {

@@ -195,6 +195,21 @@ export function runTransportSuite(name: string, makePair: MakePair): void {
       );
     });
 
+    it('does not count a burst of frames written in one tick to a reading peer as a slow reader', async () => {
+      const { client, server } = await open({
+        server: { maxFrameBytes: 32 * 1024, maxWriteBufferBytes: 64 * 1024 },
+      });
+      const all = deferred();
+      let count = 0;
+      client.handle('t.note', () => {
+        if (++count === 50) all.resolve();
+      });
+      const body = new Uint8Array(8 * 1024);
+      for (let i = 0; i < 50; i++) server.notify('t.note', body);
+      await all.promise;
+      assert.equal(server.isClosed, false);
+    });
+
     it('closes the connection of a peer that sends a frame above maxFrameBytes', async () => {
       const { client, server } = await open({
         server: { maxFrameBytes: 4096, maxWriteBufferBytes: 8192 },

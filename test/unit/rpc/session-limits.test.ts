@@ -48,16 +48,40 @@ describe('RpcSession limits', () => {
     await Promise.allSettled([calls[1], again]);
   });
 
-  it('closes a slow reader past maxWriteBufferBytes with GREGOR_ERR_OVERLOADED', async () => {
+  it('closes a slow reader whose unsent bytes pass maxWriteBufferBytes a turn later', async () => {
+    const { session, peer, events } = setup({ maxFrameBytes: 1000, maxWriteBufferBytes: 2500 });
+    peer.pause();
+    const body = new Uint8Array(900);
+    // A burst within one turn is not held against the peer yet...
+    for (let i = 0; i < 3; i++) session.notify('a.b', body);
+    assert.equal(session.isClosed, false);
+    assert.ok(session.writeBufferBytes > 2500);
+    // ...but what is still unsent once the turn is over is.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(events, ['error:GREGOR_ERR_OVERLOADED', 'close:GREGOR_ERR_OVERLOADED']);
+  });
+
+  it('closes a paused reader at the end of the turn in which its backlog passes the bound', async () => {
     const { session, peer, events } = setup({ maxFrameBytes: 1000, maxWriteBufferBytes: 2500 });
     peer.pause();
     const body = new Uint8Array(900);
     session.notify('a.b', body);
     session.notify('a.b', body);
-    assert.equal(session.isClosed, false);
-    assert.ok(session.writeBufferBytes > 1800);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.isClosed, false, 'a backlog within the bound is tolerated');
     session.notify('a.b', body);
+    assert.equal(session.isClosed, false);
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(events, ['error:GREGOR_ERR_OVERLOADED', 'close:GREGOR_ERR_OVERLOADED']);
+  });
+
+  it('does not close a reading peer after a burst larger than maxWriteBufferBytes', async () => {
+    const { session, peer } = setup({ maxFrameBytes: 1000, maxWriteBufferBytes: 2500 });
+    for (let i = 0; i < 20; i++) session.notify('a.b', new Uint8Array(900));
+    await peer.waitFor(20);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.isClosed, false);
+    session.close();
   });
 
   it('rejects a call larger than maxFrameBytes without sending it', async () => {
