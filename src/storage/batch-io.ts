@@ -16,13 +16,37 @@ const MAX_KEYS_PER_STATEMENT = 200;
 /** Rows of one multi-row INSERT: well under every dialect's bind limit (SQLite's 32766). */
 const MAX_ROWS_PER_INSERT = 500;
 
+/** Columns of a log INSERT, in the order `writeBatch` binds them. */
+const LOG_INSERT_COLUMNS =
+  'uid, msgid, ctime, devid, has_item, item_dtime, item_dtime_offset, item_dismissed, body';
+
 /** Columns a dismissal needs of a candidate item; device and body are not read. */
 const CANDIDATE_COLUMNS =
   'uid, msgid, ctime, NULL AS devid, category, NULL AS body, dtime, dtime_offset, dismissed';
 
+/** The WHERE terms a batch reads with; each is one index probe or range. */
+const TERMS = {
+  /** A logged message by key: the (uid, msgid) unique index. */
+  logged: '(uid = ? AND msgid = ?)',
+  /** An undismissed item by key: the primary key. */
+  item: '(uid = ? AND msgid = ? AND dismissed = 0)',
+  /** Undismissed items of a category up to a cutoff: items_category (uid, dismissed, category, ctime). */
+  range: '(uid = ? AND dismissed = 0 AND category = ? AND ctime <= ?)',
+} as const;
+type TermKind = keyof typeof TERMS;
+
 interface Term {
-  readonly sql: string;
+  readonly kind: TermKind;
   readonly params: SqlValue[];
+}
+
+/** The SELECT a batch reads `kinds` with: logged messages, or candidate items (item/range terms). */
+export function batchReadSql(t: TableNames, kinds: readonly TermKind[]): string {
+  const select =
+    kinds[0] === 'logged'
+      ? `SELECT uid, msgid, body FROM ${t.messages}`
+      : `SELECT ${CANDIDATE_COLUMNS} FROM ${t.items}`;
+  return `${select} WHERE ${kinds.map((k) => TERMS[k]).join(' OR ')}`;
 }
 
 function uniqueKeys(keys: readonly RowKey[]): RowKey[] {
@@ -33,18 +57,17 @@ function uniqueKeys(keys: readonly RowKey[]): RowKey[] {
 
 const keyParams = (keys: readonly RowKey[]): SqlValue[] => keys.flatMap((k) => [k.uid, k.msgID]);
 
-async function selectWhereAny(
-  s: SqlSession,
-  select: string,
-  terms: readonly Term[],
-): Promise<Awaited<ReturnType<SqlSession['query']>>> {
+async function selectWhereAny(s: SqlSession, t: TableNames, terms: readonly Term[]) {
   const rows = [];
   for (const part of chunks(terms, MAX_KEYS_PER_STATEMENT)) {
-    const where = part.map((t) => t.sql).join(' OR ');
+    const sql = batchReadSql(
+      t,
+      part.map((term) => term.kind),
+    );
     rows.push(
       ...(await s.query(
-        `${select} WHERE ${where}`,
-        part.flatMap((t) => t.params),
+        sql,
+        part.flatMap((term) => term.params),
       )),
     );
   }
@@ -57,36 +80,25 @@ export async function loadSnapshot(
   t: TableNames,
   reads: PlanReads,
 ): Promise<PlanSnapshot> {
-  const logTerms = uniqueKeys(reads.logKeys).map((k) => ({
-    sql: '(uid = ? AND msgid = ?)',
+  const logTerms: Term[] = uniqueKeys(reads.logKeys).map((k) => ({
+    kind: 'logged',
     params: [k.uid, k.msgID],
   }));
-  const logRows = await selectWhereAny(s, `SELECT uid, msgid, body FROM ${t.messages}`, logTerms);
-  const logged = logRows.map((row) => ({
+  const logged = (await selectWhereAny(s, t, logTerms)).map((row) => ({
     key: {
       uid: readBytesColumn(row.uid, 'uid') as UID,
       msgID: readBytesColumn(row.msgid, 'msgid') as MsgID,
     },
     body: readBytesColumn(row.body, 'body'),
   }));
-
   const itemTerms: Term[] = uniqueKeys(reads.itemKeys).map((k) => ({
-    sql: '(uid = ? AND msgid = ? AND dismissed = 0)',
+    kind: 'item',
     params: [k.uid, k.msgID],
   }));
   for (const r of reads.ranges) {
-    // items_category (uid, dismissed, category, ctime): one index range per ranged category.
-    itemTerms.push({
-      sql: '(uid = ? AND dismissed = 0 AND category = ? AND ctime <= ?)',
-      params: [r.uid, categoryBytes(r.category), r.cutoff],
-    });
+    itemTerms.push({ kind: 'range', params: [r.uid, categoryBytes(r.category), r.cutoff] });
   }
-  const itemRows = await selectWhereAny(
-    s,
-    `SELECT ${CANDIDATE_COLUMNS} FROM ${t.items}`,
-    itemTerms,
-  );
-  const items: ItemRecord[] = itemRows.map(itemFromRow);
+  const items: ItemRecord[] = (await selectWhereAny(s, t, itemTerms)).map(itemFromRow);
   return { logged, items };
 }
 
@@ -112,22 +124,27 @@ export async function writeBatch(s: SqlSession, t: TableNames, w: PlanWrites): P
   for (const part of chunks(w.dismissed, MAX_KEYS_PER_STATEMENT)) {
     const where = keysMatch(['uid', 'msgid'], part.length);
     await s.run(`UPDATE ${t.items} SET dismissed = 1 WHERE ${where}`, keyParams(part));
+    await s.run(`UPDATE ${t.messages} SET item_dismissed = 1 WHERE ${where}`, keyParams(part));
     // A dismissed item never reminds again (isReminderDue), so its reminders can go.
     await s.run(`DELETE FROM ${t.reminders} WHERE ${where}`, keyParams(part));
   }
-  await insertRows(s, t.reminders, 'uid, msgid, seqno, rtime', 4, w.reminders, (r) => [
+  await insertRows(s, t.reminders, 'uid, msgid, seqno, rtime, expire_at', 5, w.reminders, (r) => [
     r.uid,
     r.msgID,
     r.seqno,
     r.rtime,
+    r.expireAt,
   ]);
   // One INSERT per chunk, rows in call order: the database assigns `seq` (arrival) ascending.
-  await insertRows(s, t.messages, 'uid, msgid, ctime, devid, has_item, body', 6, w.logRows, (r) => [
+  await insertRows(s, t.messages, LOG_INSERT_COLUMNS, 9, w.logRows, (r) => [
     r.uid,
     r.msgID,
     r.ctime,
     r.deviceID,
-    r.hasItem ? 1 : 0,
+    r.item === null ? 0 : 1,
+    r.item?.dtime.time ?? 0,
+    r.item?.dtime.offset ?? 0,
+    r.item?.dismissed === true ? 1 : 0,
     r.body,
   ]);
 }

@@ -30,6 +30,7 @@ import {
   reminderSlots,
   resolveRangeEndTime,
 } from '../state/index.js';
+import { expireAtOf } from './item-rows.js';
 
 /** An in-band message, classified by `classifyMessage`. */
 export type InBandConsumable = Exclude<Consumable, { kind: 'oobm' }>;
@@ -67,8 +68,14 @@ export interface LogRow extends RowKey {
   readonly ctime: Time;
   /** The stateUpdate's md.deviceID, which since filters on; null for stateSync (never filtered). */
   readonly deviceID: Uint8Array | null;
-  readonly hasItem: boolean;
+  /** The item the message created, as the batch leaves it (since hides it once dismissed). */
+  readonly item: Pick<ItemRecord, 'dtime' | 'dismissed'> | null;
   readonly body: Uint8Array;
+}
+
+/** A reminder to schedule, with its item's expiry (`expire_at`): it is not due past it. */
+export interface ReminderRow extends RowKey, ReminderSlot {
+  readonly expireAt: Time;
 }
 
 /** The rows a batch writes. */
@@ -77,7 +84,7 @@ export interface PlanWrites {
   readonly newItems: ItemRecord[];
   /** Items that existed before the batch and are dismissed by it. */
   readonly dismissed: RowKey[];
-  readonly reminders: (RowKey & ReminderSlot)[];
+  readonly reminders: ReminderRow[];
   readonly logRows: LogRow[];
 }
 
@@ -142,13 +149,13 @@ export function planBatch(
   for (const { key, body } of snapshot.logged) logged.set(keyOf(key.uid, key.msgID), body);
 
   const dismissed: RowKey[] = [];
-  const logRows: LogRow[] = [];
+  const logs: { row: Omit<LogRow, 'item'>; item: OverlayItem | undefined }[] = [];
   const answers: PlanAnswer[] = [];
   for (const { message, now } of jobs) {
     const { md } = message;
     const key = keyOf(md.uid, md.msgID);
     const first = logged.get(key);
-    let entry: { msg: InBandMessage; ctime: Time; hasItem: boolean; deviceID: Uint8Array | null };
+    let entry: { msg: InBandMessage; ctime: Time; item?: OverlayItem; deviceID: Uint8Array | null };
     if (message.kind === 'update') {
       const { update } = message;
       // §4.4: a logged msgID is idempotent: its creation is ignored, its dismissal still applied.
@@ -180,9 +187,10 @@ export function planBatch(
       }
       // The logged ctime is stamped into md (§6.3 SetCTime), as the memory engine logs it.
       const msg: InBandMessage = { stateUpdate: { ...update, md: { ...md, ctime } } };
-      entry = { msg, ctime, hasItem: creation !== undefined, deviceID: md.deviceID };
+      const item = creation === undefined ? undefined : items.get(key);
+      entry = { msg, ctime, deviceID: md.deviceID, ...(item === undefined ? {} : { item }) };
     } else {
-      entry = { msg: { stateSync: { md } }, ctime: now, hasItem: false, deviceID: null };
+      entry = { msg: { stateSync: { md } }, ctime: now, deviceID: null };
     }
     if (first !== undefined) {
       answers.push(decodeLogged(first));
@@ -190,26 +198,26 @@ export function planBatch(
     }
     const body = encodeRecord(entry.msg);
     logged.set(key, body);
-    logRows.push({
-      uid: md.uid,
-      msgID: md.msgID,
-      ctime: entry.ctime,
-      deviceID: entry.deviceID,
-      hasItem: entry.hasItem,
-      body,
+    logs.push({
+      row: { uid: md.uid, msgID: md.msgID, ctime: entry.ctime, deviceID: entry.deviceID, body },
+      item: entry.item,
     });
     answers.push(entry.msg);
   }
 
   const newItems: ItemRecord[] = [];
-  const reminders: (RowKey & ReminderSlot)[] = [];
+  const reminders: ReminderRow[] = [];
   for (const item of items.values()) {
     if (!item.isNew) continue;
     newItems.push(item.record);
     // A dismissed item never reminds again (isReminderDue), so its reminders are not stored.
     if (item.record.dismissed) continue;
     const { uid, msgID } = item.record;
-    for (const { seqno, rtime } of item.slots) reminders.push({ uid, msgID, seqno, rtime });
+    const expireAt = expireAtOf(item.record);
+    for (const { seqno, rtime } of item.slots)
+      reminders.push({ uid, msgID, seqno, rtime, expireAt });
   }
+  // Log rows carry their item as the batch leaves it: created and dismissed in one batch is dismissed.
+  const logRows = logs.map(({ row, item }) => ({ ...row, item: item?.record ?? null }));
   return { writes: { newItems, dismissed, reminders, logRows }, answers };
 }

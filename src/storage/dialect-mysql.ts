@@ -38,7 +38,7 @@ const MYSQL_TYPES: ColumnTypes = {
   blob: 'LONGBLOB',
   bigint: 'BIGINT',
   int: 'INT',
-  serialPrimaryKey: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
+  serial: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
 };
 
 const SESSION_SETUP =
@@ -85,8 +85,7 @@ class MysqlSession implements SqlSession {
 export class MysqlDialect implements Dialect {
   readonly name = 'mysql';
   readonly types = MYSQL_TYPES;
-  // MariaDB ≥ 10.6 and MySQL ≥ 8.0 know SKIP LOCKED; MariaDB has no `OF table`, so the joined
-  // item rows are locked as well, briefly.
+  // MariaDB ≥ 10.6 and MySQL ≥ 8.0 know SKIP LOCKED.
   readonly lockRowsSkipLocked = 'FOR UPDATE SKIP LOCKED';
   // MariaDB's spelling; MySQL 8 lacks IF NOT EXISTS on CREATE INDEX.
   readonly createIndexIfNotExists = true;

@@ -28,7 +28,7 @@ const SQLITE_TYPES: ColumnTypes = {
   blob: 'BLOB',
   bigint: 'INTEGER',
   int: 'INTEGER',
-  serialPrimaryKey: 'INTEGER PRIMARY KEY',
+  serial: 'INTEGER PRIMARY KEY',
 };
 
 /** Prepared statements are cached per connection; the cap bounds the varying multi-row texts. */

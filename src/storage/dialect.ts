@@ -38,8 +38,12 @@ export interface ColumnTypes {
   readonly bigint: string;
   /** A small integer: flags and seqnos. */
   readonly int: string;
-  /** Column definition of an ascending, database-assigned 64-bit primary key. */
-  readonly serialPrimaryKey: string;
+  /**
+   * Column definition of an ascending, database-assigned 64-bit number (arrival order). SQLite
+   * and MySQL need it to be the primary key; PostgreSQL leaves it unindexed, so no plan can walk
+   * it backwards through other users' rows.
+   */
+  readonly serial: string;
 }
 
 /** How a dialect runs its part; every method maps driver failures to thrown errors, never crashes. */

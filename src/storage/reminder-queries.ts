@@ -1,15 +1,17 @@
 /**
  * Reminders (gregor-protocol.md §4.3 Reminders/DeleteReminder, §6.7 at-least-once delivery).
  *
- * Taking reminders runs in one write transaction: the due, unlocked reminders of live items are
- * selected through reminders_due (rtime), oldest first, with their rows locked (FOR UPDATE SKIP
- * LOCKED on PostgreSQL and MariaDB, so a second instance skips them instead of waiting; SQLite's
- * BEGIN IMMEDIATE already excludes every other writer), then stamped with lock_time = now. Two
- * instances on one database therefore never hand out the same reminder within the lock duration.
+ * Taking reminders runs in one write transaction: the due, unlocked reminders of unexpired items
+ * are selected through reminders_due (rtime), oldest first, with their rows locked (FOR UPDATE
+ * SKIP LOCKED on PostgreSQL and MariaDB, so a second instance skips them instead of waiting;
+ * SQLite's BEGIN IMMEDIATE already excludes every other writer); their items are read by primary
+ * key; the shared rule picks; the picked are stamped lock_time = now. Two instances on one
+ * database therefore never hand out the same reminder within the lock duration.
  */
-import type { ReminderID, ReminderSet, Time } from '../protocol/index.js';
+import { type ReminderID, type ReminderSet, type Time, toHex } from '../protocol/index.js';
 import {
   exportReminder,
+  type ItemRecord,
   pickDueReminders,
   type ReminderRecord,
   reminderLimit,
@@ -17,7 +19,49 @@ import {
 import type { Dialect, SqlSession } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';
 import type { TableNames } from './schema.js';
-import { keysMatch, readIntColumn, readIntOrNullColumn } from './sql-values.js';
+import {
+  chunks,
+  keysMatch,
+  readBytesColumn,
+  readIntColumn,
+  readIntOrNullColumn,
+} from './sql-values.js';
+
+/** Keys matched by one statement: one index probe each. */
+const MAX_KEYS_PER_STATEMENT = 200;
+
+/**
+ * The due-reminders query, on the reminders table alone: reminders_due (rtime) up to now, unlocked
+ * or with an expired lock, of items not expired (a dismissal deletes its item's reminders); oldest
+ * first, rows locked where the dialect can. Parameters: now, now − lock duration, now, limit.
+ */
+export function dueRemindersSql(t: TableNames, d: Pick<Dialect, 'lockRowsSkipLocked'>): string {
+  return (
+    `SELECT uid, msgid, seqno, rtime, lock_time FROM ${t.reminders} ` +
+    'WHERE rtime <= ? AND (lock_time IS NULL OR lock_time <= ?) AND expire_at > ? ' +
+    `ORDER BY rtime, uid, msgid, seqno LIMIT ? ${d.lockRowsSkipLocked}`
+  );
+}
+
+/** The items of `keys`, by primary key, keyed by hex uid/msgID. */
+async function itemsByKey(
+  s: SqlSession,
+  t: TableNames,
+  keys: readonly { uid: Uint8Array; msgID: Uint8Array }[],
+): Promise<Map<string, ItemRecord>> {
+  const found = new Map<string, ItemRecord>();
+  for (const part of chunks(keys, MAX_KEYS_PER_STATEMENT)) {
+    const rows = await s.query(
+      `SELECT ${itemColumns()} FROM ${t.items} WHERE ${keysMatch(['uid', 'msgid'], part.length)}`,
+      part.flatMap((k) => [k.uid, k.msgID]),
+    );
+    for (const row of rows) {
+      const item = itemFromRow(row);
+      found.set(`${toHex(item.uid)}/${toHex(item.msgID)}`, item);
+    }
+  }
+  return found;
+}
 
 /** Hand out up to `max` due reminders at `now`, locking them for `lockDurationMs`. */
 export async function takeReminders(
@@ -30,27 +74,25 @@ export async function takeReminders(
   // One more than the limit, so moreRemindersReady can tell whether more were due.
   const fetch = reminderLimit(max) + 1;
   return d.transaction(async (s) => {
-    const rows = await s.query(
-      `SELECT ${itemColumns('i')}, r.seqno, r.rtime, r.lock_time ` +
-        `FROM ${t.reminders} r JOIN ${t.items} i ON i.uid = r.uid AND i.msgid = r.msgid ` +
-        'WHERE r.rtime <= ? AND (r.lock_time IS NULL OR r.lock_time <= ?) ' +
-        'AND i.dismissed = 0 AND i.expire_at > ? ' +
-        `ORDER BY r.rtime, r.uid, r.msgid, r.seqno LIMIT ? ${d.lockRowsSkipLocked}`,
-      [now, now - lockDurationMs, now, fetch],
-    );
-    const candidates: ReminderRecord[] = rows.map((row) => ({
-      item: itemFromRow(row),
+    const due = await s.query(dueRemindersSql(t, d), [now, now - lockDurationMs, now, fetch]);
+    const slots = due.map((row) => ({
+      uid: readBytesColumn(row.uid, 'uid'),
+      msgID: readBytesColumn(row.msgid, 'msgid'),
       seqno: readIntColumn(row.seqno, 'seqno'),
       rtime: readIntColumn(row.rtime, 'rtime'),
       lockTime: readIntOrNullColumn(row.lock_time, 'lock_time'),
     }));
+    const items = await itemsByKey(s, t, slots);
+    const candidates: ReminderRecord[] = slots.flatMap(({ uid, msgID, ...slot }) => {
+      const item = items.get(`${toHex(uid)}/${toHex(msgID)}`);
+      return item === undefined ? [] : [{ item, ...slot }];
+    });
+    // The shared rule decides; the SQL above only narrowed the rows to read.
     const { picked, moreRemindersReady } = pickDueReminders(candidates, max, now, lockDurationMs);
     await lockReminders(s, t, picked, now);
     return { reminders: picked.map(exportReminder), moreRemindersReady };
   });
 }
-
-const MAX_KEYS_PER_STATEMENT = 200;
 
 async function lockReminders(
   s: SqlSession,
@@ -58,8 +100,7 @@ async function lockReminders(
   picked: readonly ReminderRecord[],
   now: Time,
 ): Promise<void> {
-  for (let i = 0; i < picked.length; i += MAX_KEYS_PER_STATEMENT) {
-    const part = picked.slice(i, i + MAX_KEYS_PER_STATEMENT);
+  for (const part of chunks(picked, MAX_KEYS_PER_STATEMENT)) {
     await s.run(
       `UPDATE ${t.reminders} SET lock_time = ? WHERE ${keysMatch(['uid', 'msgid', 'seqno'], part.length)}`,
       [now, ...part.flatMap((r) => [r.item.uid, r.item.msgID, r.seqno])],

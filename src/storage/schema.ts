@@ -9,10 +9,13 @@
  *   (uid, dismissed, expire_at): its range `dismissed = 0 AND expire_at > T` holds exactly the
  *   items not dismissed at T. Range dismissals read `items_category` (uid, dismissed, category, ctime).
  * - `messages`: the never-pruned log with its arrival `seq` and the logged message's canonical
- *   msgpack, so since returns exactly what was logged. Since reads `messages_since`
- *   (uid, ctime, seq), which is also its order; LatestCTime reads `messages_latest` (uid, has_item, seq).
- * - `reminders`: per (uid, msgid, seqno), with the time it was last handed out; due reminders are
- *   found through `reminders_due` (rtime).
+ *   msgpack, so since returns exactly what was logged. A creation's row also carries its item's
+ *   dtime and dismissed flag, so since needs no join (a join let planners hash all of a user's
+ *   items). Since reads `messages_since` (uid, ctime, seq), which is also its order; LatestCTime
+ *   reads `messages_latest` (uid, has_item, seq).
+ * - `reminders`: per (uid, msgid, seqno), with the time it was last handed out and its item's
+ *   expiry; a dismissal deletes its item's reminders, so due reminders are found in this table
+ *   alone, through `reminders_due` (rtime), and only the ones handed out are joined to items.
  * Times are ms as 64-bit integers (no µs rounding), IDs and categories are bytes compared exactly.
  */
 import type { Dialect } from './dialect.js';
@@ -87,12 +90,15 @@ export const MIGRATIONS: readonly Migration[] = [
       createIndex(d, t, 'items_visible', t.items, 'uid, dismissed, expire_at'),
       createIndex(d, t, 'items_category', t.items, 'uid, dismissed, category, ctime'),
       `CREATE TABLE IF NOT EXISTS ${t.messages} (
-        seq ${d.types.serialPrimaryKey},
+        seq ${d.types.serial},
         uid ${d.types.keyBytes} NOT NULL,
         msgid ${d.types.keyBytes} NOT NULL,
         ctime ${d.types.bigint} NOT NULL,
         devid ${d.types.keyBytes} NULL,
         has_item ${d.types.int} NOT NULL,
+        item_dtime ${d.types.bigint} NOT NULL,
+        item_dtime_offset ${d.types.bigint} NOT NULL,
+        item_dismissed ${d.types.int} NOT NULL,
         body ${d.types.blob} NOT NULL,
         UNIQUE (uid, msgid),
         ${idCheck('uid', false)},
@@ -113,6 +119,7 @@ export const MIGRATIONS: readonly Migration[] = [
         seqno ${d.types.int} NOT NULL,
         rtime ${d.types.bigint} NOT NULL,
         lock_time ${d.types.bigint} NULL,
+        expire_at ${d.types.bigint} NOT NULL,
         PRIMARY KEY (uid, msgid, seqno)
       )`,
       createIndex(d, t, 'reminders_due', t.reminders, 'rtime'),

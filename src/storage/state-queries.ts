@@ -28,9 +28,18 @@ import type { TableNames } from './schema.js';
 import { readBytesColumn, readIntColumn } from './sql-values.js';
 
 /**
- * State(uid, device, T) at `now` (T null: now, no ctime filter). Reads the items_visible index
- * range `uid, dismissed = 0, expire_at > T`, which holds exactly the items not dismissed at T.
+ * The State query: the items_visible index range `uid, dismissed = 0, expire_at > T`, which holds
+ * exactly the items not dismissed at T; then ctime ≤ T and the device, when given.
+ * Parameters: uid, T (or now), [T], [deviceID].
  */
+export function stateSql(t: TableNames, hasQueryTime: boolean, hasDevice: boolean): string {
+  let sql = `SELECT ${itemColumns()} FROM ${t.items} WHERE uid = ? AND dismissed = 0 AND expire_at > ?`;
+  if (hasQueryTime) sql += ' AND ctime <= ?';
+  if (hasDevice) sql += ' AND (devid IS NULL OR devid = ?)';
+  return sql;
+}
+
+/** State(uid, device, T) at `now` (T null: now, no ctime filter); see `stateSql`. */
 export async function queryState(
   s: SqlSession,
   t: TableNames,
@@ -40,24 +49,30 @@ export async function queryState(
   now: Time,
 ): Promise<State> {
   const params: SqlValue[] = [uid, queryTime ?? now];
-  let sql = `SELECT ${itemColumns()} FROM ${t.items} WHERE uid = ? AND dismissed = 0 AND expire_at > ?`;
-  if (queryTime !== null) {
-    sql += ' AND ctime <= ?';
-    params.push(queryTime);
-  }
-  if (deviceID !== null) {
-    sql += ' AND (devid IS NULL OR devid = ?)';
-    params.push(deviceID);
-  }
-  const rows = await s.query(sql, params);
+  if (queryTime !== null) params.push(queryTime);
+  if (deviceID !== null) params.push(deviceID);
+  const rows = await s.query(stateSql(t, queryTime !== null, deviceID !== null), params);
   const items = rows.map(itemFromRow).filter((i) => isItemInState(i, deviceID, queryTime, now));
   return makeState(items.map(exportItem));
 }
 
 /**
- * InBandMessagesSince(uid, device, since) at `now`: the messages_since range
- * `uid, ctime ≥ since` in (ctime, seq) order, each with its item's dismissal state.
+ * The since query: the messages_since range `uid, ctime ≥ since` in (ctime, seq) order, from the
+ * log alone: a creation's row carries its item's dtime and dismissed flag (no join, so no plan
+ * can read the user's other items). The body of a dismissed creation is not fetched.
+ * Parameters: uid, since, [deviceID].
  */
+export function sinceSql(t: TableNames, hasDevice: boolean): string {
+  let sql =
+    'SELECT msgid, ctime, has_item, item_dtime, item_dtime_offset, item_dismissed, ' +
+    `CASE WHEN item_dismissed = 1 THEN NULL ELSE body END AS body FROM ${t.messages} ` +
+    'WHERE uid = ? AND ctime >= ?';
+  // §4.2: only a stateUpdate is filtered by device; a stateSync is stored with devid NULL.
+  if (hasDevice) sql += ' AND (devid IS NULL OR devid = ?)';
+  return `${sql} ORDER BY ctime, seq`;
+}
+
+/** InBandMessagesSince(uid, device, since) at `now`; see `sinceSql`. */
 export async function querySince(
   s: SqlSession,
   t: TableNames,
@@ -66,32 +81,22 @@ export async function querySince(
   since: Time,
   now: Time,
 ): Promise<InBandMessage[]> {
-  const params: SqlValue[] = [uid, since];
-  let sql =
-    'SELECT m.msgid, m.ctime, m.body, m.has_item, i.ctime AS item_ctime, i.dtime, i.dtime_offset, i.dismissed ' +
-    `FROM ${t.messages} m LEFT JOIN ${t.items} i ` +
-    'ON m.has_item = 1 AND i.uid = m.uid AND i.msgid = m.msgid ' +
-    'WHERE m.uid = ? AND m.ctime >= ?';
-  if (deviceID !== null) {
-    // §4.2: only a stateUpdate is filtered by device; a stateSync is stored with devid NULL.
-    sql += ' AND (m.devid IS NULL OR m.devid = ?)';
-    params.push(deviceID);
-  }
-  sql += ' ORDER BY m.ctime, m.seq';
-  const rows = await s.query(sql, params);
+  const params: SqlValue[] = deviceID === null ? [uid, since] : [uid, since, deviceID];
+  const rows = await s.query(sinceSql(t, deviceID !== null), params);
   const allByMsgID = new Map<string, Time>();
   const kept: LoggedMessage[] = [];
   for (const row of rows) {
     const ctime = readIntColumn(row.ctime, 'ctime');
     allByMsgID.set(toHex(readBytesColumn(row.msgid, 'msgid')), ctime);
-    if (readIntColumn(row.has_item, 'has_item') === 1 && row.item_ctime !== null) {
+    if (readIntColumn(row.has_item, 'has_item') === 1) {
+      // The item's ctime is its creation's logged ctime.
       const item = {
-        ctime: readIntColumn(row.item_ctime, 'item_ctime'),
+        ctime,
         dtime: {
-          time: readIntColumn(row.dtime, 'dtime'),
-          offset: readIntColumn(row.dtime_offset, 'dtime_offset'),
+          time: readIntColumn(row.item_dtime, 'item_dtime'),
+          offset: readIntColumn(row.item_dtime_offset, 'item_dtime_offset'),
         },
-        dismissed: readIntColumn(row.dismissed, 'dismissed') !== 0,
+        dismissed: readIntColumn(row.item_dismissed, 'item_dismissed') !== 0,
       };
       // §4.2: a creation whose item is dismissed or expired as of now is not replayed.
       if (isItemDismissedAt(item, now)) continue;
@@ -106,8 +111,18 @@ export async function querySince(
 }
 
 /**
+ * The LatestCTime query: messages_latest (uid, has_item, seq) read backwards, first row the
+ * device sees. Parameters: uid, [deviceID].
+ */
+export function latestCTimeSql(t: TableNames, hasDevice: boolean): string {
+  let sql = `SELECT ctime FROM ${t.messages} WHERE uid = ? AND has_item = 1`;
+  if (hasDevice) sql += ' AND (devid IS NULL OR devid = ?)';
+  return `${sql} ORDER BY seq DESC LIMIT 1`;
+}
+
+/**
  * LatestCTime(uid, device): the logged ctime of the last creation in arrival order that the
- * device sees, dismissed or not (§4.2). Reads messages_latest backwards.
+ * device sees, dismissed or not (§4.2); see `latestCTimeSql`.
  */
 export async function queryLatestCTime(
   s: SqlSession,
@@ -115,13 +130,7 @@ export async function queryLatestCTime(
   uid: UID,
   deviceID: DeviceID | null,
 ): Promise<Time | null> {
-  const params: SqlValue[] = [uid];
-  let sql = `SELECT ctime FROM ${t.messages} WHERE uid = ? AND has_item = 1`;
-  if (deviceID !== null) {
-    sql += ' AND (devid IS NULL OR devid = ?)';
-    params.push(deviceID);
-  }
-  sql += ' ORDER BY seq DESC LIMIT 1';
-  const [row] = await s.query(sql, params);
+  const params: SqlValue[] = deviceID === null ? [uid] : [uid, deviceID];
+  const [row] = await s.query(latestCTimeSql(t, deviceID !== null), params);
   return row === undefined ? null : readIntColumn(row.ctime, 'ctime');
 }

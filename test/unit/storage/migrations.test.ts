@@ -71,7 +71,7 @@ for (const dialect of STORAGE_DIALECTS) {
           [uid, msgid, T0, Buffer.from('a'), Buffer.from('x'), Number.MAX_SAFE_INTEGER],
         );
         await p.sql(
-          'INSERT INTO gregor_messages (uid, msgid, ctime, devid, has_item, body) VALUES (?, ?, ?, NULL, 1, ?)',
+          'INSERT INTO gregor_messages (uid, msgid, ctime, devid, has_item, item_dtime, item_dtime_offset, item_dismissed, body) VALUES (?, ?, ?, NULL, 1, 0, 0, 0, ?)',
           [uid, msgid, T0, Buffer.from(encodeRecord(logged))],
         );
         const clock = new ManualClock(T0 + 1000);
