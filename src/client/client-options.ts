@@ -82,7 +82,7 @@ const hasMethods =
   (...names: string[]) =>
   (v: unknown): boolean =>
     typeof v === 'object' && v !== null && names.every((n) => isFunction(Reflect.get(v, n)));
-const bytes = z.instanceof(Uint8Array);
+const bytes = z.instanceof(Uint8Array, { message: 'must be a Uint8Array' });
 const durationMs = z.number().int().positive().max(0x7fff_ffff);
 
 const schema = z.strictObject({
@@ -97,7 +97,9 @@ const schema = z.strictObject({
   timers: z.custom(hasMethods('setTimeout', 'clearTimeout'), 'must have setTimeout()').optional(),
   storage: z.custom(hasMethods('get', 'put'), 'must have get() and put()').optional(),
   reconnect: z
-    .union([z.literal(false), z.number().int().nonnegative(), z.custom(isFunction)])
+    .union([z.literal(false), z.number().int().nonnegative(), z.custom(isFunction)], {
+      message: 'must be false, a number of attempts ≥ 0 or a function',
+    })
     .optional(),
   outboxIntervalMs: durationMs.default(DEFAULT_OUTBOX_INTERVAL_MS),
   syncTimeoutMs: durationMs.default(DEFAULT_SYNC_TIMEOUT_MS),
@@ -116,10 +118,9 @@ export function resolveClientSettings(opts: GregorClientOptions): ClientSettings
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
     throw gregorError(
       'GREGOR_ERR_CONFIG_INVALID',
-      `invalid client option: ${where}${issue.message}${keys}`,
+      `invalid client option: ${where}${issue.message}`,
     );
   }
   const data = parsed.data;

@@ -206,7 +206,7 @@ export class GregorClient {
   }
 
   /** Send the outbox now over the current connection (a no-op pass when disconnected). */
-  drainOutbox(): Promise<OutboxPass> {
+  async drainOutbox(): Promise<OutboxPass> {
     this.#assertOpen();
     return this.#outbox.drain();
   }
@@ -215,7 +215,7 @@ export class GregorClient {
    * §7 StateMachineState: State(user, device, t) (`t` null: now, no creation-time filter); with
    * `applyLocalState`, without the locally dismissed items and with the outbox applied.
    */
-  stateMachineState(t: TimeOrOffset | null, applyLocalState: boolean): Promise<State> {
+  async stateMachineState(t: TimeOrOffset | null, applyLocalState: boolean): Promise<State> {
     this.#assertOpen();
     return this.#replica.stateMachineState(t, applyLocalState);
   }
@@ -224,7 +224,7 @@ export class GregorClient {
    * §7 StateMachineInBandMessagesSince: the local log since `since` (ms); with
    * `filterLocalDismissals`, without the messages whose own msgID is locally dismissed.
    */
-  inBandMessagesSince(since: Time, filterLocalDismissals: boolean): Promise<InBandMessage[]> {
+  async inBandMessagesSince(since: Time, filterLocalDismissals: boolean): Promise<InBandMessage[]> {
     this.#assertOpen();
     return this.#replica.inBandMessagesSince(since, filterLocalDismissals);
   }

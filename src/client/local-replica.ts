@@ -39,6 +39,10 @@ export interface LocalReplicaOptions {
   logger: ClientLogger;
 }
 
+function storageFailed(what: string, cause: unknown): Error {
+  return gregorError('GREGOR_ERR_STORAGE_FAILED', `cannot ${what} the client state`, { cause });
+}
+
 /** The in-band msgID of `m`, or undefined for an out-of-band message. */
 export function inBandMsgID(m: Message): MsgID | undefined {
   return (m.ibm?.stateUpdate?.md ?? m.ibm?.stateSync?.md)?.msgID;
@@ -184,9 +188,7 @@ export class LocalReplica {
         await storage.put(keys.state, state);
         await storage.put(keys.local, local);
       } catch (err) {
-        throw gregorError('GREGOR_ERR_STORAGE_FAILED', 'cannot save the client state', {
-          cause: err,
-        });
+        throw storageFailed('save', err);
       }
     });
   }
@@ -200,10 +202,16 @@ export class LocalReplica {
     if (storage === undefined) return Promise.resolve(false);
     return this.exclusive(async () => {
       const keys = storageKeys(this.uid);
-      const [stateBytes, localBytes] = await Promise.all([
-        storage.get(keys.state),
-        storage.get(keys.local),
-      ]);
+      let stateBytes: Uint8Array | undefined;
+      let localBytes: Uint8Array | undefined;
+      try {
+        [stateBytes, localBytes] = await Promise.all([
+          storage.get(keys.state),
+          storage.get(keys.local),
+        ]);
+      } catch (err) {
+        throw storageFailed('restore', err);
+      }
       if (stateBytes === undefined) return false;
       const state = decodeSavedState(stateBytes);
       if (localBytes !== undefined) {
