@@ -9,25 +9,23 @@
  * take a named lock (GET_LOCK) instead of relying on a transaction.
  */
 import mysql from 'mysql2/promise';
-import type { ColumnTypes, Dialect, SqlRow, SqlSession, SqlValue } from './dialect.js';
+import {
+  type ColumnTypes,
+  type Dialect,
+  type PooledDialectOptions,
+  runInTransaction,
+  type SqlRow,
+  type SqlSession,
+  type SqlValue,
+} from './dialect.js';
 import { toDriverValues } from './sql-values.js';
 
 /** Options of the MySQL dialect. */
-export interface MysqlDialectOptions {
-  /** A `mysql://` connection URL naming the database. */
-  url: string;
+export interface MysqlDialectOptions extends PooledDialectOptions {
   /** Name of the migration lock; instances with the same name migrate one at a time. */
   schemaLockName: string;
   /** How long to wait for the migration lock, in seconds. */
   schemaLockTimeoutSeconds: number;
-  /** Most connections open at once. */
-  poolSize: number;
-  /** How long to wait for a connection, in ms. */
-  connectTimeoutMs: number;
-  /** The name the connections show the server. */
-  applicationName: string;
-  /** Receives errors of idle connections, which have no caller to reject. */
-  onBackgroundError: (err: unknown) => void;
 }
 
 const MYSQL_TYPES: ColumnTypes = {
@@ -135,17 +133,13 @@ export class MysqlDialect implements Dialect {
   }
 
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#withConnection(async (conn) => {
-      await conn.query('START TRANSACTION');
-      try {
-        const result = await fn(new MysqlSession(conn));
-        await conn.query('COMMIT');
-        return result;
-      } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    return this.#withConnection((conn) =>
+      runInTransaction(
+        (sql) => conn.query(sql),
+        'START TRANSACTION',
+        () => fn(new MysqlSession(conn)),
+      ),
+    );
   }
 
   read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {

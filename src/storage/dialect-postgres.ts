@@ -8,25 +8,23 @@
  * released as broken, and idle clients that die are reported to `onBackgroundError`, never thrown.
  */
 import pg from 'pg';
-import type { ColumnTypes, Dialect, SqlRow, SqlSession, SqlValue } from './dialect.js';
+import {
+  type ColumnTypes,
+  type Dialect,
+  type PooledDialectOptions,
+  runInTransaction,
+  type SqlRow,
+  type SqlSession,
+  type SqlValue,
+} from './dialect.js';
 import { toDriverValues } from './sql-values.js';
 
 /** Options of the PostgreSQL dialect. */
-export interface PostgresDialectOptions {
-  /** A `postgres://` connection URL. */
-  url: string;
+export interface PostgresDialectOptions extends PooledDialectOptions {
   /** Schema holding the tables; created if missing. Null: the connection's default search_path. */
   schema: string | null;
   /** Lock key for migrations (a 32-bit integer): instances with the same key migrate one at a time. */
   schemaLockKey: number;
-  /** Most connections open at once. */
-  poolSize: number;
-  /** How long to wait for a connection, in ms. */
-  connectTimeoutMs: number;
-  /** The name the connections show the server. */
-  applicationName: string;
-  /** Receives errors of idle connections, which have no caller to reject. */
-  onBackgroundError: (err: unknown) => void;
 }
 
 const POSTGRES_TYPES: ColumnTypes = {
@@ -129,17 +127,13 @@ export class PostgresDialect implements Dialect {
   }
 
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#withClient(async (client) => {
-      await client.query('BEGIN');
-      try {
-        const result = await fn(new PostgresSession(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    return this.#withClient((client) =>
+      runInTransaction(
+        (sql) => client.query(sql),
+        'BEGIN',
+        () => fn(new PostgresSession(client)),
+      ),
+    );
   }
 
   read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {

@@ -11,7 +11,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AsyncMutex, sharedMutex } from './async-mutex.js';
-import type { ColumnTypes, Dialect, SqlRow, SqlSession, SqlValue } from './dialect.js';
+import {
+  type ColumnTypes,
+  type Dialect,
+  runInTransaction,
+  type SqlRow,
+  type SqlSession,
+  type SqlValue,
+} from './dialect.js';
 import { toDriverValues } from './sql-values.js';
 
 /** Options of the SQLite dialect. */
@@ -107,17 +114,13 @@ export class SqliteDialect implements Dialect {
   }
 
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#mutex.run(async () => {
-      this.#writer.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(this.#writerSession);
-        this.#writer.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
-        throw err;
-      }
-    });
+    const exec = async (sql: string) => {
+      // After some errors SQLite has already rolled back; a second ROLLBACK would throw.
+      if (sql !== 'ROLLBACK' || this.#writer.inTransaction) this.#writer.exec(sql);
+    };
+    return this.#mutex.run(() =>
+      runInTransaction(exec, 'BEGIN IMMEDIATE', () => fn(this.#writerSession)),
+    );
   }
 
   read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {

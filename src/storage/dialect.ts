@@ -46,6 +46,20 @@ export interface ColumnTypes {
   readonly serial: string;
 }
 
+/** Options every pooled (client/server) dialect takes. */
+export interface PooledDialectOptions {
+  /** The connection URL. */
+  url: string;
+  /** Most connections open at once. */
+  poolSize: number;
+  /** How long to wait for a connection, in ms. */
+  connectTimeoutMs: number;
+  /** The name the connections show the server. */
+  applicationName: string;
+  /** Receives errors of idle connections, which have no caller to reject. */
+  onBackgroundError: (err: unknown) => void;
+}
+
 /** How a dialect runs its part; every method maps driver failures to thrown errors, never crashes. */
 export interface Dialect {
   readonly name: DialectName;
@@ -74,4 +88,26 @@ export interface Dialect {
   isConnectionError(err: unknown): boolean;
   /** Close every connection; idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Run `fn` between `begin` and COMMIT on one connection, rolling back when it rejects (a failed
+ * ROLLBACK is ignored: the connection is then broken and its pool replaces it).
+ */
+export async function runInTransaction<T>(
+  exec: (sql: string) => Promise<unknown>,
+  begin: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await exec(begin);
+  try {
+    const result = await fn();
+    await exec('COMMIT');
+    return result;
+  } catch (err) {
+    await Promise.resolve()
+      .then(() => exec('ROLLBACK'))
+      .catch(() => undefined);
+    throw err;
+  }
 }

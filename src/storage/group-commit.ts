@@ -134,7 +134,6 @@ export class GroupCommitWriter<J, A> {
               ),
             opts.timeoutMs,
           );
-    timer?.unref();
     return () => {
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);

@@ -1,18 +1,10 @@
 /**
- * The state-machine conformance suite against the SQL engine on SQLite: a temporary file per case,
- * in a directory removed at the end.
+ * The state-machine conformance suite against the SQL engine on SQLite file, in a temporary file that
+ * is dropped at the end. Each case opens a fresh engine on it and clears it first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after } from 'node:test';
-import { openSqlEngine } from '../../src/storage/index.js';
+import { sqlConformanceTarget } from '../unit/storage/storage-places.js';
 import { runStateMachineSuite } from './state-machine-suite.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gregor-sqlite-conformance-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let cases = 0;
-
-runStateMachineSuite('SqlEngine (SQLite file)', (clock) =>
-  openSqlEngine(`sqlite:${join(dir, `case-${++cases}.db`)}`, { clock }),
-);
+const target = await sqlConformanceTarget('sqlite', after);
+runStateMachineSuite('SqlEngine (SQLite file)', target.makeEngine, target.options);

@@ -5,7 +5,12 @@ import { ManualClock } from '../../../src/state/index.js';
 import { MAX_ID_BYTES, openSqlEngine } from '../../../src/storage/index.js';
 import { uniqueName } from '../../helpers/services.js';
 import { C, filled, M, T0, U } from './messages.js';
-import { openStoragePlace, STORAGE_DIALECTS, STORAGE_SKIPS } from './storage-places.js';
+import {
+  openEngineOn,
+  openStoragePlace,
+  STORAGE_DIALECTS,
+  STORAGE_SKIPS,
+} from './storage-places.js';
 
 describe('openSqlEngine options and URLs', () => {
   it('rejects a URL of no known database with GREGOR_ERR_CONFIG_INVALID', async () => {
@@ -52,10 +57,7 @@ for (const dialect of STORAGE_DIALECTS) {
 
     it('fails a message the database rejects alone; the rest of its batch commits', async () => {
       const place = await placeP;
-      const engine = await openSqlEngine(place.url, {
-        ...place.options,
-        clock: new ManualClock(T0),
-      });
+      const engine = await openEngineOn(place, { clock: new ManualClock(T0) });
       try {
         await engine.clear();
         // The schema stores IDs of at most MAX_ID_BYTES bytes; a longer msgID fails its INSERT.
@@ -84,10 +86,7 @@ for (const dialect of STORAGE_DIALECTS) {
 
     it('reports a failing query as GREGOR_ERR_STORAGE_FAILED and keeps serving the rest', async () => {
       const place = await placeP;
-      const engine = await openSqlEngine(place.url, {
-        ...place.options,
-        clock: new ManualClock(T0),
-      });
+      const engine = await openEngineOn(place, { clock: new ManualClock(T0) });
       try {
         await engine.clear();
         await engine.consumeMessage(C(M(1)));

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { DialectName, SqlEngineOptions } from '../../../src/storage/index.js';
+import type { Clock, StateMachine } from '../../../src/state/index.js';
+import {
+  type DialectName,
+  openSqlEngine,
+  type SqlEngine,
+  type SqlEngineOptions,
+} from '../../../src/storage/index.js';
 import { MYSQL_URL, POSTGRES_URL, serviceSkipReason, uniqueName } from '../../helpers/services.js';
 
 /** One test's database, with a raw connection to it. */
@@ -112,4 +118,36 @@ async function mysqlPlace(tag: string): Promise<StoragePlace> {
 export function openStoragePlace(dialect: DialectName, tag = 'gregor_t'): Promise<StoragePlace> {
   if (dialect === 'sqlite') return Promise.resolve(sqlitePlace());
   return dialect === 'postgres' ? postgresPlace(tag) : mysqlPlace(tag);
+}
+
+/** Open an engine on `place` with its options plus `extra`. */
+export function openEngineOn(
+  place: StoragePlace,
+  extra: SqlEngineOptions = {},
+): Promise<SqlEngine> {
+  return openSqlEngine(place.url, { ...place.options, poolSize: 4, ...extra });
+}
+
+/**
+ * What the conformance files pass to `runStateMachineSuite` for `dialect`: one place for the run,
+ * dropped at the end (`after` is registered here), and per case a fresh engine on it, cleared.
+ */
+export async function sqlConformanceTarget(
+  dialect: DialectName,
+  registerAfter: (fn: () => Promise<void>) => void,
+): Promise<{
+  makeEngine: (clock: Clock) => Promise<StateMachine>;
+  options: { skip?: string };
+}> {
+  const skip = STORAGE_SKIPS[dialect];
+  if (skip !== undefined)
+    return { makeEngine: () => Promise.reject(new Error(skip)), options: { skip } };
+  const place = await openStoragePlace(dialect, 'gregor_conf');
+  registerAfter(() => place.drop());
+  const makeEngine = async (clock: Clock) => {
+    const engine = await openEngineOn(place, { clock });
+    await engine.clear();
+    return engine;
+  };
+  return { makeEngine, options: {} };
 }
