@@ -7,6 +7,7 @@ import type { RpcLogger } from '../rpc/index.js';
 
 /** A structured logger; pino's `Logger` satisfies it. */
 export interface ClientLogger extends RpcLogger {
+  /** A notable event (a fresh sync, a reconnect). */
   info(obj: object, msg: string): void;
 }
 

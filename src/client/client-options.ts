@@ -21,6 +21,7 @@ export type ConnectFn = (signal: AbortSignal) => Promise<RpcSession>;
 
 /** An object that opens sessions (node.ts has `tcpConnector` and `webSocketConnector`). */
 export interface Connector {
+  /** Open one session; `signal` aborts the attempt. */
   connect(signal: AbortSignal): Promise<RpcSession>;
 }
 
@@ -60,7 +61,7 @@ export interface GregorClientOptions {
   logger?: ClientLogger;
 }
 
-/** The validated, defaulted settings of a client. */
+/** The validated, defaulted settings of a client (see GregorClientOptions for each field). */
 export interface ClientSettings {
   readonly uid: UID;
   readonly deviceID: DeviceID | null;

@@ -41,6 +41,7 @@ import { Syncer, type SyncOutcome } from './syncer.js';
 
 /** The lifecycle of a client: created → started → closed (STYLE.md §5.7). */
 export const CLIENT_STATE = { created: 'created', started: 'started', closed: 'closed' } as const;
+/** A lifecycle state of a client. */
 export type ClientState = (typeof CLIENT_STATE)[keyof typeof CLIENT_STATE];
 
 const notConnected = (what: string): GregorError =>

@@ -50,7 +50,9 @@ export function inBandMsgID(m: Message): MsgID | undefined {
 
 /** One user's local state on this device. */
 export class LocalReplica {
+  /** The user. */
   readonly uid: UID;
+  /** This device, or null for none. */
   readonly deviceID: DeviceID | null;
   readonly #clock: Clock;
   readonly #engine: MemoryEngine;
@@ -94,6 +96,7 @@ export class LocalReplica {
     return this.#engine.consumeMessage(m);
   }
 
+  /** The ctime of the latest creation this device sees (§4.2 LatestCTime), or null. */
   latestCTime(): Promise<Time | null> {
     return this.#engine.latestCTime(this.uid, this.deviceID);
   }
@@ -128,22 +131,27 @@ export class LocalReplica {
     this.#engine.initLocalDismissals(this.uid, dismissals);
   }
 
+  /** The local dismissals, oldest first. */
   localDismissals(): MsgID[] {
     return this.#engine.localDismissals(this.uid);
   }
 
+  /** Hide item `id` on this device (§4.2: no duplicates, the latest last). */
   consumeLocalDismissal(id: MsgID): void {
     this.#engine.consumeLocalDismissal(this.uid, id);
   }
 
+  /** The queued messages, in order. */
   outbox(): Message[] {
     return this.#engine.outbox(this.uid);
   }
 
+  /** Queue `m` at the end of the outbox. */
   enqueue(m: Message): void {
     this.#engine.consumeOutboxMessage(this.uid, m);
   }
 
+  /** Drop the queued in-band messages whose msgID is `msgID`. */
   removeFromOutbox(msgID: MsgID): void {
     this.#engine.removeFromOutbox(this.uid, msgID);
   }

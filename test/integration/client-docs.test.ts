@@ -1,0 +1,58 @@
+// docs/client.md stays true: its quick-start example runs, as written, against a real gregord.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { toHex } from '../../src/protocol/index.js';
+import { U1 } from '../unit/client/fixtures.js';
+import { type Harness, startServer } from './helpers/test-server.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const run = promisify(execFile);
+
+async function exampleOfDocs(): Promise<string> {
+  const doc = await readFile(join(ROOT, 'docs/client.md'), 'utf8');
+  const match = /<!-- example:[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(doc);
+  assert.ok(match, 'docs/client.md has a marked example');
+  // The example imports from the repository root; the copy runs from a temporary folder.
+  return match[1]!.replaceAll("from './src/", `from '${ROOT}src/`);
+}
+
+describe('docs/client.md', () => {
+  let h: Harness;
+  let dir: string;
+  before(async () => {
+    h = await startServer();
+    dir = await mkdtemp(join(tmpdir(), 'gregor-docs-'));
+  });
+  after(async () => {
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the quick-start example: it writes an item, sees the echo and closes', async () => {
+    const file = join(dir, 'example.mts');
+    await writeFile(file, await exampleOfDocs());
+    h.auth.allow(U1, undefined, 'doc-token');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      timeout: 30_000,
+      env: {
+        ...process.env,
+        GREGORD: `fmprpc://127.0.0.1:${h.addresses.tcp!.port}`,
+        GREGOR_TOKEN: 'doc-token',
+        GREGOR_UID: toHex(U1),
+      },
+    });
+    assert.match(stdout, /broadcast in-band/);
+    assert.match(stdout, /items 1/);
+    const state = await h.stateMachine.state(U1, null, null);
+    assert.deepEqual(
+      state.items.map((i) => i.item?.category),
+      ['demo.greeting'],
+    );
+  });
+});
