@@ -98,7 +98,9 @@ export async function loadSnapshot(
   for (const r of reads.ranges) {
     itemTerms.push({ kind: 'range', params: [r.uid, categoryBytes(r.category), r.cutoff] });
   }
-  const items: ItemRecord[] = (await selectWhereAny(s, t, itemTerms)).map(itemFromRow);
+  const items: ItemRecord[] = (await selectWhereAny(s, t, itemTerms)).map((row) =>
+    itemFromRow(row),
+  );
   return { logged, items };
 }
 

@@ -14,16 +14,20 @@ import {
   readIntColumn,
 } from './sql-values.js';
 
-/** Columns an ItemRecord is read from, optionally qualified by a table alias. */
-export function itemColumns(alias?: string): string {
+/** Columns an ItemRecord is read from (uid too unless `withUid` is false), optionally qualified. */
+export function itemColumns(alias?: string, withUid = true): string {
   const a = alias === undefined ? '' : `${alias}.`;
-  return `${a}uid, ${a}msgid, ${a}ctime, ${a}devid, ${a}category, ${a}body, ${a}dtime, ${a}dtime_offset, ${a}dismissed`;
+  const uid = withUid ? `${a}uid, ` : '';
+  return `${uid}${a}msgid, ${a}ctime, ${a}devid, ${a}category, ${a}body, ${a}dtime, ${a}dtime_offset, ${a}dismissed`;
 }
 
-/** The ItemRecord of a row selected with `itemColumns`. */
-export function itemFromRow(row: SqlRow): ItemRecord {
+/**
+ * The ItemRecord of a row selected with `itemColumns`. A query for one user may leave uid out and
+ * pass it as `uid`, which the records then share (one copy instead of one per row).
+ */
+export function itemFromRow(row: SqlRow, uid?: UID): ItemRecord {
   return {
-    uid: readBytesColumn(row.uid, 'uid') as UID,
+    uid: uid ?? (readBytesColumn(row.uid, 'uid') as UID),
     msgID: readBytesColumn(row.msgid, 'msgid') as MsgID,
     deviceID: readBytesOrNullColumn(row.devid, 'devid') as DeviceID | null,
     ctime: readIntColumn(row.ctime, 'ctime'),

@@ -35,6 +35,15 @@ export function readBytesColumn(value: unknown, column: string): Uint8Array {
   return badColumn(column, 'bytes', value);
 }
 
+/**
+ * A bytes column as the driver returned it, not copied: only for values that are consumed at once
+ * (hexed, or decoded by a decoder that copies what it keeps).
+ */
+export function driverBytes(value: unknown, column: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return badColumn(column, 'bytes', value);
+}
+
 /** A nullable bytes column; see `readBytesColumn`. */
 export function readBytesOrNullColumn(value: unknown, column: string): Uint8Array | null {
   return value === null || value === undefined ? null : readBytesColumn(value, column);

@@ -25,7 +25,7 @@ import { decodeLogged } from './consume-plan.js';
 import type { SqlSession, SqlValue } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';
 import type { TableNames } from './schema.js';
-import { readBytesColumn, readIntColumn } from './sql-values.js';
+import { driverBytes, readIntColumn } from './sql-values.js';
 
 /**
  * The State query: the items_visible index range `uid, dismissed = 0, expire_at > T`, which holds
@@ -33,7 +33,7 @@ import { readBytesColumn, readIntColumn } from './sql-values.js';
  * Parameters: uid, T (or now), [T], [deviceID].
  */
 export function stateSql(t: TableNames, hasQueryTime: boolean, hasDevice: boolean): string {
-  let sql = `SELECT ${itemColumns()} FROM ${t.items} WHERE uid = ? AND dismissed = 0 AND expire_at > ?`;
+  let sql = `SELECT ${itemColumns(undefined, false)} FROM ${t.items} WHERE uid = ? AND dismissed = 0 AND expire_at > ?`;
   if (hasQueryTime) sql += ' AND ctime <= ?';
   if (hasDevice) sql += ' AND (devid IS NULL OR devid = ?)';
   return sql;
@@ -52,7 +52,11 @@ export async function queryState(
   if (queryTime !== null) params.push(queryTime);
   if (deviceID !== null) params.push(deviceID);
   const rows = await s.query(stateSql(t, queryTime !== null, deviceID !== null), params);
-  const items = rows.map(itemFromRow).filter((i) => isItemInState(i, deviceID, queryTime, now));
+  // Every row is this user's: the records share one copy of the uid.
+  const owner = new Uint8Array(uid) as UID;
+  const items = rows
+    .map((row) => itemFromRow(row, owner))
+    .filter((i) => isItemInState(i, deviceID, queryTime, now));
   return makeState(items.map(exportItem));
 }
 
@@ -87,7 +91,8 @@ export async function querySince(
   const kept: LoggedMessage[] = [];
   for (const row of rows) {
     const ctime = readIntColumn(row.ctime, 'ctime');
-    allByMsgID.set(toHex(readBytesColumn(row.msgid, 'msgid')), ctime);
+    // Read in place: the hex and the decoded record are copies already.
+    allByMsgID.set(toHex(driverBytes(row.msgid, 'msgid')), ctime);
     if (readIntColumn(row.has_item, 'has_item') === 1) {
       // The item's ctime is its creation's logged ctime.
       const item = {
@@ -101,7 +106,7 @@ export async function querySince(
       // §4.2: a creation whose item is dismissed or expired as of now is not replayed.
       if (isItemDismissedAt(item, now)) continue;
     }
-    kept.push({ msg: decodeLogged(readBytesColumn(row.body, 'body')), ctime });
+    kept.push({ msg: decodeLogged(driverBytes(row.body, 'body')), ctime });
   }
   return filterFutureDismissals(
     sortSince(kept).map((e) => e.msg),
