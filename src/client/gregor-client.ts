@@ -126,7 +126,7 @@ export class GregorClient {
    * wait in the outbox. Rejects with GREGOR_ERR_LIFECYCLE_STATE when called twice.
    */
   start(): Promise<void> {
-    if (this.#state === CLIENT_STATE.closed) return Promise.reject(this.#closedError());
+    if (this.#closing !== undefined) return Promise.reject(this.#closedError());
     if (this.#state === CLIENT_STATE.started) {
       return Promise.reject(gregorError('GREGOR_ERR_LIFECYCLE_STATE', 'client already started'));
     }

@@ -56,7 +56,9 @@ describe('GregorClient lifecycle', () => {
 
   it('close() before start() reports closed without error, and every call then fails closed', async () => {
     const c = client();
-    await c.close();
+    const closing = c.close();
+    await assert.rejects(c.start(), { code: 'GREGOR_ERR_CLOSED' }, 'start() while closing');
+    await closing;
     await c.close();
     assert.equal(await c.closed(), undefined);
     assert.deepEqual(await statuses(c), ['closed']);
