@@ -4,17 +4,10 @@
  * including the one that sent it, and that echo is how an outbox write reaches the local state.
  */
 import { gregorError } from '../errors.js';
-import { bytesEqual, type Message, messageUID } from '../protocol/index.js';
+import { bytesEqual, type Message, messageUID, RESYNC_SYSTEM } from '../protocol/index.js';
 import type { ClientEvents } from './client-events.js';
 import { type ClientLogger, runInBackground } from './client-logger.js';
 import { inBandMsgID, type LocalReplica } from './local-replica.js';
-
-/**
- * The out-of-band system gregord uses to tell a client to sync now, after its pub/sub lost
- * messages (docs/protocol.md "Resync"; the server names it RESYNC_SYSTEM). Repeated here because
- * the client may not import the server.
- */
-export const RESYNC_SYSTEM = 'gregor.resync';
 
 /** What the receiver needs around it. */
 export interface BroadcastReceiverOptions {

@@ -4,11 +4,8 @@
  * here that uses Node modules).
  */
 
-export {
-  BroadcastReceiver,
-  type BroadcastReceiverOptions,
-  RESYNC_SYSTEM,
-} from './broadcast-receiver.js';
+export { RESYNC_SYSTEM } from '../protocol/index.js';
+export { BroadcastReceiver, type BroadcastReceiverOptions } from './broadcast-receiver.js';
 export { type ClientEventMap, type ClientEventName, ClientEvents } from './client-events.js';
 export type { ClientLogger } from './client-logger.js';
 export { silentClientLogger } from './client-logger.js';

@@ -147,3 +147,9 @@ export interface StatusRecord {
 
 /** The superuser: 15 bytes 0xff then one 0x00 (§6.2). May act for any UID and call `remind`. */
 export const SUPER_UID: UID = Uint8Array.from([...new Array<number>(15).fill(0xff), 0x00]) as UID;
+
+/**
+ * The reserved out-of-band system with which gregord tells a client to sync at once: sent to every
+ * local connection after the pub/sub bus lost messages (docs/protocol.md "Resync").
+ */
+export const RESYNC_SYSTEM: System = 'gregor.resync';

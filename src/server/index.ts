@@ -46,7 +46,7 @@ export {
   Mailbox,
   type MailboxOptions,
 } from './mailbox.js';
-export { RESYNC_SYSTEM, resyncMessage, withCTime, withUID } from './message-edit.js';
+export { resyncMessage, withCTime, withUID } from './message-edit.js';
 export { CONSUME_KIND, type ConsumeKind, ServerMetrics } from './metrics.js';
 export { type ConsumerFailureListener, Pipeline, type PipelineConsumer } from './pipeline.js';
 export { PublisherConsumer } from './publisher-consumer.js';

@@ -3,10 +3,13 @@
  * storage stamped it (§6.3 step 4) and `SetUID` for each target of consumeMessageMulti (§5). The
  * caller's message is never changed, so one decoded message can be fanned out safely.
  */
-import type { Message, OutOfBandMessage, Time, UID } from '../protocol/index.js';
-
-/** The reserved out-of-band system that tells a client to sync now (docs/protocol.md "Resync"). */
-export const RESYNC_SYSTEM = 'gregor.resync';
+import {
+  type Message,
+  type OutOfBandMessage,
+  RESYNC_SYSTEM,
+  type Time,
+  type UID,
+} from '../protocol/index.js';
 
 /**
  * `m` with `ibm.stateUpdate.md.ctime = ctime`. §1.3: SetCTime touches state updates only; sync

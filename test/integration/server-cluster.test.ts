@@ -4,14 +4,13 @@
 // connection to sync (`gregor.resync`, docs/protocol.md).
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { toHex, type UID } from '../../src/protocol/index.js';
+import { RESYNC_SYSTEM, toHex, type UID } from '../../src/protocol/index.js';
 import {
   type Bus,
   InProcessBroker,
   InProcessBus,
   type ResyncHandler,
 } from '../../src/pubsub/index.js';
-import { RESYNC_SYSTEM } from '../../src/server/index.js';
 import { ManualClock, MemoryEngine, type StateMachine } from '../../src/state/index.js';
 import { withOverrides } from './helpers/engine-faults.js';
 import { TestAuthenticator } from './helpers/test-authenticator.js';

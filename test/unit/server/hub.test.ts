@@ -7,6 +7,7 @@ import {
   decodeMsgpack,
   METHODS,
   type Message,
+  RESYNC_SYSTEM,
   type UID,
 } from '../../../src/protocol/index.js';
 import { InProcessBroker, InProcessBus } from '../../../src/pubsub/index.js';
@@ -16,7 +17,6 @@ import {
   Hub,
   type HubMember,
   Pipeline,
-  RESYNC_SYSTEM,
 } from '../../../src/server/index.js';
 
 const U1 = new Uint8Array(16).fill(1) as UID;
