@@ -13,6 +13,8 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { type DialectName, migrateSqlSchema, type SqlEngineOptions } from '../src/storage/index.js';
+import { tableNames } from '../src/storage/schema.js';
+import { sinceSql, stateSql } from '../src/storage/state-queries.js';
 
 const POSTGRES_URL =
   process.env.GREGOR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -53,7 +55,8 @@ const tuples = (n: number, w: number): string =>
   new Array(n).fill(`(${new Array(w).fill('?').join(', ')})`).join(', ');
 const ITEM_COLS =
   'uid, msgid, ctime, devid, category, body, dtime, dtime_offset, expire_at, dismissed';
-const LOG_COLS = 'uid, msgid, ctime, devid, has_item, body';
+const LOG_COLS =
+  'uid, msgid, ctime, devid, has_item, item_dtime, item_dtime_offset, item_dismissed, body';
 const itemValues = (r: BaselineRow) => [
   r.uid,
   r.msgID,
@@ -66,9 +69,11 @@ const itemValues = (r: BaselineRow) => [
   Number.MAX_SAFE_INTEGER,
   0,
 ];
-const logValues = (r: BaselineRow) => [r.uid, r.msgID, r.ctime, null, 1, r.logBody];
-const STATE_SQL = `SELECT uid, msgid, ctime, devid, category, body, dtime, dtime_offset, dismissed FROM ${BASE}items WHERE uid = ? AND dismissed = 0 AND expire_at > ?`;
-const SINCE_SQL = `SELECT msgid, ctime, body, has_item FROM ${BASE}messages WHERE uid = ? AND ctime >= 0 ORDER BY ctime, seq`;
+const logValues = (r: BaselineRow) => [r.uid, r.msgID, r.ctime, null, 1, 0, 0, 0, r.logBody];
+// The engine's own query texts, on the baseline's tables.
+const BASE_TABLES = tableNames(BASE);
+const STATE_SQL = stateSql(BASE_TABLES, false, false);
+const SINCE_SQL = sinceSql(BASE_TABLES, false);
 
 function sqliteBaseline(path: string): Baseline {
   const db = new Database(path);
@@ -89,7 +94,7 @@ function sqliteBaseline(path: string): Baseline {
       prepare(`INSERT INTO ${BASE}items (${ITEM_COLS}) VALUES ${tuples(rows.length, 10)}`).run(
         rows.flatMap(itemValues),
       );
-      prepare(`INSERT INTO ${BASE}messages (${LOG_COLS}) VALUES ${tuples(rows.length, 6)}`).run(
+      prepare(`INSERT INTO ${BASE}messages (${LOG_COLS}) VALUES ${tuples(rows.length, 9)}`).run(
         rows.flatMap(logValues),
       );
       db.exec('COMMIT');
@@ -98,7 +103,7 @@ function sqliteBaseline(path: string): Baseline {
       return prepare(STATE_SQL).all(uid, now).length;
     },
     async selectLog(uid) {
-      return prepare(SINCE_SQL).all(uid).length;
+      return prepare(SINCE_SQL).all(uid, 0).length;
     },
     async close() {
       db.close();
@@ -125,7 +130,7 @@ async function postgresBaseline(schema: string): Promise<Baseline> {
         rows.flatMap(itemValues),
       );
       await client.query(
-        numbered(`INSERT INTO ${BASE}messages (${LOG_COLS}) VALUES ${tuples(rows.length, 6)}`),
+        numbered(`INSERT INTO ${BASE}messages (${LOG_COLS}) VALUES ${tuples(rows.length, 9)}`),
         rows.flatMap(logValues),
       );
       await client.query('COMMIT');
@@ -134,7 +139,7 @@ async function postgresBaseline(schema: string): Promise<Baseline> {
       return (await client.query(numbered(STATE_SQL), [uid, now])).rowCount ?? 0;
     },
     async selectLog(uid) {
-      return (await client.query(numbered(SINCE_SQL), [uid])).rowCount ?? 0;
+      return (await client.query(numbered(SINCE_SQL), [uid, 0])).rowCount ?? 0;
     },
     close: () => client.end(),
   };
@@ -150,7 +155,7 @@ async function mysqlBaseline(url: string): Promise<Baseline> {
         rows.flatMap(itemValues),
       );
       await conn.query(
-        `INSERT INTO ${BASE}messages (${LOG_COLS}) VALUES ${tuples(rows.length, 6)}`,
+        `INSERT INTO ${BASE}messages (${LOG_COLS}) VALUES ${tuples(rows.length, 9)}`,
         rows.flatMap(logValues),
       );
       await conn.query('COMMIT');
@@ -160,7 +165,7 @@ async function mysqlBaseline(url: string): Promise<Baseline> {
       return (rows as unknown[]).length;
     },
     async selectLog(uid) {
-      const [rows] = await conn.query(SINCE_SQL, [uid]);
+      const [rows] = await conn.query(SINCE_SQL, [uid, 0]);
       return (rows as unknown[]).length;
     },
     close: () => conn.end(),
