@@ -3,8 +3,9 @@
  * step is a handful of multi-row statements whatever the batch size, which is what lets a group
  * commit approach the cost of plain batched inserts (ARCHITECTURE.md "Performance shape").
  */
-import { type MsgID, toHex, type UID } from '../protocol/index.js';
+import type { MsgID, UID } from '../protocol/index.js';
 import type { ItemRecord } from '../state/index.js';
+import { keyOf } from './batch-overlay.js';
 import type { PlanReads, PlanSnapshot, PlanWrites, RowKey } from './consume-plan.js';
 import type { SqlSession, SqlValue } from './dialect.js';
 import { ITEM_INSERT_COLUMNS, itemFromRow, itemInsertValues } from './item-rows.js';
@@ -51,7 +52,7 @@ export function batchReadSql(t: TableNames, kinds: readonly TermKind[]): string 
 
 function uniqueKeys(keys: readonly RowKey[]): RowKey[] {
   const seen = new Map<string, RowKey>();
-  for (const k of keys) seen.set(`${toHex(k.uid)}/${toHex(k.msgID)}`, k);
+  for (const k of keys) seen.set(keyOf(k.uid, k.msgID), k);
   return [...seen.values()];
 }
 

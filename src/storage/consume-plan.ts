@@ -23,13 +23,13 @@ import {
 import {
   type Consumable,
   creationCTime,
-  dismissalHitsItem,
   dismissalTime,
   type ItemRecord,
   type ReminderSlot,
   reminderSlots,
   resolveRangeEndTime,
 } from '../state/index.js';
+import { BatchOverlay, keyOf, type OverlayItem } from './batch-overlay.js';
 import { expireAtOf } from './item-rows.js';
 
 /** An in-band message, classified by `classifyMessage`. */
@@ -91,14 +91,6 @@ export interface PlanWrites {
 /** The answer of one consume: the logged message (the first one for a duplicate msgID). */
 export type PlanAnswer = InBandMessage;
 
-interface OverlayItem {
-  record: ItemRecord;
-  readonly isNew: boolean;
-  readonly slots: ReminderSlot[];
-}
-
-const keyOf = (uid: Uint8Array, msgID: Uint8Array): string => `${toHex(uid)}/${toHex(msgID)}`;
-
 /** Which rows `jobs` may read or change. */
 export function planReads(jobs: readonly ConsumeJob[]): PlanReads {
   const logKeys: RowKey[] = [];
@@ -132,35 +124,23 @@ export function planBatch(
   jobs: readonly ConsumeJob[],
   snapshot: PlanSnapshot,
 ): { writes: PlanWrites; answers: PlanAnswer[] } {
-  const items = new Map<string, OverlayItem>();
-  const itemsOfUser = new Map<string, OverlayItem[]>();
-  const addItem = (record: ItemRecord, isNew: boolean, slots: ReminderSlot[]): void => {
-    const k = keyOf(record.uid, record.msgID);
-    if (items.has(k)) return;
-    const entry: OverlayItem = { record, isNew, slots };
-    items.set(k, entry);
-    const uidHex = toHex(record.uid);
-    const list = itemsOfUser.get(uidHex);
-    if (list === undefined) itemsOfUser.set(uidHex, [entry]);
-    else list.push(entry);
-  };
-  for (const record of snapshot.items) addItem(record, false, []);
+  const overlay = new BatchOverlay(snapshot.items);
   const logged = new Map<string, Uint8Array>();
   for (const { key, body } of snapshot.logged) logged.set(keyOf(key.uid, key.msgID), body);
-
-  const dismissed: RowKey[] = [];
-  const logs: { row: Omit<LogRow, 'item'>; item: OverlayItem | undefined }[] = [];
+  const logs: { row: Omit<LogRow, 'item'>; item: OverlayItem | null }[] = [];
   const answers: PlanAnswer[] = [];
   for (const { message, now } of jobs) {
     const { md } = message;
     const key = keyOf(md.uid, md.msgID);
     const first = logged.get(key);
-    let entry: { msg: InBandMessage; ctime: Time; item?: OverlayItem; deviceID: Uint8Array | null };
+    let msg: InBandMessage;
+    let ctime = now;
+    let item: OverlayItem | null = null;
     if (message.kind === 'update') {
       const { update } = message;
       // §4.4: a logged msgID is idempotent: its creation is ignored, its dismissal still applied.
       const creation = first === undefined ? update.creation : undefined;
-      let ctime = creationCTime(md, now);
+      ctime = creationCTime(md, now);
       if (creation !== undefined) {
         const record: ItemRecord = {
           uid: md.uid,
@@ -172,52 +152,50 @@ export function planBatch(
           dtime: creation.dtime,
           dismissed: false,
         };
-        addItem(record, true, reminderSlots(ctime, creation.remindTimes));
-        ctime = items.get(key)?.record.ctime ?? ctime;
+        item = overlay.add(record, true, reminderSlots(ctime, creation.remindTimes));
+        ctime = item.record.ctime;
       }
       // §4.2: the dismissal comes after the creation, so a message may dismiss its own item.
-      const dismissal = update.dismissal;
-      if (dismissal !== undefined) {
-        const dt = dismissalTime(md, now);
-        for (const item of itemsOfUser.get(toHex(md.uid)) ?? []) {
-          if (item.record.dismissed || !dismissalHitsItem(dismissal, item.record, dt)) continue;
-          item.record = { ...item.record, dismissed: true };
-          if (!item.isNew) dismissed.push({ uid: item.record.uid, msgID: item.record.msgID });
-        }
+      if (update.dismissal !== undefined) {
+        overlay.dismiss(md.uid, update.dismissal, dismissalTime(md, now));
       }
       // The logged ctime is stamped into md (§6.3 SetCTime), as the memory engine logs it.
-      const msg: InBandMessage = { stateUpdate: { ...update, md: { ...md, ctime } } };
-      const item = creation === undefined ? undefined : items.get(key);
-      entry = { msg, ctime, deviceID: md.deviceID, ...(item === undefined ? {} : { item }) };
+      msg = { stateUpdate: { ...update, md: { ...md, ctime } } };
     } else {
-      entry = { msg: { stateSync: { md } }, ctime: now, deviceID: null };
+      msg = { stateSync: { md } };
     }
     if (first !== undefined) {
       answers.push(decodeLogged(first));
       continue;
     }
-    const body = encodeRecord(entry.msg);
+    const body = encodeRecord(msg);
     logged.set(key, body);
-    logs.push({
-      row: { uid: md.uid, msgID: md.msgID, ctime: entry.ctime, deviceID: entry.deviceID, body },
-      item: entry.item,
-    });
-    answers.push(entry.msg);
+    // §4.2: since filters a stateUpdate by its md.deviceID, never a stateSync.
+    const deviceID = message.kind === 'update' ? md.deviceID : null;
+    logs.push({ row: { uid: md.uid, msgID: md.msgID, ctime, deviceID, body }, item });
+    answers.push(msg);
   }
+  return { writes: collectWrites(overlay, logs), answers };
+}
 
-  const newItems: ItemRecord[] = [];
+function collectWrites(
+  overlay: BatchOverlay,
+  logs: readonly { row: Omit<LogRow, 'item'>; item: OverlayItem | null }[],
+): PlanWrites {
+  const newItems = overlay.newItems();
   const reminders: ReminderRow[] = [];
-  for (const item of items.values()) {
-    if (!item.isNew) continue;
-    newItems.push(item.record);
+  for (const { record, slots } of newItems) {
     // A dismissed item never reminds again (isReminderDue), so its reminders are not stored.
-    if (item.record.dismissed) continue;
-    const { uid, msgID } = item.record;
-    const expireAt = expireAtOf(item.record);
-    for (const { seqno, rtime } of item.slots)
-      reminders.push({ uid, msgID, seqno, rtime, expireAt });
+    if (record.dismissed) continue;
+    const { uid, msgID } = record;
+    const expireAt = expireAtOf(record);
+    for (const { seqno, rtime } of slots) reminders.push({ uid, msgID, seqno, rtime, expireAt });
   }
-  // Log rows carry their item as the batch leaves it: created and dismissed in one batch is dismissed.
-  const logRows = logs.map(({ row, item }) => ({ ...row, item: item?.record ?? null }));
-  return { writes: { newItems, dismissed, reminders, logRows }, answers };
+  return {
+    newItems: newItems.map((i) => i.record),
+    dismissed: overlay.dismissedExisting.map(({ uid, msgID }) => ({ uid, msgID })),
+    reminders,
+    // A log row carries its item as the batch leaves it: created and dismissed in it is dismissed.
+    logRows: logs.map(({ row, item }) => ({ ...row, item: item?.record ?? null })),
+  };
 }

@@ -8,7 +8,7 @@
  * key; the shared rule picks; the picked are stamped lock_time = now. Two instances on one
  * database therefore never hand out the same reminder within the lock duration.
  */
-import { type ReminderID, type ReminderSet, type Time, toHex } from '../protocol/index.js';
+import type { ReminderID, ReminderSet, Time } from '../protocol/index.js';
 import {
   exportReminder,
   type ItemRecord,
@@ -16,6 +16,7 @@ import {
   type ReminderRecord,
   reminderLimit,
 } from '../state/index.js';
+import { keyOf } from './batch-overlay.js';
 import type { Dialect, SqlSession } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';
 import type { TableNames } from './schema.js';
@@ -57,7 +58,7 @@ async function itemsByKey(
     );
     for (const row of rows) {
       const item = itemFromRow(row);
-      found.set(`${toHex(item.uid)}/${toHex(item.msgID)}`, item);
+      found.set(keyOf(item.uid, item.msgID), item);
     }
   }
   return found;
@@ -84,7 +85,7 @@ export async function takeReminders(
     }));
     const items = await itemsByKey(s, t, slots);
     const candidates: ReminderRecord[] = slots.flatMap(({ uid, msgID, ...slot }) => {
-      const item = items.get(`${toHex(uid)}/${toHex(msgID)}`);
+      const item = items.get(keyOf(uid, msgID));
       return item === undefined ? [] : [{ item, ...slot }];
     });
     // The shared rule decides; the SQL above only narrowed the rows to read.
