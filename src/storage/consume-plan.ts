@@ -10,6 +10,7 @@
  * ranged category up to the latest cutoff in the batch. Items created earlier in the same batch
  * are in the overlay too, so messages of one user see each other in order.
  */
+import { gregorError } from '../errors.js';
 import {
   decodeInBandMessage,
   decodeMsgpack,
@@ -114,9 +115,18 @@ export function planReads(jobs: readonly ConsumeJob[]): PlanReads {
   return { logKeys, itemKeys, ranges: [...cutoffs.values()] };
 }
 
-/** Decode a logged message's canonical bytes back into the record consume answers with. */
+/**
+ * Decode a logged message's canonical bytes back into the record consume answers with. Bytes that
+ * do not decode are a storage failure (GREGOR_ERR_STORAGE_FAILED), not the caller's bad input.
+ */
 export function decodeLogged(body: Uint8Array): InBandMessage {
-  return decodeInBandMessage(decodeMsgpack(body), 'logged message');
+  try {
+    return decodeInBandMessage(decodeMsgpack(body), 'logged message');
+  } catch (err) {
+    throw gregorError('GREGOR_ERR_STORAGE_FAILED', 'storage: a logged message does not decode', {
+      cause: err,
+    });
+  }
 }
 
 /** Replay `jobs` in order over `snapshot`; see the file header. */

@@ -104,6 +104,23 @@ for (const dialect of STORAGE_DIALECTS) {
       }
     });
 
+    it('reports a logged message that no longer decodes as GREGOR_ERR_STORAGE_FAILED', async () => {
+      const place = await placeP;
+      const engine = await openEngineOn(place, { clock: new ManualClock(T0), tablePrefix: 'bad_' });
+      try {
+        await engine.consumeMessage(C(M(1)));
+        // 0xc1 is the one byte msgpack never uses.
+        await place.sql('UPDATE bad_messages SET body = ?', [Buffer.from([0xc1])]);
+        await assert.rejects(engine.inBandMessagesSince(U(1), null, 0), {
+          code: 'GREGOR_ERR_STORAGE_FAILED',
+          name: 'StorageError',
+        });
+        assert.equal((await engine.state(U(1), null, null)).items.length, 1);
+      } finally {
+        await engine.close();
+      }
+    });
+
     if (dialect === 'sqlite') return;
 
     it('replaces connections the server killed, and the next calls succeed', async () => {
