@@ -7,13 +7,17 @@ import type { MsgID, UID } from '../protocol/index.js';
 import type { ItemRecord } from '../state/index.js';
 import { keyOf } from './batch-overlay.js';
 import type { PlanReads, PlanSnapshot, PlanWrites, RowKey } from './consume-plan.js';
-import type { SqlSession, SqlValue } from './dialect.js';
+import type { KeyListMatcher, SqlSession, SqlValue } from './dialect.js';
 import { ITEM_INSERT_COLUMNS, itemFromRow, itemInsertValues } from './item-rows.js';
 import type { TableNames } from './schema.js';
-import { categoryBytes, chunks, keysMatch, readBytesColumn, valuesTuples } from './sql-values.js';
+import {
+  categoryBytes,
+  chunks,
+  OR_KEY_MATCHER,
+  readBytesColumn,
+  valuesTuples,
+} from './sql-values.js';
 
-/** Keys matched by one statement: one index probe each. */
-const MAX_KEYS_PER_STATEMENT = 200;
 /** Rows of one multi-row INSERT: well under every dialect's bind limit (SQLite's 32766). */
 const MAX_ROWS_PER_INSERT = 500;
 
@@ -25,10 +29,8 @@ const LOG_INSERT_COLUMNS =
 const CANDIDATE_COLUMNS =
   'uid, msgid, ctime, NULL AS devid, category, NULL AS body, dtime, dtime_offset, dismissed';
 
-/** The WHERE terms a batch reads with; each is one index probe or range. */
+/** The WHERE terms a dismissal reads candidate items with; each is one index probe or range. */
 const TERMS = {
-  /** A logged message by key: the (uid, msgid) unique index. */
-  logged: '(uid = ? AND msgid = ?)',
   /** An undismissed item by key: the primary key. */
   item: '(uid = ? AND msgid = ? AND dismissed = 0)',
   /** Undismissed items of a category up to a cutoff: items_category (uid, dismissed, category, ctime). */
@@ -41,13 +43,9 @@ interface Term {
   readonly params: SqlValue[];
 }
 
-/** The SELECT a batch reads `kinds` with: logged messages, or candidate items (item/range terms). */
+/** The SELECT of a dismissal's candidate items for `kinds` of terms. */
 export function batchReadSql(t: TableNames, kinds: readonly TermKind[]): string {
-  const select =
-    kinds[0] === 'logged'
-      ? `SELECT uid, msgid, body FROM ${t.messages}`
-      : `SELECT ${CANDIDATE_COLUMNS} FROM ${t.items}`;
-  return `${select} WHERE ${kinds.map((k) => TERMS[k]).join(' OR ')}`;
+  return `SELECT ${CANDIDATE_COLUMNS} FROM ${t.items} WHERE ${kinds.map((k) => TERMS[k]).join(' OR ')}`;
 }
 
 function uniqueKeys(keys: readonly RowKey[]): RowKey[] {
@@ -56,11 +54,9 @@ function uniqueKeys(keys: readonly RowKey[]): RowKey[] {
   return [...seen.values()];
 }
 
-const keyParams = (keys: readonly RowKey[]): SqlValue[] => keys.flatMap((k) => [k.uid, k.msgID]);
-
-async function selectWhereAny(s: SqlSession, t: TableNames, terms: readonly Term[]) {
+async function selectCandidates(s: SqlSession, t: TableNames, terms: readonly Term[]) {
   const rows = [];
-  for (const part of chunks(terms, MAX_KEYS_PER_STATEMENT)) {
+  for (const part of chunks(terms, OR_KEY_MATCHER.maxKeys)) {
     const sql = batchReadSql(
       t,
       part.map((term) => term.kind),
@@ -79,19 +75,18 @@ async function selectWhereAny(s: SqlSession, t: TableNames, terms: readonly Term
 export async function loadSnapshot(
   s: SqlSession,
   t: TableNames,
+  match: KeyListMatcher,
   reads: PlanReads,
 ): Promise<PlanSnapshot> {
-  const logTerms: Term[] = uniqueKeys(reads.logKeys).map((k) => ({
-    kind: 'logged',
-    params: [k.uid, k.msgID],
-  }));
-  const logged = (await selectWhereAny(s, t, logTerms)).map((row) => ({
-    key: {
-      uid: readBytesColumn(row.uid, 'uid') as UID,
-      msgID: readBytesColumn(row.msgid, 'msgid') as MsgID,
-    },
-    body: readBytesColumn(row.body, 'body'),
-  }));
+  const logged: PlanSnapshot['logged'][number][] = [];
+  for (const part of chunks(uniqueKeys(reads.logKeys), match.maxKeys)) {
+    const sql = `SELECT uid, msgid, body FROM ${t.messages} WHERE ${match.sql(part.length)}`;
+    for (const row of await s.query(sql, match.params(part))) {
+      const uid = readBytesColumn(row.uid, 'uid') as UID;
+      const msgID = readBytesColumn(row.msgid, 'msgid') as MsgID;
+      logged.push({ key: { uid, msgID }, body: readBytesColumn(row.body, 'body') });
+    }
+  }
   const itemTerms: Term[] = uniqueKeys(reads.itemKeys).map((k) => ({
     kind: 'item',
     params: [k.uid, k.msgID],
@@ -99,7 +94,7 @@ export async function loadSnapshot(
   for (const r of reads.ranges) {
     itemTerms.push({ kind: 'range', params: [r.uid, categoryBytes(r.category), r.cutoff] });
   }
-  const items: ItemRecord[] = (await selectWhereAny(s, t, itemTerms)).map((row) =>
+  const items: ItemRecord[] = (await selectCandidates(s, t, itemTerms)).map((row) =>
     itemFromRow(row),
   );
   return { logged, items };
@@ -122,14 +117,20 @@ async function insertRows<T>(
 }
 
 /** Write what `planBatch` produced: new items, dismissals, reminders, then the log in order. */
-export async function writeBatch(s: SqlSession, t: TableNames, w: PlanWrites): Promise<void> {
+export async function writeBatch(
+  s: SqlSession,
+  t: TableNames,
+  match: KeyListMatcher,
+  w: PlanWrites,
+): Promise<void> {
   await insertRows(s, t.items, ITEM_INSERT_COLUMNS, 10, w.newItems, itemInsertValues);
-  for (const part of chunks(w.dismissed, MAX_KEYS_PER_STATEMENT)) {
-    const where = keysMatch(['uid', 'msgid'], part.length);
-    await s.run(`UPDATE ${t.items} SET dismissed = 1 WHERE ${where}`, keyParams(part));
-    await s.run(`UPDATE ${t.messages} SET item_dismissed = 1 WHERE ${where}`, keyParams(part));
+  for (const part of chunks(w.dismissed, match.maxKeys)) {
+    const where = match.sql(part.length);
+    const params = match.params(part);
+    await s.run(`UPDATE ${t.items} SET dismissed = 1 WHERE ${where}`, params);
+    await s.run(`UPDATE ${t.messages} SET item_dismissed = 1 WHERE ${where}`, params);
     // A dismissed item never reminds again (isReminderDue), so its reminders can go.
-    await s.run(`DELETE FROM ${t.reminders} WHERE ${where}`, keyParams(part));
+    await s.run(`DELETE FROM ${t.reminders} WHERE ${where}`, params);
   }
   await insertRows(s, t.reminders, 'uid, msgid, seqno, rtime, expire_at', 5, w.reminders, (r) => [
     r.uid,

@@ -15,13 +15,14 @@ import type { TableNames } from './schema.js';
 import { toStorageError } from './storage-error.js';
 
 async function applyJobs(
+  d: Dialect,
   s: SqlSession,
   t: TableNames,
   jobs: readonly ConsumeJob[],
 ): Promise<InBandMessage[]> {
-  const snapshot = await loadSnapshot(s, t, planReads(jobs));
+  const snapshot = await loadSnapshot(s, t, d.matchKeys, planReads(jobs));
   const { writes, answers } = planBatch(jobs, snapshot);
-  await writeBatch(s, t, writes);
+  await writeBatch(s, t, d.matchKeys, writes);
   return answers;
 }
 
@@ -40,7 +41,7 @@ async function applyEachUnderSavepoint(
     for (const job of jobs) {
       await s.run('SAVEPOINT gregor_consume');
       try {
-        const [answer] = await applyJobs(s, t, [job]);
+        const [answer] = await applyJobs(d, s, t, [job]);
         await s.run('RELEASE SAVEPOINT gregor_consume');
         outcomes.push({ ok: true, value: answer! });
       } catch (err) {
@@ -63,7 +64,7 @@ export async function commitConsumes(
   let error: unknown;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const answers = await d.transaction((s) => applyJobs(s, t, jobs));
+      const answers = await d.transaction((s) => applyJobs(d, s, t, jobs));
       return answers.map((value) => ({ ok: true, value }));
     } catch (err) {
       error = err;

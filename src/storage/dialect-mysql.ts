@@ -18,7 +18,7 @@ import {
   type SqlSession,
   type SqlValue,
 } from './dialect.js';
-import { toDriverValues } from './sql-values.js';
+import { OR_KEY_MATCHER, toDriverValues } from './sql-values.js';
 
 /** Options of the MySQL dialect. */
 export interface MysqlDialectOptions extends PooledDialectOptions {
@@ -87,6 +87,7 @@ export class MysqlDialect implements Dialect {
   readonly lockRowsSkipLocked = 'FOR UPDATE SKIP LOCKED';
   // MariaDB's spelling; MySQL 8 lacks IF NOT EXISTS on CREATE INDEX.
   readonly createIndexIfNotExists = true;
+  readonly matchKeys = OR_KEY_MATCHER;
   readonly #pool: mysql.Pool;
   readonly #lockName: string;
   readonly #lockTimeoutSeconds: number;

@@ -11,6 +11,7 @@ import pg from 'pg';
 import {
   type ColumnTypes,
   type Dialect,
+  type KeyListMatcher,
   type PooledDialectOptions,
   runInTransaction,
   type SqlRow,
@@ -51,6 +52,16 @@ const CONNECTION_SQLSTATE_CLASS = '08';
 const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
 const CONNECTION_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
+/**
+ * Keys bound as two bytea[] parameters: the statement text (and its planning) stays the same
+ * whatever the batch size; about three times faster than a 256-term OR on this machine.
+ */
+const UNNEST_KEY_MATCHER: KeyListMatcher = {
+  maxKeys: 10_000,
+  sql: () => '(uid, msgid) IN (SELECT * FROM unnest(?::bytea[], ?::bytea[]))',
+  params: (keys) => [keys.map((k) => k.uid), keys.map((k) => k.msgID)],
+};
+
 const numbered = new Map<string, string>();
 
 /** Rewrite `?` placeholders to `$1…$n` (the shared SQL never has `?` inside a literal). */
@@ -89,6 +100,7 @@ export class PostgresDialect implements Dialect {
   readonly types = POSTGRES_TYPES;
   readonly lockRowsSkipLocked = 'FOR UPDATE SKIP LOCKED';
   readonly createIndexIfNotExists = true;
+  readonly matchKeys = UNNEST_KEY_MATCHER;
   readonly #pool: pg.Pool;
   readonly #schema: string | null;
   readonly #schemaLockKey: number;

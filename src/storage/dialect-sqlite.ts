@@ -19,7 +19,7 @@ import {
   type SqlSession,
   type SqlValue,
 } from './dialect.js';
-import { toDriverValues } from './sql-values.js';
+import { OR_KEY_MATCHER, toDriverValues } from './sql-values.js';
 
 /** Options of the SQLite dialect. */
 export interface SqliteDialectOptions {
@@ -77,6 +77,7 @@ export class SqliteDialect implements Dialect {
   readonly types = SQLITE_TYPES;
   readonly lockRowsSkipLocked = '';
   readonly createIndexIfNotExists = true;
+  readonly matchKeys = OR_KEY_MATCHER;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #writerSession: SqlSession;

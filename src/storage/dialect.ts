@@ -9,8 +9,30 @@
 export const DIALECT_NAME = { sqlite: 'sqlite', postgres: 'postgres', mysql: 'mysql' } as const;
 export type DialectName = (typeof DIALECT_NAME)[keyof typeof DIALECT_NAME];
 
-/** A value bound to a `?` placeholder. Byte strings are Uint8Array; times are ms numbers. */
-export type SqlValue = string | number | Uint8Array | null;
+/**
+ * A value bound to a `?` placeholder. Byte strings are Uint8Array; times are ms numbers; a list of
+ * byte strings binds as an array (PostgreSQL's bytea[], see `KeyListMatcher`).
+ */
+export type SqlValue = string | number | Uint8Array | null | readonly Uint8Array[];
+
+/** The (uid, msgid) key of an item or a logged message. */
+export interface RowKeyLike {
+  readonly uid: Uint8Array;
+  readonly msgID: Uint8Array;
+}
+
+/**
+ * How a dialect matches rows whose (uid, msgid) is one of a list of keys, in a WHERE clause.
+ * Every planner turns it into one index probe per key.
+ */
+export interface KeyListMatcher {
+  /** Most keys one statement may match. */
+  readonly maxKeys: number;
+  /** The condition for `count` keys, on unqualified columns uid and msgid. */
+  sql(count: number): string;
+  /** The parameters of that condition. */
+  params(keys: readonly RowKeyLike[]): SqlValue[];
+}
 
 /** One result row as the driver returns it; `row-codec.ts` reads columns back into typed values. */
 export type SqlRow = Readonly<Record<string, unknown>>;
@@ -75,6 +97,8 @@ export interface Dialect {
    * half-applied migration must be re-runnable statement by statement.
    */
   readonly createIndexIfNotExists: boolean;
+  /** How this dialect matches a list of (uid, msgid) keys. */
+  readonly matchKeys: KeyListMatcher;
   /** Run `fn` in one write transaction: committed (durably) when it resolves, rolled back when it rejects. */
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
   /** Run `fn` on a session outside any write transaction, seeing only committed data. */

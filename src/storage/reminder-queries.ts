@@ -17,7 +17,7 @@ import {
   reminderLimit,
 } from '../state/index.js';
 import { keyOf } from './batch-overlay.js';
-import type { Dialect, SqlSession } from './dialect.js';
+import type { Dialect, KeyListMatcher, RowKeyLike, SqlSession } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';
 import type { TableNames } from './schema.js';
 import {
@@ -48,13 +48,14 @@ export function dueRemindersSql(t: TableNames, d: Pick<Dialect, 'lockRowsSkipLoc
 async function itemsByKey(
   s: SqlSession,
   t: TableNames,
-  keys: readonly { uid: Uint8Array; msgID: Uint8Array }[],
+  match: KeyListMatcher,
+  keys: readonly RowKeyLike[],
 ): Promise<Map<string, ItemRecord>> {
   const found = new Map<string, ItemRecord>();
-  for (const part of chunks(keys, MAX_KEYS_PER_STATEMENT)) {
+  for (const part of chunks(keys, match.maxKeys)) {
     const rows = await s.query(
-      `SELECT ${itemColumns()} FROM ${t.items} WHERE ${keysMatch(['uid', 'msgid'], part.length)}`,
-      part.flatMap((k) => [k.uid, k.msgID]),
+      `SELECT ${itemColumns()} FROM ${t.items} WHERE ${match.sql(part.length)}`,
+      match.params(part),
     );
     for (const row of rows) {
       const item = itemFromRow(row);
@@ -83,7 +84,7 @@ export async function takeReminders(
       rtime: readIntColumn(row.rtime, 'rtime'),
       lockTime: readIntOrNullColumn(row.lock_time, 'lock_time'),
     }));
-    const items = await itemsByKey(s, t, slots);
+    const items = await itemsByKey(s, t, d.matchKeys, slots);
     const candidates: ReminderRecord[] = slots.flatMap(({ uid, msgID, ...slot }) => {
       const item = items.get(keyOf(uid, msgID));
       return item === undefined ? [] : [{ item, ...slot }];

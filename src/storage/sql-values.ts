@@ -4,13 +4,18 @@
  * BIGINT as string or number); after this file they do not.
  */
 import { gregorError } from '../errors.js';
-import type { SqlValue } from './dialect.js';
+import type { KeyListMatcher, SqlValue } from './dialect.js';
 
-/** A Buffer view of `value` when it is bytes (drivers bind Buffers as blobs), else `value`. */
+function asBuffer(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value)
+    ? value
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Bytes as Buffer views (drivers bind Buffers as blobs), in lists too; anything else as is. */
 export function toDriverValue(value: SqlValue): unknown {
-  if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
-    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  }
+  if (value instanceof Uint8Array) return asBuffer(value);
+  if (Array.isArray(value)) return value.map(asBuffer);
   return value;
 }
 
@@ -97,6 +102,13 @@ export function keysMatch(columns: readonly string[], rows: number): string {
   const one = `(${columns.map((c) => `${c} = ?`).join(' AND ')})`;
   return new Array<string>(rows).fill(one).join(' OR ');
 }
+
+/** The portable KeyListMatcher: `(uid = ? AND msgid = ?) OR …`, 200 keys a statement. */
+export const OR_KEY_MATCHER: KeyListMatcher = {
+  maxKeys: 200,
+  sql: (count) => keysMatch(['uid', 'msgid'], count),
+  params: (keys) => keys.flatMap((k) => [k.uid, k.msgID]),
+};
 
 /** Split `items` into chunks of at most `size`, so one statement stays under a bind limit. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
