@@ -3,13 +3,13 @@
  * set-based statements in one transaction. If that fails, the cause may be a single bad message,
  * so the batch is applied again one message at a time, each under its own savepoint: a message
  * that fails is rolled back and fails alone, the others commit together. A lost connection is
- * retried once on a fresh one; that is safe because consumes are idempotent (§4.4: a logged msgID
+ * retried on a fresh one (`retryOnConnectionLoss`); that is safe because consumes are idempotent (§4.4: a logged msgID
  * is not applied twice, and a replayed dismissal uses the same captured time).
  */
 import type { InBandMessage } from '../protocol/index.js';
 import { loadSnapshot, writeBatch } from './batch-io.js';
 import { type ConsumeJob, planBatch, planReads } from './consume-plan.js';
-import type { Dialect, SqlSession } from './dialect.js';
+import { type Dialect, retryOnConnectionLoss, type SqlSession } from './dialect.js';
 import type { Outcome } from './group-commit.js';
 import type { TableNames } from './schema.js';
 import { toStorageError } from './storage-error.js';
@@ -62,14 +62,13 @@ export async function commitConsumes(
   jobs: ConsumeJob[],
 ): Promise<Outcome<InBandMessage>[]> {
   let error: unknown;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const answers = await d.transaction((s) => applyJobs(d, s, t, jobs));
-      return answers.map((value) => ({ ok: true, value }));
-    } catch (err) {
-      error = err;
-      if (!d.isConnectionError(err)) break;
-    }
+  try {
+    const answers = await retryOnConnectionLoss(d, () =>
+      d.transaction((s) => applyJobs(d, s, t, jobs)),
+    );
+    return answers.map((value) => ({ ok: true, value }));
+  } catch (err) {
+    error = err;
   }
   if (jobs.length === 1 || d.isConnectionError(error)) return jobs.map(() => failed(error));
   try {

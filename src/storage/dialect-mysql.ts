@@ -88,12 +88,14 @@ export class MysqlDialect implements Dialect {
   // MariaDB's spelling; MySQL 8 lacks IF NOT EXISTS on CREATE INDEX.
   readonly createIndexIfNotExists = true;
   readonly matchKeys = OR_KEY_MATCHER;
+  readonly maxConnections: number;
   readonly #pool: mysql.Pool;
   readonly #lockName: string;
   readonly #lockTimeoutSeconds: number;
   #closed = false;
 
   constructor(opts: MysqlDialectOptions) {
+    this.maxConnections = opts.poolSize;
     this.#lockName = opts.schemaLockName;
     this.#lockTimeoutSeconds = opts.schemaLockTimeoutSeconds;
     this.#pool = mysql.createPool({

@@ -101,12 +101,14 @@ export class PostgresDialect implements Dialect {
   readonly lockRowsSkipLocked = 'FOR UPDATE SKIP LOCKED';
   readonly createIndexIfNotExists = true;
   readonly matchKeys = UNNEST_KEY_MATCHER;
+  readonly maxConnections: number;
   readonly #pool: pg.Pool;
   readonly #schema: string | null;
   readonly #schemaLockKey: number;
   #closed = false;
 
   constructor(opts: PostgresDialectOptions) {
+    this.maxConnections = opts.poolSize;
     this.#schema = opts.schema;
     this.#schemaLockKey = opts.schemaLockKey;
     const settings = ['-c synchronous_commit=on'];

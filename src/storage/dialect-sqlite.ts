@@ -78,6 +78,7 @@ export class SqliteDialect implements Dialect {
   readonly lockRowsSkipLocked = '';
   readonly createIndexIfNotExists = true;
   readonly matchKeys = OR_KEY_MATCHER;
+  readonly maxConnections = 1;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #writerSession: SqlSession;

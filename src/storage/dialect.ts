@@ -99,6 +99,8 @@ export interface Dialect {
   readonly createIndexIfNotExists: boolean;
   /** How this dialect matches a list of (uid, msgid) keys. */
   readonly matchKeys: KeyListMatcher;
+  /** How many connections the pool may hold: each may have died while idle. */
+  readonly maxConnections: number;
   /** Run `fn` in one write transaction: committed (durably) when it resolves, rolled back when it rejects. */
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
   /** Run `fn` on a session outside any write transaction, seeing only committed data. */
@@ -133,5 +135,21 @@ export async function runInTransaction<T>(
       .then(() => exec('ROLLBACK'))
       .catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Run `fn`, trying again on a fresh connection while the failure is a lost connection. Every idle
+ * pooled connection may have been killed at once (a database restart, pg_terminate_backend), and
+ * each failed attempt discards one, so up to `maxConnections + 1` attempts are made. Safe for
+ * reads, and for consumes because they are idempotent (§4.4: a logged msgID is not applied twice).
+ */
+export async function retryOnConnectionLoss<T>(d: Dialect, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!d.isConnectionError(err) || attempt > d.maxConnections) throw err;
+    }
   }
 }

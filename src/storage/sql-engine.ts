@@ -5,7 +5,7 @@
  * It wires named parts together: consumes go through the group-commit writer (group-commit.ts,
  * consume-commit.ts); reads through state-queries.ts; reminders through reminder-queries.ts.
  * Database failures reach callers as GREGOR_ERR_STORAGE_FAILED with the driver error as `cause`;
- * a lost connection is retried once on a fresh one, since every operation here may be repeated.
+ * a lost connection is retried on fresh connections (`retryOnConnectionLoss`), since every operation here may be repeated.
  */
 import { gregorError } from '../errors.js';
 import type {
@@ -29,7 +29,12 @@ import {
 } from '../state/index.js';
 import { commitConsumes } from './consume-commit.js';
 import type { ConsumeJob } from './consume-plan.js';
-import type { Dialect, DialectName, SqlSession } from './dialect.js';
+import {
+  type Dialect,
+  type DialectName,
+  retryOnConnectionLoss,
+  type SqlSession,
+} from './dialect.js';
 import { GroupCommitWriter } from './group-commit.js';
 import type { ResolvedSqlEngineOptions } from './options.js';
 import { deleteReminder, takeReminders } from './reminder-queries.js';
@@ -158,12 +163,7 @@ export class SqlEngine implements StateMachine {
 
   async #retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
-    } catch (err) {
-      if (!this.#d.isConnectionError(err)) throw toStorageError(err, operation);
-    }
-    try {
-      return await fn();
+      return await retryOnConnectionLoss(this.#d, fn);
     } catch (err) {
       throw toStorageError(err, operation);
     }
