@@ -224,6 +224,7 @@ export async function startGregord(
       maxQueuedPerUser: config.limits.maxQueuedPerUser,
       broadcastTimeoutMs: config.broadcastTimeoutMs,
       authTimeoutMs: config.authTimeoutMs,
+      loginTimeoutMs: config.loginTimeoutMs,
       drainTimeoutMs: config.shutdownTimeoutMs,
       logger,
       owns: { stateMachine: true, bus: true, authenticator: true },

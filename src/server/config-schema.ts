@@ -43,6 +43,7 @@ const SCHEMAS = {
   mockAuth: VALUE.switch,
   superTokenRefreshInterval: VALUE.duration,
   authTimeout: VALUE.duration,
+  loginTimeout: VALUE.duration,
   dataDir: VALUE.path,
   broadcastTimeout: VALUE.duration,
   storageQueueSize: VALUE.count,

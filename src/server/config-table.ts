@@ -147,6 +147,14 @@ export const CONFIG_TABLE = [
     help: 'How long checking one session token may take (with --auth-server, one authd call) before it fails as unavailable.',
   },
   {
+    key: 'loginTimeout',
+    flag: '--login-timeout',
+    env: 'GREGOR_LOGIN_TIMEOUT',
+    defaultText: '60s',
+    unit: OPTION_UNIT.duration,
+    help: 'How long a connection may stay open without logging in before it is closed.',
+  },
+  {
     key: 'dataDir',
     flag: '--data-dir',
     env: 'GREGOR_DATA_DIR',

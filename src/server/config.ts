@@ -55,6 +55,7 @@ export interface GregordConfig {
   readonly broadcastTimeoutMs: number;
   /** How long checking one session token may take, ms. */
   readonly authTimeoutMs: number;
+  readonly loginTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly limits: LimitsConfig;
   readonly workers: number;
@@ -118,6 +119,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     dataDir: v.dataDir as string,
     broadcastTimeoutMs: v.broadcastTimeout as number,
     authTimeoutMs: v.authTimeout as number,
+    loginTimeoutMs: v.loginTimeout as number,
     shutdownTimeoutMs: v.shutdownTimeout as number,
     limits: {
       maxFrameBytes: v.maxFrameBytes as number,

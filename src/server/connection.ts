@@ -32,6 +32,8 @@ export interface ConnectionServices {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly authTimeoutMs: number;
+  /** Close a connection that has not logged in after this long, ms; 0 never does. */
+  readonly loginTimeoutMs: number;
   readonly broadcastTimeoutMs: number;
   /** Stamps the login time (gregord's authInfo.authTime). */
   readonly clock: Clock;
@@ -72,6 +74,7 @@ export class Connection implements HubMember {
   #isClosed = false;
   #hasLeft = false;
   #leftWaiters: (() => void)[] | undefined;
+  #loginTimer: NodeJS.Timeout | undefined;
 
   constructor(id: number, session: RpcSession, services: ConnectionServices, userAgent = '') {
     this.id = id;
@@ -81,6 +84,10 @@ export class Connection implements HubMember {
     sessions.set(session, this);
     session.once('close', (err) => this.#onSessionClose(err));
     services.metrics.connections.inc();
+    if (services.loginTimeoutMs > 0) {
+      // The instance rides as the timer's argument: no closure per connection (STYLE.md anti-pattern 12).
+      this.#loginTimer = setTimeout(expireLogin, services.loginTimeoutMs, this).unref();
+    }
   }
 
   /** The session uid once logged in; empty before. */
@@ -141,6 +148,7 @@ export class Connection implements HubMember {
     }
     if (this.#isHandshakeDone) return this.#refresh(token, result);
     this.#isHandshakeDone = true;
+    clearTimeout(this.#loginTimer);
     this.#token = token;
     this.#auth = result;
     this.#authenticatedAtMs = this.#services.clock.now();
@@ -261,8 +269,16 @@ export class Connection implements HubMember {
     this.close(isGregorError(err) ? err : undefined);
   }
 
+  /** The login deadline passed: a connection that never logged in holds a socket for nothing. */
+  expireLogin(): void {
+    if (this.#isHandshakeDone || this.#isClosed) return;
+    this.#services.metrics.authFailures.inc({ code: 'GREGOR_ERR_TIMEOUT' });
+    this.close(gregorError('GREGOR_ERR_TIMEOUT', 'no login before the login timeout'));
+  }
+
   #onSessionClose(err: GregorError | undefined): void {
     this.#isClosed = true;
+    clearTimeout(this.#loginTimer);
     this.#services.metrics.connections.dec();
     // A full write buffer (the session closes itself) or a broadcast timeout (closed above).
     if (err?.code === 'GREGOR_ERR_OVERLOADED' || err?.code === 'GREGOR_ERR_TIMEOUT') {
@@ -277,6 +293,10 @@ export class Connection implements HubMember {
       this.#leftWaiters = undefined;
     });
   }
+}
+
+function expireLogin(conn: Connection): void {
+  conn.expireLogin();
 }
 
 function asAuthError(err: unknown): GregorError {

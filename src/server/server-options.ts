@@ -21,6 +21,8 @@ import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
 export const DEFAULT_BROADCAST_TIMEOUT_MS = 10_000;
 /** How long a login or a session re-check may wait for the authenticator, ms. */
 export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+/** How long a connection may stay without a successful login before it is closed. */
+export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 /** How long describeConnectedUsers waits for the other instances, ms. */
 export const DEFAULT_GATHER_TIMEOUT_MS = 1_000;
 /** How long close() waits for in-flight consumes before closing connections anyway, ms. */
@@ -76,6 +78,11 @@ export interface GregorServerOptions {
   broadcastTimeoutMs?: number;
   /** Timeout of one authenticator call, ms. @default 10000 */
   authTimeoutMs?: number;
+  /**
+   * How long a connection may stay open without logging in, ms; 0 waits for ever as the Go
+   * gregord did (§6.2 notes it has no bound, which lets idle sockets pile up). @default 60000
+   */
+  loginTimeoutMs?: number;
   /** Timeout of one storage call, ms. @default 30000 */
   storageTimeoutMs?: number;
   /** How long describeConnectedUsers waits for other instances, ms. @default 1000 */
@@ -120,6 +127,7 @@ const tuningSchema = z.strictObject({
   maxQueuedPerUser: z.number().int().positive().default(DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY),
   broadcastTimeoutMs: timeoutMs.default(DEFAULT_BROADCAST_TIMEOUT_MS),
   authTimeoutMs: timeoutMs.default(DEFAULT_AUTH_TIMEOUT_MS),
+  loginTimeoutMs: z.number().int().min(0).max(0x7fff_ffff).default(DEFAULT_LOGIN_TIMEOUT_MS),
   storageTimeoutMs: timeoutMs.default(DEFAULT_STORAGE_TIMEOUT_MS),
   gatherTimeoutMs: timeoutMs.default(DEFAULT_GATHER_TIMEOUT_MS),
   drainTimeoutMs: timeoutMs.default(DEFAULT_DRAIN_TIMEOUT_MS),
@@ -133,6 +141,7 @@ export interface ServerSettings {
   readonly maxQueuedPerUser: number;
   readonly broadcastTimeoutMs: number;
   readonly authTimeoutMs: number;
+  readonly loginTimeoutMs: number;
   readonly storageTimeoutMs: number;
   readonly gatherTimeoutMs: number;
   readonly drainTimeoutMs: number;
@@ -187,6 +196,7 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     maxQueuedPerUser: opts.maxQueuedPerUser,
     broadcastTimeoutMs: opts.broadcastTimeoutMs,
     authTimeoutMs: opts.authTimeoutMs,
+    loginTimeoutMs: opts.loginTimeoutMs,
     storageTimeoutMs: opts.storageTimeoutMs,
     gatherTimeoutMs: opts.gatherTimeoutMs,
     drainTimeoutMs: opts.drainTimeoutMs,

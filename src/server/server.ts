@@ -118,6 +118,7 @@ export class GregorServer {
       metrics: this.#metrics,
       logger,
       authTimeoutMs: this.#settings.authTimeoutMs,
+      loginTimeoutMs: this.#settings.loginTimeoutMs,
       broadcastTimeoutMs: this.#settings.broadcastTimeoutMs,
       clock: opts.clock ?? opts.stateMachine.clock,
       onClosed: (conn) => this.#connections.delete(conn),
