@@ -12,6 +12,7 @@ import {
   type ItemAndMetadata,
   type MsgID,
   type MsgRange,
+  type State,
   type Time,
   type TimeOrOffset,
   type UID,
@@ -136,4 +137,13 @@ export function exportItem(item: ItemRecord): ItemAndMetadata {
       body: item.body,
     },
   };
+}
+
+/**
+ * §1.3 ItemsWithCategoryPrefix, the rule of StateByCategoryPrefix: a plain string prefix test
+ * (`%` and `_` are not wildcards, unlike the old SQL engine's LIKE), and "" matches everything.
+ * The items keep their order, so a state stays sorted.
+ */
+export function filterStateByCategoryPrefix(state: State, prefix: string): State {
+  return { items: state.items.filter((i) => i.item?.category.startsWith(prefix) === true) };
 }

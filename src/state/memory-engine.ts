@@ -26,6 +26,7 @@ import type { Clock, LocalState, StateMachine, WaitOptions } from './interfaces.
 import { systemClock } from './interfaces.js';
 import {
   exportItem,
+  filterStateByCategoryPrefix,
   isForDevice,
   isItemDismissedAt,
   isItemInState,
@@ -147,8 +148,7 @@ export class MemoryEngine implements StateMachine, LocalState {
     opts?: WaitOptions,
   ): Promise<State> {
     const state = await this.state(uid, deviceID, t, opts);
-    // §1.3 ItemsWithCategoryPrefix: a plain string prefix; "" matches everything.
-    return { items: state.items.filter((i) => i.item?.category.startsWith(prefix) === true) };
+    return filterStateByCategoryPrefix(state, prefix);
   }
 
   async inBandMessagesSince(

@@ -22,6 +22,7 @@ import type {
 import {
   type Clock,
   classifyMessage,
+  filterStateByCategoryPrefix,
   reminderLimit,
   resolveQueryTime,
   type StateMachine,
@@ -98,10 +99,8 @@ export class SqlEngine implements StateMachine {
     prefix: string,
     opts?: WaitOptions,
   ): Promise<State> {
-    const state = await this.state(uid, deviceID, t, opts);
-    // §1.3 ItemsWithCategoryPrefix: a plain string prefix ("%" and "_" are not wildcards); ""
-    // matches everything. Filtering the user's visible items keeps it exact in every dialect.
-    return { items: state.items.filter((i) => i.item?.category.startsWith(prefix) === true) };
+    // Filtering the user's visible items with the shared rule keeps it exact in every dialect.
+    return filterStateByCategoryPrefix(await this.state(uid, deviceID, t, opts), prefix);
   }
 
   inBandMessagesSince(
