@@ -5,18 +5,6 @@
 import { encodeCanonical } from '../../src/protocol/index.js';
 import { encodeFrame, encodeLengthPrefix } from '../../src/rpc/index.js';
 
-/** mulberry32: a small, fast, seedable PRNG with a 2^32 period. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** What the server must do with an input. */
 export const EXPECT = {
   /** Complete and broken: an error response or a closed connection, nothing else. */

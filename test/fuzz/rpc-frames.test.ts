@@ -7,7 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { decodeMsgpack } from '../../src/protocol/index.js';
 import { connectTcp, FrameDecoder, listenTcp } from '../../src/rpc/index.js';
-import { EXPECT, type FuzzInput, nextInput, prng } from './frame-generators.js';
+import { prng } from '../helpers/random.js';
+import { EXPECT, type FuzzInput, nextInput } from './frame-generators.js';
 
 const FUZZ_MS = 3000;
 const ATTACKERS = 4;

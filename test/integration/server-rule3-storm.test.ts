@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { UID } from '../../src/protocol/index.js';
 import { InProcessBus } from '../../src/pubsub/index.js';
-import { prng } from '../fuzz/frame-generators.js';
+import { prng } from '../helpers/random.js';
 import { withSubscribeLatency } from './helpers/slow-bus.js';
 import type { TestClient } from './helpers/test-client.js';
 import { eventually, type Harness, id, oob, startServer } from './helpers/test-server.js';

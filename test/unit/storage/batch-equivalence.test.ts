@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import type { DeviceID, Message, MsgID, UID } from '../../../src/protocol/index.js';
 import { ManualClock, MemoryEngine, type StateMachine } from '../../../src/state/index.js';
 import { openSqlEngine } from '../../../src/storage/index.js';
+import { prng } from '../../helpers/random.js';
 import { C, filled, M, R, S, T0, U, X } from './messages.js';
 import { openStoragePlace, STORAGE_DIALECTS, STORAGE_SKIPS } from './storage-places.js';
 
@@ -21,20 +22,9 @@ const USERS = [U(1), U(2), U(3)];
 const DEVICES = [null, filled(0x0d) as DeviceID, filled(0x0e) as DeviceID];
 const CATEGORIES = ['a', 'b', 'c'];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Waves of messages; `now(wave)` is the clock during that wave. */
 function workload(seed: number): Message[][] {
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const sent: Message[] = [];
   const ids: { uid: UID; id: MsgID }[] = [];

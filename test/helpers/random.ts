@@ -1,0 +1,16 @@
+/**
+ * The seeded PRNG of every randomised test (fuzz, storms, equivalence workloads): a failing run
+ * prints its seed, and the same seed replays it exactly (STYLE.md §7.7).
+ */
+
+/** mulberry32: a small, fast, seedable PRNG with a 2^32 period; returns floats in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
