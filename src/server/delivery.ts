@@ -13,12 +13,6 @@ export class Delivery {
   readonly uid: UID;
   /** The user's local connections when the job started; undefined when there are none. */
   readonly recipients: UserActor | undefined;
-  /**
-   * Settles when the publication to the other instances has (the publisher sets it; it never
-   * rejects). The consume's answer waits for it outside the lane, so that a consume answered
-   * before another starts is ahead of it on every instance (ARCHITECTURE.md rule 4).
-   */
-  published: Promise<void> = Promise.resolve();
   #message: Message;
   #encoded: Uint8Array | undefined;
 

@@ -96,21 +96,15 @@ export class Hub {
 
   /**
    * Run `m` (already validated and authorised) for `uid` through the pipeline, after every earlier
-   * job of the user. Resolves once the publication to the other instances has settled too (it
-   * runs outside the lane, bounded by the bus's publish timeout; see PublisherConsumer). Rejects
-   * with the storage error (nothing published or broadcast, rule 1), GREGOR_ERR_OVERLOADED when
-   * the user's queue is full, or GREGOR_ERR_CLOSED while closing.
+   * job of the user. Rejects with the storage error (nothing published or broadcast, rule 1),
+   * GREGOR_ERR_OVERLOADED when the user's queue is full, or GREGOR_ERR_CLOSED while closing.
    */
   consume(uid: UID, m: Message): Promise<void> {
     if (this.#isClosing) return Promise.reject(closedError());
     const key = toHex(uid);
-    return this.#mailbox
-      .run(key, async () => {
-        const delivery = new Delivery(uid, m, this.#actors.get(key));
-        await this.#pipeline.run(delivery);
-        return delivery;
-      })
-      .then((delivery) => delivery.published);
+    return this.#mailbox.run(key, () =>
+      this.#pipeline.run(new Delivery(uid, m, this.#actors.get(key))),
+    );
   }
 
   /**

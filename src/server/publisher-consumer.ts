@@ -4,12 +4,8 @@
  * uses, so other instances splice them into their connections' frames without re-encoding.
  *
  * The publication is started in order, inside the user's mailbox job (so the bus sees a user's
- * messages in consume order, rule 4), but the lane does not wait for it: a slow or broken bus must
- * not hold up the user's next messages. The consume's answer does wait for it (Hub.consume, via
- * `delivery.published`, bounded by the bus's publish timeout): once a caller has its answer, Redis
- * has handed the message to every other instance, so a consume the caller makes next, on any
- * instance, reaches every device after it. A failure is counted and logged, never returned to the
- * consumer.
+ * messages in consume order, rule 4), but not waited for: a slow or broken bus must not hold up
+ * the user's consumes. A failure is counted and logged, never returned to the consumer.
  */
 import type { Logger } from 'pino';
 import { toHex } from '../protocol/index.js';
@@ -44,7 +40,6 @@ export class PublisherConsumer implements PipelineConsumer {
       this.#metrics.busPublishFailures.inc();
       this.#logger.warn({ err, uid: toHex(uid) }, 'bus publish failed');
     });
-    delivery.published = done;
     this.#inFlight.add(done);
     void done.finally(() => this.#inFlight.delete(done));
   }
