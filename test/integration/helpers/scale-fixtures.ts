@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { ConnectFn } from '../../../src/client/index.js';
+import type { Connector } from '../../../src/client/index.js';
 import {
   fromHex,
   type Message,
@@ -132,33 +132,45 @@ export function numberedOOB(uid: UID, n: number): Message {
   return { oobm: { uid, system: `o${n}`, body: new TextEncoder().encode(`oob ${n}`) } };
 }
 
+/** A Connector over several instances that says where it connected last. */
+export interface RotatingConnector extends Connector {
+  /** The port of the last successful connection (undefined before the first). */
+  readonly port: number | undefined;
+}
+
 /**
- * A connector over the instances' TCP ports: it starts from the instance that worked last and
- * tries each in turn, so a device whose instance died lands on a live one (as behind a load
- * balancer). Rejects with the last failure when none answers.
+ * A connector over the instances' TCP ports, as a device behind a load balancer: it starts at
+ * `ports()[first]`, keeps to the instance that worked last, and on failure tries the others in
+ * turn. Rejects with the last failure when none answers.
  */
-export function rotatingConnector(ports: () => readonly number[]): ConnectFn {
-  let next = 0;
-  return async (signal) => {
-    const list = ports();
-    let last: unknown;
-    for (let i = 0; i < list.length; i++) {
-      const at = (next + i) % list.length;
-      try {
-        const session = await connectTcp({
-          host: '127.0.0.1',
-          port: list[at]!,
-          signal,
-          timeoutMs: 2000,
-        });
-        next = at;
-        return session;
-      } catch (err) {
-        last = err;
-        if (signal.aborted) break;
+export function rotatingConnector(ports: () => readonly number[], first = 0): RotatingConnector {
+  let next = first;
+  let port: number | undefined;
+  return {
+    get port() {
+      return port;
+    },
+    async connect(signal) {
+      const list = ports();
+      let last: unknown = new Error('no instance to connect to');
+      for (let i = 0; i < list.length && !signal.aborted; i++) {
+        const at = (next + i) % list.length;
+        try {
+          const session = await connectTcp({
+            host: '127.0.0.1',
+            port: list[at]!,
+            signal,
+            timeoutMs: 2000,
+          });
+          next = at;
+          port = list[at];
+          return session;
+        } catch (err) {
+          last = err;
+        }
       }
-    }
-    throw last;
+      throw last;
+    },
   };
 }
 
