@@ -25,7 +25,7 @@ import { GregordProcess, stopAll } from '../test/integration/helpers/gregord-pro
 import { createScratchDatabase } from '../test/integration/helpers/scale-fixtures.js';
 import { PrivateRedisServer } from '../test/unit/pubsub/private-redis-server.js';
 import { closedLoop, type MessageMaker } from './server-bench-load.js';
-import { type BenchUser, inBand, outOfBand, Recorder } from './server-bench-peers.js';
+import { type BenchUser, disconnect, inBand, outOfBand, Recorder } from './server-bench-peers.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 40);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 1500);
@@ -120,14 +120,7 @@ async function measure(
       errors: peak.errors,
     };
   } finally {
-    await Promise.all(
-      users
-        .flatMap((u) => [u.a, u.b])
-        .map((s) => {
-          s.close();
-          return s.closed();
-        }),
-    );
+    await disconnect(users);
   }
 }
 
