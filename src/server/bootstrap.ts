@@ -88,7 +88,11 @@ async function openBus(config: GregordConfig, logger: Logger): Promise<Bus> {
   const busLogger = { warn: logger.warn.bind(logger), error: logger.error.bind(logger) };
   if (config.redisUrl === null) return new InProcessBus({ logger: busLogger });
   try {
-    return await RedisBus.connect({ url: config.redisUrl, logger: busLogger });
+    return await RedisBus.connect({
+      url: config.redisUrl,
+      channelPrefix: config.redisChannelPrefix,
+      logger: busLogger,
+    });
   } catch (err) {
     if (isGregorError(err, 'GREGOR_ERR_CONFIG_INVALID')) throw err;
     throw setupFailed(`pub/sub ${redact(config.redisUrl)}`, err);

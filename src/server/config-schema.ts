@@ -38,6 +38,7 @@ const SCHEMAS = {
   storage: VALUE.storage,
   mysqlDsn: VALUE.mysqlDsn,
   redisUrl: VALUE.redis,
+  redisChannelPrefix: VALUE.channelPrefix,
   tokenSecret: VALUE.secret,
   authServer: VALUE.fmprpc,
   mockAuth: VALUE.switch,

@@ -20,6 +20,7 @@ export const OPTION_UNIT = {
   bytes: 'bytes',
   level: 'level',
   switch: 'switch',
+  prefix: 'prefix',
 } as const;
 /** One of the units of {@link OPTION_UNIT}. */
 export type OptionUnit = (typeof OPTION_UNIT)[keyof typeof OPTION_UNIT];
@@ -105,6 +106,14 @@ export const CONFIG_TABLE = [
     defaultText: null,
     unit: OPTION_UNIT.url,
     help: 'Redis pub/sub between gregord instances (redis:// or rediss://). Absent: the in-process bus, one instance.',
+  },
+  {
+    key: 'redisChannelPrefix',
+    flag: '--redis-channel-prefix',
+    env: 'GREGOR_REDIS_CHANNEL_PREFIX',
+    defaultText: 'gregor:',
+    unit: OPTION_UNIT.prefix,
+    help: 'Prefix of every Redis channel; give each cluster sharing one Redis its own.',
   },
   {
     key: 'tokenSecret',

@@ -206,6 +206,14 @@ export function parseSecret(text: string): string {
   return text;
 }
 
+/** A Redis channel prefix: 1–64 printable ASCII characters without spaces. */
+export function parseChannelPrefix(text: string): string {
+  if (!/^[\x21-\x7e]{1,64}$/.test(text)) {
+    throw new Error(`expected 1 to 64 printable characters without spaces, got ${quoted(text)}`);
+  }
+  return text;
+}
+
 /** Zod schemas from text for each parser above. */
 export const VALUE = {
   duration: fromText(parseDurationMs),
@@ -221,6 +229,7 @@ export const VALUE = {
   switch: fromText(parseSwitch),
   logLevel: fromText(parseLogLevel),
   secret: fromText(parseSecret),
+  channelPrefix: fromText(parseChannelPrefix),
   path: fromText((t) => {
     if (t.trim() === '') throw new Error('expected a directory path, got ""');
     return t;

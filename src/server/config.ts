@@ -50,6 +50,8 @@ export interface GregordConfig {
   readonly storage: StorageSpec;
   /** Redis for pub/sub, or null for the in-process bus. */
   readonly redisUrl: string | null;
+  /** Prefix of every Redis channel (RedisBus channelPrefix). */
+  readonly redisChannelPrefix: string;
   readonly auth: AuthConfig;
   readonly dataDir: string;
   readonly broadcastTimeoutMs: number;
@@ -115,6 +117,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     http: v.httpAddress ?? null,
     storage,
     redisUrl: v.redisUrl ?? null,
+    redisChannelPrefix: v.redisChannelPrefix as string,
     auth,
     dataDir: v.dataDir as string,
     broadcastTimeoutMs: v.broadcastTimeout as number,

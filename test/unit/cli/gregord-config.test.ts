@@ -136,6 +136,16 @@ describe('parseGregordConfig: precedence', () => {
 });
 
 describe('parseGregordConfig: values', () => {
+  it('gives each cluster on one Redis its own channel prefix, and refuses a blank or spaced one', () => {
+    assert.equal(parseGregordConfig().redisChannelPrefix, 'gregor:');
+    const env = { GREGOR_REDIS_CHANNEL_PREFIX: 'eu1:gregor:' };
+    assert.equal(parseGregordConfig({ env }).redisChannelPrefix, 'eu1:gregor:');
+    assert.match(
+      problemsOf({ flags: { redisChannelPrefix: 'two words' } }),
+      /--redis-channel-prefix.*printable characters without spaces/,
+    );
+  });
+
   it('reads durations with units', () => {
     const cases: [string, number][] = [
       ['10s', 10_000],
@@ -238,6 +248,7 @@ const BAD_TEXT: Record<string, string> = {
   count: '0',
   bytes: '12XB',
   level: 'loud',
+  prefix: 'two words',
 };
 
 describe('parseGregordConfig: errors name the option', () => {
