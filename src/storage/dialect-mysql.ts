@@ -26,7 +26,15 @@ export interface MysqlDialectOptions extends PooledDialectOptions {
   schemaLockName: string;
   /** How long to wait for the migration lock, in seconds. */
   schemaLockTimeoutSeconds: number;
+  /**
+   * Whether CREATE INDEX may say IF NOT EXISTS (MariaDB) or not (MySQL 8). @default detected from
+   * the server's VERSION() when the schema lock is taken
+   */
+  indexIfNotExists?: boolean;
 }
+
+/** MySQL's "Duplicate key name" (ER_DUP_KEYNAME): the index a CREATE INDEX names exists. */
+const ER_DUP_KEYNAME = 1061;
 
 const MYSQL_TYPES: ColumnTypes = {
   // gregor-protocol.md §1.1: IDs are 16 bytes in Keybase; 255 leaves room and keeps keys small.
@@ -39,9 +47,11 @@ const MYSQL_TYPES: ColumnTypes = {
   serial: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
 };
 
-const SESSION_SETUP =
-  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', " +
-  'SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+// Two statements: SET TRANSACTION cannot share a SET with variable assignments.
+const SESSION_SETUP = [
+  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
+  'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+];
 
 const CONNECTION_ERROR_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -85,16 +95,16 @@ export class MysqlDialect implements Dialect {
   readonly types = MYSQL_TYPES;
   // MariaDB ≥ 10.6 and MySQL ≥ 8.0 know SKIP LOCKED.
   readonly lockRowsSkipLocked = 'FOR UPDATE SKIP LOCKED';
-  // MariaDB's spelling; MySQL 8 lacks IF NOT EXISTS on CREATE INDEX.
-  readonly createIndexIfNotExists = true;
   readonly matchKeys = OR_KEY_MATCHER;
   readonly maxConnections: number;
   readonly #pool: mysql.Pool;
   readonly #lockName: string;
   readonly #lockTimeoutSeconds: number;
   #closed = false;
+  #indexIfNotExists: boolean | undefined;
 
   constructor(opts: MysqlDialectOptions) {
+    this.#indexIfNotExists = opts.indexIfNotExists;
     this.maxConnections = opts.poolSize;
     this.#lockName = opts.schemaLockName;
     this.#lockTimeoutSeconds = opts.schemaLockTimeoutSeconds;
@@ -115,9 +125,11 @@ export class MysqlDialect implements Dialect {
     // an idle connection from being an unhandled 'error' event.
     this.#pool.pool.on('connection', (conn) => {
       conn.on('error', opts.onBackgroundError);
-      conn.query(SESSION_SETUP, (err: unknown) => {
-        if (err) opts.onBackgroundError(err);
-      });
+      for (const statement of SESSION_SETUP) {
+        conn.query(statement, (err: unknown) => {
+          if (err) opts.onBackgroundError(err);
+        });
+      }
     });
   }
 
@@ -149,9 +161,18 @@ export class MysqlDialect implements Dialect {
     return this.#withConnection((conn) => fn(new MysqlSession(conn)));
   }
 
+  /** MariaDB's spelling; MySQL 8 lacks IF NOT EXISTS on CREATE INDEX (known once the schema lock was taken). */
+  get createIndexIfNotExists(): boolean {
+    return this.#indexIfNotExists ?? true;
+  }
+
   withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
     return this.#withConnection(async (conn) => {
       const session = new MysqlSession(conn);
+      if (this.#indexIfNotExists === undefined) {
+        const [version] = await session.query('SELECT VERSION() AS v');
+        this.#indexIfNotExists = /mariadb/i.test(String(version?.v ?? ''));
+      }
       const [row] = await session.query('SELECT GET_LOCK(?, ?) AS got', [
         this.#lockName,
         this.#lockTimeoutSeconds,
@@ -163,6 +184,10 @@ export class MysqlDialect implements Dialect {
         await session.query('SELECT RELEASE_LOCK(?)', [this.#lockName]).catch(() => undefined);
       }
     });
+  }
+
+  isDuplicateIndexError(err: unknown): boolean {
+    return (err as { errno?: unknown } | null)?.errno === ER_DUP_KEYNAME;
   }
 
   isConnectionError(err: unknown): boolean {

@@ -165,6 +165,10 @@ export class PostgresDialect implements Dialect {
     });
   }
 
+  isDuplicateIndexError(): boolean {
+    return false;
+  }
+
   isConnectionError(err: unknown): boolean {
     if (!(err instanceof Error)) return false;
     const code = (err as { code?: unknown }).code;

@@ -135,6 +135,10 @@ export class SqliteDialect implements Dialect {
     return this.transaction(fn);
   }
 
+  isDuplicateIndexError(): boolean {
+    return false;
+  }
+
   isConnectionError(): boolean {
     return false;
   }

@@ -112,6 +112,11 @@ export interface Dialect {
   withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
   /** True when `err` means the connection was lost, so the same work may be retried on a fresh one. */
   isConnectionError(err: unknown): boolean;
+  /**
+   * True when `err` says an index already exists. Only a dialect without `createIndexIfNotExists`
+   * (MySQL 8) produces it: a migration step re-run after a crash finds its indexes in place.
+   */
+  isDuplicateIndexError(err: unknown): boolean;
   /** Close every connection; idempotent. */
   close(): Promise<void>;
 }

@@ -60,7 +60,14 @@ export async function migrate(
       let toVersion = fromVersion;
       for (const m of MIGRATIONS) {
         if (m.version <= fromVersion || m.version > target) continue;
-        for (const statement of m.statements(t, d)) await s.run(statement);
+        for (const statement of m.statements(t, d)) {
+          try {
+            await s.run(statement);
+          } catch (err) {
+            // MySQL's DDL is not transactional and MySQL 8 has no CREATE INDEX IF NOT EXISTS.
+            if (!d.isDuplicateIndexError(err)) throw err;
+          }
+        }
         await s.run(
           `INSERT INTO ${t.schemaVersion} (version, description, applied_at) VALUES (?, ?, ?)`,
           [m.version, m.description, opts.nowMs],
