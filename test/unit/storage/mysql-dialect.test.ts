@@ -1,6 +1,7 @@
-// The MySQL dialect: its session setup, and the MySQL 8 index syntax. MySQL 8 has no CREATE INDEX IF NOT EXISTS, and MySQL's DDL is not transactional: a migration
-// step interrupted after its indexes were made runs again on the next start. MariaDB accepts the
-// MySQL 8 spelling too, so the MySQL 8 path is exercised here by forcing it on the MariaDB server.
+// The MySQL dialect: every pooled session is set up strict and READ COMMITTED, and migrations work
+// with the MySQL 8 index syntax. MySQL 8 has no CREATE INDEX IF NOT EXISTS and its DDL is not
+// transactional, so a step interrupted after its indexes were made runs again on the next start.
+// MariaDB accepts the MySQL 8 spelling too, so that path is exercised by forcing it here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MysqlDialect } from '../../../src/storage/dialect-mysql.js';
