@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { MethodArg, MethodKey, MethodResult } from '../protocol/index.js';
 import { METHODS } from '../protocol/index.js';
-import { connectTcp, type RpcSession } from '../rpc/index.js';
+import { connectTcp, HandlerRegistry, type RpcSession } from '../rpc/index.js';
 
 /** Where and how to connect. */
 export interface ClientTarget {
@@ -27,8 +27,11 @@ export class GregorAdminClient {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Connect to `target`. */
-  static async connect(target: ClientTarget): Promise<GregorAdminClient> {
+  /** Connect to `target`; `handlers` serves the server's calls (broadcastMessage) on the session. */
+  static async connect(
+    target: ClientTarget,
+    handlers: HandlerRegistry = new HandlerRegistry(),
+  ): Promise<GregorAdminClient> {
     const tls =
       target.tls === null
         ? undefined
@@ -39,6 +42,7 @@ export class GregorAdminClient {
       host: target.host,
       port: target.port,
       timeoutMs: target.timeoutMs,
+      session: { handlers },
       ...(tls === undefined ? {} : { tls }),
     });
     return new GregorAdminClient(session, target.timeoutMs);
@@ -50,6 +54,11 @@ export class GregorAdminClient {
     const encodeArg = spec.encodeArg as (a: MethodArg<K>) => unknown;
     const raw = await this.#session.call(spec.name, encodeArg(arg), { timeoutMs: this.#timeoutMs });
     return spec.decodeResult(raw) as MethodResult<K>;
+  }
+
+  /** Resolves when the session closes (the server went away, or `close()`). */
+  closed(): Promise<unknown> {
+    return this.#session.closed();
   }
 
   /** Close the session and wait until it is closed. */

@@ -133,12 +133,69 @@ export function readConnectOptions(
   return { target: toTarget(o, env) };
 }
 
-/** `gregor state`: a connection, a token to log in with, and optionally whose state. */
-export function readStateOptions(
+const session = {
+  ...connectShape,
+  token: z.string().min(1).optional(),
+  uid: hexUid.optional(),
+};
+
+/** Options every subcommand that logs in shares: --token (or GREGOR_TOKEN) and --uid. */
+export interface SessionFlags extends ConnectFlags {
+  readonly token: string;
+  readonly uid: UID | undefined;
+}
+
+function toSession(o: z.output<z.ZodObject<typeof session>>, env: NodeJS.ProcessEnv): SessionFlags {
+  const token = o.token ?? env.GREGOR_TOKEN;
+  if (!token) throw gregorError('GREGOR_ERR_CONFIG_INVALID', '--token: required (or GREGOR_TOKEN)');
+  return { target: toTarget(o, env), token, uid: o.uid };
+}
+
+/** `gregor state` and `gregor watch`: a connection, a token, and optionally whose. */
+export function readSessionOptions(
   raw: Readonly<Record<string, unknown>>,
   env: NodeJS.ProcessEnv,
-): ConnectFlags & { token: string; uid: UID | undefined } {
-  const schema = z.object({ ...connectShape, token: z.string().min(1), uid: hexUid.optional() });
+): SessionFlags {
+  return toSession(readOptions(z.object(session), raw), env);
+}
+
+/** `gregor add`: an item's category and body, with an optional expiry and reminder. */
+export function readAddOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): SessionFlags & {
+  category: string;
+  body: string;
+  expireInMs: number | undefined;
+  remindInMs: number | undefined;
+} {
+  const schema = z.object({
+    ...session,
+    category: z.string().min(1),
+    body: z.string(),
+    expireIn: duration.optional(),
+    remindIn: duration.optional(),
+  });
   const o = readOptions(schema, raw);
-  return { target: toTarget(o, env), token: o.token, uid: o.uid };
+  return {
+    ...toSession(o, env),
+    category: o.category,
+    body: o.body,
+    expireInMs: o.expireIn,
+    remindInMs: o.remindIn,
+  };
+}
+
+/** `gregor dismiss`: the msgIDs of the items to dismiss. */
+export function readDismissOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): SessionFlags & { ids: Uint8Array[] } {
+  const hexId = z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{2}){1,64}$/, 'must be 1 to 64 bytes of hex')
+    .transform((hex) => fromHex(hex));
+  const schema = z.object({ ...session, id: z.array(hexId).min(1) });
+  const o = readOptions(schema, raw);
+  return { ...toSession(o, env), ids: o.id };
 }

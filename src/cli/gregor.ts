@@ -5,6 +5,9 @@
  *   gregor token --uid HEX [--sid S] [--ttl 24h] [--username NAME] [--secret TEXT | --data-dir DIR]
  *   gregor ping  [--address HOST:PORT] [--tls [--ca FILE]]
  *   gregor state --token TOKEN [--uid HEX] [--address HOST:PORT] [--tls [--ca FILE]]
+ *   gregor add --token TOKEN --category C --body TEXT [--expire-in 1h] [--remind-in 5m]
+ *   gregor dismiss --token TOKEN --id HEX [--id HEX …]
+ *   gregor watch --token TOKEN
  *
  * Each subcommand: commander splits argv, a zod schema reads and checks the values (a bad one is
  * named by its flag, exit 1), then one library call.
@@ -15,11 +18,14 @@ import { SUPER_UID, toHex, type UID } from '../protocol/index.js';
 import { mintToken, readTokenSecretFile } from '../server/index.js';
 import { EXIT_CODE, exitCodeHelp, exitCodeOf } from './exit-codes.js';
 import { GregorAdminClient, toJson } from './gregor-client.js';
+import { addItem, dismissItems, watch } from './gregor-items.js';
 import {
   type ConnectFlags,
+  readAddOptions,
   readConnectOptions,
+  readDismissOptions,
   readOptions,
-  readStateOptions,
+  readSessionOptions,
   secretSource,
   tokenSchema,
 } from './gregor-options.js';
@@ -63,7 +69,7 @@ async function ping(raw: Record<string, unknown>): Promise<void> {
 }
 
 async function state(raw: Record<string, unknown>): Promise<void> {
-  const o = readStateOptions(raw, process.env);
+  const o = readSessionOptions(raw, process.env);
   const result = await withClient(o, async (client) => {
     const session = await client.call('authenticateSessionToken', { session: o.token });
     const uid = o.uid ?? session.uid;
@@ -74,6 +80,24 @@ async function state(raw: Record<string, unknown>): Promise<void> {
     };
   });
   out(toJson(result));
+}
+
+function watchUntilInterrupted(raw: Record<string, unknown>): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const notify = (text: string): void => {
+    process.stderr.write(`gregor: ${text}\n`);
+  };
+  return watch(readSessionOptions(raw, process.env), out, stop.signal, notify).finally(() => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  });
+}
+
+function sessionOptions(command: Command): Command {
+  return connectOptions(command)
+    .option('--token <token>', 'session token to log in with [env GREGOR_TOKEN]')
+    .option('--uid <hex>', "whose items (superuser only) [default the token's user]");
 }
 
 function connectOptions(command: Command): Command {
@@ -109,12 +133,27 @@ function program(run: (action: Promise<void>) => void): Command {
   connectOptions(
     root.command('ping').description('call gregor.1.incoming.ping; prints the answer'),
   ).action((opts: Record<string, unknown>) => run(ping(opts)));
-  connectOptions(
+  sessionOptions(
     root.command('state').description("log in with a token and print a user's state as JSON"),
-  )
-    .option('--token <token>', 'session token to log in with')
-    .option('--uid <hex>', "whose state [default the token's user]")
-    .action((opts: Record<string, unknown>) => run(state(opts)));
+  ).action((opts: Record<string, unknown>) => run(state(opts)));
+  sessionOptions(root.command('add').description('create an item; prints its msgID in hex'))
+    .requiredOption('--category <name>', 'the item category, e.g. app.notice')
+    .requiredOption('--body <text>', 'the item body (UTF-8 text)')
+    .option('--expire-in <duration>', 'dismiss it automatically this long after its creation')
+    .option('--remind-in <duration>', 'a reminder due this long after its creation')
+    .action((opts: Record<string, unknown>) =>
+      run(addItem(readAddOptions(opts, process.env), out)),
+    );
+  sessionOptions(root.command('dismiss').description('dismiss items by msgID'))
+    .requiredOption('--id <hex...>', 'msgID of an item to dismiss (repeatable)')
+    .action((opts: Record<string, unknown>) =>
+      run(dismissItems(readDismissOptions(opts, process.env))),
+    );
+  sessionOptions(
+    root
+      .command('watch')
+      .description("print the user's broadcasts as JSON until interrupted (Ctrl-C)"),
+  ).action((opts: Record<string, unknown>) => run(watchUntilInterrupted(opts)));
   for (const sub of root.commands) sub.exitOverride().allowExcessArguments(false);
   return root;
 }
@@ -133,7 +172,10 @@ async function main(): Promise<number> {
     throw err;
   }
   if (action === undefined)
-    throw gregorError('GREGOR_ERR_INPUT_INVALID', 'no subcommand given (token, ping or state)');
+    throw gregorError(
+      'GREGOR_ERR_INPUT_INVALID',
+      'no subcommand given (token, ping, state, add, dismiss or watch)',
+    );
   await action;
   return EXIT_CODE.ok;
 }

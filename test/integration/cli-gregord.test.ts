@@ -270,6 +270,77 @@ describe('gregord and gregor, as processes', () => {
     assert.deepEqual(JSON.parse(state.stdout), { uid: UID_HEX, state: { items: [] } });
   });
 
+  it('`gregor add`, `dismiss` and `watch` write items and follow the broadcasts from a terminal', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const gregord = run('gregord.ts', [
+      '--storage',
+      'memory:',
+      '--data-dir',
+      dataDir,
+      ...LOOPBACK_PORT_0,
+    ]);
+    const address = `127.0.0.1:${await tcpPort(gregord)}`;
+    const minted = run('gregor.ts', ['token', '--uid', UID_HEX, '--data-dir', dataDir]);
+    assert.equal(await minted.exitCode(), 0, minted.stderr);
+    const session = ['--address', address, '--token', minted.stdout.trim()];
+
+    const watcher = run('gregor.ts', ['watch', ...session]);
+    // gregord attaches a connection before it answers the login, so once the watcher says it is
+    // watching, every later consume reaches it.
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    while (!watcher.stderr.includes(`watching ${UID_HEX}`)) {
+      assert.ok(Date.now() < deadline && watcher.child.exitCode === null, watcher.stderr);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const add = run('gregor.ts', [
+      'add',
+      ...session,
+      '--category',
+      'app.notice',
+      '--body',
+      'hello',
+    ]);
+    assert.equal(await add.exitCode(), 0, add.stderr);
+    const msgID = add.stdout.trim();
+    assert.match(msgID, /^[0-9a-f]{32}$/);
+    const state = run('gregor.ts', ['state', ...session]);
+    assert.equal(await state.exitCode(), 0, state.stderr);
+    const items = JSON.parse(state.stdout).state.items;
+    assert.deepEqual(
+      items.map((i: { md: { msgID: string }; item: { body: string } }) => [
+        i.md.msgID,
+        i.item.body,
+      ]),
+      [[msgID, 'hello']],
+    );
+
+    const dismiss = run('gregor.ts', ['dismiss', ...session, '--id', msgID]);
+    assert.equal(await dismiss.exitCode(), 0, dismiss.stderr);
+    const after = run('gregor.ts', ['state', ...session]);
+    assert.equal(await after.exitCode(), 0, after.stderr);
+    assert.deepEqual(JSON.parse(after.stdout).state.items, []);
+
+    const bad = run('gregor.ts', [
+      'add',
+      ...session,
+      '--category',
+      'c',
+      '--body',
+      'x',
+      '--expire-in',
+      'soon',
+    ]);
+    assert.equal(await bad.exitCode(), 1);
+    assert.match(bad.stderr, /--expire-in/);
+
+    watcher.child.kill('SIGINT');
+    assert.equal(await watcher.exitCode(), 0, watcher.stderr);
+    const seen = watcher.stdout;
+    assert.match(seen, /"creation"[\s\S]*"body": "hello"/);
+    assert.match(seen, new RegExp(`"dismissal"[\\s\\S]*"${msgID}"`));
+  });
+
   it('serves TLS with --tls-cert/--tls-key, and `gregor ping --tls --ca` reaches it', async (t) => {
     const dir = tempDir();
     const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
