@@ -13,7 +13,10 @@ import { inBandMsgID, type LocalReplica } from './local-replica.js';
 export interface BroadcastReceiverOptions {
   replica: LocalReplica;
   events: ClientEvents;
-  /** Called for the server's resync signal; starts a sync without waiting for it. */
+  /**
+   * Called for the server's resync signal, and when an in-band broadcast arrives with a server
+   * ctime older than one already received; starts a sync without waiting for it.
+   */
   onResync: () => void;
   logger: ClientLogger;
 }
@@ -21,6 +24,8 @@ export interface BroadcastReceiverOptions {
 /** Applies broadcasts to the local state and reports them as events. */
 export class BroadcastReceiver {
   readonly #opts: BroadcastReceiverOptions;
+  /** The greatest server-stamped ctime of an in-band broadcast received so far. */
+  #latestCTime = 0;
 
   constructor(options: BroadcastReceiverOptions) {
     this.#opts = options;
@@ -50,9 +55,23 @@ export class BroadcastReceiver {
       return;
     }
     await this.#receiveInBand(m);
+    this.#checkOrder(m);
     events.emit('message', m);
     if (events.listenerCount('state') > 0) events.emit('state', await replica.state());
     runInBackground(replica.save(), this.#opts.logger, 'saving after a broadcast');
+  }
+
+  /**
+   * Messages a user consumes through different gregord instances reach this device through the
+   * bus with no order between them (docs/scale-out.md "Order"). Applied out of order, a dismissal
+   * can miss the item it names; an older server ctime after a newer one is the sign of that, and a
+   * sync (since the latest creation, then the hash check) puts the state right.
+   */
+  #checkOrder(m: Message): void {
+    const ctime = m.ibm?.stateUpdate?.md.ctime ?? 0;
+    if (ctime === 0) return;
+    if (ctime < this.#latestCTime) this.#opts.onResync();
+    else this.#latestCTime = ctime;
   }
 
   async #receiveInBand(m: Message): Promise<void> {

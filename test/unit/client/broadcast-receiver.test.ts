@@ -63,6 +63,18 @@ describe('BroadcastReceiver (gregor-protocol.md §7 broadcastMessage handler)', 
     assert.deepEqual(states.map(idsOf), [[1], []]);
   });
 
+  it('asks for a sync when an in-band broadcast is older than one already received', async () => {
+    const { receiver, resyncs } = setup();
+    await receiver.receive(creation(U1, 1, T0 + 10));
+    await receiver.receive(creation(U1, 2, T0 + 20));
+    assert.deepEqual(resyncs(), { events: 0, calls: 0 }, 'in order: no sync');
+    // Consumed through another instance before M2, but delivered after it.
+    await receiver.receive(creation(U1, 3, T0 + 15));
+    assert.deepEqual(resyncs(), { events: 0, calls: 1 });
+    await receiver.receive(creation(U1, 4, T0 + 30));
+    assert.deepEqual(resyncs(), { events: 0, calls: 1 }, 'back in order');
+  });
+
   it('reports an out-of-band message without touching the state', async () => {
     const { replica, receiver, messages, states } = setup();
     await receiver.receive(oob(U1, 'sys'));
