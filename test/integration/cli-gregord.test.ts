@@ -2,7 +2,7 @@
 // default, exit codes (gregor-protocol.md §6.8), graceful stops, and a minted token logging in
 // over TCP. Every process is killed at the end of its test, even on failure.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { afterEach, describe, it } from 'node:test';
 import { METHODS, toHex } from '../../src/protocol/index.js';
 import { connectTcp } from '../../src/rpc/index.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
+import { makeTestCertificate } from '../helpers/tls-cert.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -341,33 +342,9 @@ describe('gregord and gregor, as processes', () => {
     assert.match(seen, new RegExp(`"dismissal"[\\s\\S]*"${msgID}"`));
   });
 
-  it('serves TLS with --tls-cert/--tls-key, and `gregor ping --tls --ca` reaches it', async (t) => {
+  it('serves TLS with --tls-cert/--tls-key, and `gregor ping --tls --ca` reaches it', async () => {
     const dir = tempDir();
-    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-    const made = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    if (made.status !== 0) return t.skip('openssl cannot make a test certificate here');
+    const { certFile: cert, keyFile: key } = makeTestCertificate(dir);
     const gregord = run('gregord.ts', [
       '--storage',
       'memory:',

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import {
   type RpcSession,
   RpcSession as Session,
 } from '../../src/rpc/index.js';
+import { makeTestCertificate } from '../helpers/tls-cert.js';
 import { type PairLimits, runTransportSuite, type SessionPair } from './transport-suite.js';
 
 /** Resolves with the first session a listener hands over. */
@@ -55,31 +55,7 @@ let tlsFiles: { key: string; cert: string } | undefined;
 before(() => {
   // A throwaway self-signed certificate for 127.0.0.1, made at test time.
   certDir = mkdtempSync(join(tmpdir(), 'gregor-rpc-tls-'));
-  const key = join(certDir, 'key.pem');
-  const cert = join(certDir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { keyFile: key, certFile: cert } = makeTestCertificate(certDir);
   tlsFiles = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
 });
 
