@@ -1,26 +1,8 @@
 /**
- * The public surface of the client layer: GregorClient and the components it wires, the storage
- * seam, the reconnect policy, and the Node connectors and file storage (node.ts, the only file
- * here that uses Node modules).
+ * The public surface of the client layer: everything in browser.ts, plus the Node connectors (TCP,
+ * TLS, ws) and the file storage of node.ts, the only file here that uses Node modules.
  */
-
-export { RESYNC_SYSTEM } from '../protocol/index.js';
-export { BroadcastReceiver, type BroadcastReceiverOptions } from './broadcast-receiver.js';
-export { type ClientEventMap, type ClientEventName, ClientEvents } from './client-events.js';
-export type { ClientLogger } from './client-logger.js';
-export { silentClientLogger } from './client-logger.js';
-export type {
-  ClientSettings,
-  ConnectFn,
-  Connector,
-  GregorClientOptions,
-  TokenSource,
-} from './client-options.js';
-export { DEFAULT_CALL_TIMEOUT_MS, resolveClientSettings } from './client-options.js';
-export type { ClientStorage } from './client-storage.js';
-export { MemoryClientStorage } from './client-storage.js';
-export { CLIENT_STATE, type ClientState, GregorClient } from './gregor-client.js';
-export { LocalReplica, type LocalReplicaOptions } from './local-replica.js';
+export * from './browser.js';
 export type { TcpAddress, TcpConnectorOptions } from './node.js';
 export {
   FileClientStorage,
@@ -28,36 +10,3 @@ export {
   tcpConnector,
   webSocketConnector,
 } from './node.js';
-export {
-  DEFAULT_OUTBOX_INTERVAL_MS,
-  Outbox,
-  type OutboxOptions,
-  type OutboxPass,
-} from './outbox.js';
-export {
-  decodeSavedLocal,
-  decodeSavedState,
-  encodeSavedLocal,
-  encodeSavedState,
-  type SavedLocal,
-  storageKeys,
-} from './persistence.js';
-export {
-  backoffDelayMs,
-  DEFAULT_RECONNECT_BASE_DELAY_MS,
-  DEFAULT_RECONNECT_MAX_DELAY_MS,
-  isAuthRefusal,
-  Reconnector,
-  type ReconnectPolicy,
-  reconnectDelayMs,
-} from './reconnector.js';
-export { Remote } from './remote.js';
-export { SessionKeeper, type SessionKeeperOptions } from './session-keeper.js';
-export {
-  type ClientStatus,
-  type ClientStatusType,
-  DEFAULT_STATUS_BUFFER,
-  StatusStream,
-} from './status-stream.js';
-export { creationsOf, DEFAULT_SYNC_TIMEOUT_MS, Syncer, type SyncOutcome } from './syncer.js';
-export { globalTimers, type Timers } from './timers.js';

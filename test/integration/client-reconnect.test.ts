@@ -4,14 +4,17 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
+import { WebSocket } from 'ws';
 import {
   type ClientStatus,
   GregorClient,
   type GregorClientOptions,
+  standardWebSocketConnector,
   tcpConnector,
   webSocketConnector,
 } from '../../src/client/index.js';
 import { stateHash } from '../../src/protocol/index.js';
+import type { StandardWebSocketClass } from '../../src/rpc/index.js';
 import { ManualClock, MemoryEngine, type StateMachine } from '../../src/state/index.js';
 import {
   creation,
@@ -190,20 +193,36 @@ describe('GregorClient across connections', () => {
     assert.equal((await c.closed())?.code, 'GREGOR_ERR_AUTH_FAILED');
   });
 
-  it('connects with tcpConnector and an fmprpc:// address, and with webSocketConnector', async () => {
+  it('connects with tcpConnector (fmprpc://), webSocketConnector and the browser connector', async () => {
     const h = await startServer({ http: true });
     cleanups.push(() => h.close());
     const token = h.auth.allow(U1);
     const { tcp, http } = h.addresses;
+    const url = `ws://127.0.0.1:${http!.port}/rpc`;
     const overTcp = client({ connect: tcpConnector(`fmprpc://127.0.0.1:${tcp!.port}`), token });
-    const overWs = client({
-      connect: webSocketConnector(`ws://127.0.0.1:${http!.port}/rpc`),
+    const overWs = client({ connect: webSocketConnector(url), token });
+    // The browser's connector, driven through ws's implementation of the standard WebSocket API.
+    const StandardWebSocket = WebSocket as unknown as StandardWebSocketClass;
+    const overBrowserApi = client({
+      connect: standardWebSocketConnector(url, { WebSocket: StandardWebSocket }),
       token,
     });
-    await Promise.all([overTcp.start(), overWs.start()]);
-    const arrived = new Promise<void>((resolve) => overWs.on('message', () => resolve()));
+    await Promise.all([overTcp.start(), overWs.start(), overBrowserApi.start()]);
+    const arrivals = [overWs, overBrowserApi].map(
+      (c) => new Promise<void>((resolve) => c.on('message', () => resolve())),
+    );
     await overTcp.consumeMessage(creation(U1, 6));
-    await arrived;
+    await Promise.all(arrivals);
     assert.deepEqual(idsOf(await overWs.stateMachineState(null, false)), [6]);
+    assert.deepEqual(idsOf(await overBrowserApi.stateMachineState(null, false)), [6]);
+    // A write from the browser connector reaches the TCP device through the server.
+    const echoed = new Promise<void>((resolve) =>
+      overTcp.on('message', (m) => {
+        if (m.ibm?.stateUpdate?.md.msgID[0] === 7) resolve();
+      }),
+    );
+    await overBrowserApi.consumeMessage(creation(U1, 7));
+    await echoed;
+    assert.deepEqual(idsOf(await overTcp.stateMachineState(null, false)), [6, 7]);
   });
 });

@@ -3,14 +3,17 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { WebSocket } from 'ws';
 import {
   attachWebSocketServer,
+  connectStandardWebSocket,
   connectTcp,
   connectWebSocket,
   createTransportPair,
   listenTcp,
   type RpcSession,
   RpcSession as Session,
+  type StandardWebSocketClass,
 } from '../../src/rpc/index.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
 import { type PairLimits, runTransportSuite, type SessionPair } from './transport-suite.js';
@@ -81,7 +84,11 @@ runTransportSuite('TCP', (limits) => tcpPair(limits));
 
 runTransportSuite('TLS', (limits) => tcpPair(limits, tlsFiles));
 
-runTransportSuite('WebSocket', async (limits = {}) => {
+/** A gregord-style WebSocket endpoint on 127.0.0.1 and a client session made by `connect`. */
+async function webSocketPair(
+  limits: PairLimits,
+  connect: (url: string) => Promise<RpcSession>,
+): Promise<SessionPair> {
   const http = createServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const address = http.address();
@@ -92,9 +99,7 @@ runTransportSuite('WebSocket', async (limits = {}) => {
     { path: '/rpc', session: { limits: limits.server } },
     onSession,
   );
-  const client = await connectWebSocket(`ws://127.0.0.1:${port}/rpc`, {
-    session: { limits: limits.client },
-  });
+  const client = await connect(`ws://127.0.0.1:${port}/rpc`);
   return {
     client,
     server: await server,
@@ -106,4 +111,18 @@ runTransportSuite('WebSocket', async (limits = {}) => {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
-});
+}
+
+runTransportSuite('WebSocket', (limits = {}) =>
+  webSocketPair(limits, (url) => connectWebSocket(url, { session: { limits: limits.client } })),
+);
+
+// The browser's transport, driven through ws's implementation of the standard WebSocket API.
+runTransportSuite('standard WebSocket (browser API)', (limits = {}) =>
+  webSocketPair(limits, (url) =>
+    connectStandardWebSocket(url, {
+      WebSocket: WebSocket as unknown as StandardWebSocketClass,
+      session: { limits: limits.client },
+    }),
+  ),
+);

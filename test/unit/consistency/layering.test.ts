@@ -1,5 +1,6 @@
 // STYLE.md §1.2: dependencies point down (protocol ← rpc ← state ← storage/pubsub ← server/client
-// ← cli), and a layer imports another only through its index.ts.
+// ← cli), and a layer imports another only through its index.ts (or browser.ts, the part of a
+// layer's surface that loads no Node module).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -44,11 +45,9 @@ describe('import layering', () => {
         violations.push(`${where} imports upward into ${to}/`);
       else if ((RANK[to] as number) === (RANK[from] as number))
         violations.push(`${where} imports across into ${to}/`);
-      if (
-        !/\/index\.js$/.test(match[1] as string) &&
-        relative(join(SRC, to), target) !== 'index.js'
-      ) {
-        violations.push(`${where} imports ${match[1]} instead of ${to}/index.js`);
+      const surface = relative(join(SRC, to), target);
+      if (!/\/index\.js$/.test(match[1] as string) && surface !== 'browser.js') {
+        violations.push(`${where} imports ${match[1]} instead of ${to}/index.js or browser.js`);
       }
     }
   }
