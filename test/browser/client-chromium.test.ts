@@ -1,0 +1,129 @@
+// GregorClient in a real browser: headless Chromium (Debian's, driven by playwright-core) loads a
+// page whose script bundles src/client/browser.ts, connects to gregord's WebSocket endpoint with
+// the browser's own WebSocket, writes an item, receives a write of another device, and ends with
+// the server's state hash. Outside CI a machine without /usr/bin/chromium skips with a line;
+// under CI=true .ci/run installs it and a missing browser fails.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'esbuild';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { stateHash, toHex } from '../../src/protocol/index.js';
+import { creation, type Harness, startServer, U1 } from '../integration/helpers/test-server.js';
+
+/** The globals page-app.ts defines in the page. */
+interface PageGlobals {
+  gregor: {
+    start(url: string, uidHex: string, token: string): Promise<void>;
+    add(uidHex: string, body: string): Promise<string>;
+    seen(): string[];
+    items(): Promise<[string, string][]>;
+    stateHash(): Promise<string>;
+    close(): Promise<void>;
+  };
+}
+
+const CHROMIUM = process.env.GREGOR_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+const missing = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`;
+if (missing !== undefined && isCI) throw new Error(`${missing} (CI=true: .ci/run installs it)`);
+if (missing !== undefined) console.log(`# SKIP ${missing}; apt-get install chromium to run it`);
+
+describe('GregorClient in headless Chromium', { skip: missing ?? false }, () => {
+  let h: Harness;
+  let pages: Server;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    const bundle = await build({
+      entryPoints: [new URL('./page-app.ts', import.meta.url).pathname],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    const script = bundle.outputFiles[0]!.text;
+    pages = createServer((req, res) => {
+      if (req.url === '/app.js')
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<script type="module" src="/app.js"></script>');
+    });
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    h = await startServer({ http: true });
+    // No sandbox (root), no background networking (this machine has no outside network);
+    // playwright gives the browser a fresh, empty profile of its own.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      timeout: 30_000,
+    });
+    page = await browser.newPage();
+    const address = pages.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => 'gregor' in globalThis, undefined, { timeout: 10_000 });
+  });
+
+  after(async () => {
+    await page
+      ?.evaluate(() => (globalThis as unknown as PageGlobals).gregor.close())
+      .catch(() => undefined);
+    await browser?.close();
+    await h?.close();
+    await new Promise<void>((resolve) => (pages ? pages.close(() => resolve()) : resolve()));
+  });
+
+  it('syncs, writes, receives another device’s write, and matches the server’s state hash', async () => {
+    const url = `ws://127.0.0.1:${h.addresses.http!.port}/rpc`;
+    const uid = toHex(U1);
+    const token = h.auth.allow(U1);
+    await page.evaluate(
+      ([u, id, t]) => (globalThis as unknown as PageGlobals).gregor.start(u, id, t),
+      [url, uid, token] as const,
+    );
+
+    const written = await page.evaluate(
+      (id) => (globalThis as unknown as PageGlobals).gregor.add(id, 'from the page'),
+      uid,
+    );
+    const stored = (await h.stateMachine.state(U1, null, null)).items.map((i) =>
+      toHex(i.md!.msgID),
+    );
+    assert.deepEqual(stored, [written]);
+
+    const other = await h.user(U1);
+    const m = creation(U1, 7);
+    await other.call('consumeMessage', { m });
+    const otherID = toHex(m.ibm!.stateUpdate!.md.msgID);
+    await page.waitForFunction(
+      (id) => (globalThis as unknown as PageGlobals).gregor.seen().includes(id),
+      otherID,
+      {
+        timeout: 10_000,
+      },
+    );
+    const items: [string, string][] = await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).gregor.items(),
+    );
+    assert.deepEqual(items.map(([id]) => id).sort(), [written, otherID].sort());
+    assert.ok(items.some(([, body]) => body === 'from the page'));
+    const browserHash: string = await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).gregor.stateHash(),
+    );
+    assert.equal(browserHash, toHex(stateHash(await h.stateMachine.state(U1, null, null))));
+  });
+});
