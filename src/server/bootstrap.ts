@@ -118,7 +118,7 @@ export async function openAuthenticator(
       return new RemoteAuthenticator({
         host: auth.server.host,
         port: auth.server.port,
-        ...(auth.server.isTls ? { tls: {} } : {}),
+        ...(auth.server.isTls ? { tls: auth.ca === null ? {} : { ca: auth.ca } } : {}),
         timeoutMs: auth.timeoutMs,
         superTokenRefreshIntervalMs: auth.superTokenRefreshIntervalMs,
         clock,

@@ -24,6 +24,12 @@ function authProblems(v: Values, given: GivenOptions): string[] {
   if (modes.length > 1) {
     problems.push(`choose one way to authenticate; these are all set: ${modes.join(', ')}`);
   }
+  const authServer = v.authServer as { isTls: boolean } | undefined;
+  if (isSet(given.tlsCa) && authServer?.isTls !== true) {
+    problems.push(
+      `${given.tlsCa.name} is the CA of an fmprpc+tls:// --auth-server (AUTH_SERVER), and none is set`,
+    );
+  }
   if (v.mockAuth === true) {
     // --mock-auth lets anyone be anyone: only this machine may reach it.
     for (const key of ['bindAddress', 'httpAddress'] as const) {

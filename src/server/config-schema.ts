@@ -35,6 +35,7 @@ const SCHEMAS = {
   httpAddress: VALUE.address,
   tlsCert: VALUE.pem,
   tlsKey: VALUE.pem,
+  tlsCa: VALUE.pem,
   storage: VALUE.storage,
   mysqlDsn: VALUE.mysqlDsn,
   redisUrl: VALUE.redis,

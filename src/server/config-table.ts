@@ -84,6 +84,14 @@ export const CONFIG_TABLE = [
     help: 'TLS private key for the TCP listener: a file path, a file:// URL or the PEM text. Needs --tls-cert.',
   },
   {
+    key: 'tlsCa',
+    flag: '--tls-ca',
+    env: 'TLS_CA',
+    defaultText: null,
+    unit: OPTION_UNIT.pem,
+    help: 'CA certificate(s) that an fmprpc+tls:// --auth-server must chain to, instead of the system CAs: a file path, a file:// URL or the PEM text.',
+  },
+  {
     key: 'storage',
     flag: '--storage',
     env: 'GREGOR_STORAGE',

@@ -26,6 +26,8 @@ export type AuthConfig =
       readonly server: FmprpcUri;
       readonly superTokenRefreshIntervalMs: number;
       readonly timeoutMs: number;
+      /** PEM of the CAs a TLS authd must chain to; null: the system CAs. */
+      readonly ca: string | null;
     }
   | { readonly mode: 'mock' };
 
@@ -97,6 +99,7 @@ function pickAuth(v: Values): AuthConfig {
       server: v.authServer,
       superTokenRefreshIntervalMs: v.superTokenRefreshInterval as number,
       timeoutMs: v.authTimeout as number,
+      ca: v.tlsCa ?? null,
     };
   }
   return {

@@ -2,12 +2,16 @@
 // gregor-protocol.md §9 (49, 50, 65) end to end, and an unreachable authd failing logins at once.
 // The authd is a small rpc-layer server on 127.0.0.1 port 0; gregord runs in this process.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { type AuthResult, METHODS, toHex } from '../../src/protocol/index.js';
 import { connectTcp, type RpcSession } from '../../src/rpc/index.js';
 import { type RunningGregord, startGregord } from '../../src/server/bootstrap.js';
 import { parseGregordConfig } from '../../src/server/config.js';
+import { makeTestCertificate } from '../helpers/tls-cert.js';
 import { FakeAuthd, GOOD, U1 } from '../unit/auth/fake-authd.js';
 
 const login = METHODS.authenticateSessionToken;
@@ -27,14 +31,19 @@ describe('gregord with a remote authd', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  async function start(authdPort: number): Promise<RunningGregord> {
+  async function start(
+    authdPort: number,
+    tls: { ca?: string } | undefined = undefined,
+  ): Promise<RunningGregord> {
+    const scheme = tls === undefined ? 'fmprpc' : 'fmprpc+tls';
     const config = parseGregordConfig({
       flags: {
         storage: 'memory:',
         bindAddress: '127.0.0.1:0',
         httpAddress: 'off',
-        authServer: `fmprpc://127.0.0.1:${authdPort}`,
+        authServer: `${scheme}://127.0.0.1:${authdPort}`,
         authTimeout: '2s',
+        ...(tls?.ca === undefined ? {} : { tlsCa: tls.ca }),
       },
     });
     const gregord = await startGregord(config, { logger: pino({ level: 'silent' }) });
@@ -101,5 +110,27 @@ describe('gregord with a remote authd', () => {
     const gregord = await start(port);
     const session = await client(gregord);
     await assert.rejects(callLogin(session, 'goodtoken'), { code: 'GREGOR_ERR_AUTH_UNAVAILABLE' });
+  });
+
+  it('dials an fmprpc+tls:// authd whose certificate chains to --tls-ca, and refuses it without', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gregor-authd-tls-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const { keyFile, certFile } = makeTestCertificate(dir);
+    const authd = new FakeAuthd();
+    const port = await authd.start(0, {
+      key: readFileSync(keyFile, 'utf8'),
+      cert: readFileSync(certFile, 'utf8'),
+    });
+    cleanup.push(() => authd.stop());
+
+    const trusting = await start(port, { ca: certFile });
+    await until(() => authd.superCalls > 0, 'gregord to fetch its super token over TLS');
+    assert.deepEqual(await callLogin(await client(trusting), 'goodtoken'), GOOD);
+
+    // The self-signed certificate does not chain to the system CAs.
+    const untrusting = await start(port, {});
+    await assert.rejects(callLogin(await client(untrusting), 'goodtoken'), {
+      code: 'GREGOR_ERR_AUTH_UNAVAILABLE',
+    });
   });
 });

@@ -25,7 +25,8 @@ export class FakeAuthd {
   readonly sessions: RpcSession[] = [];
   #listener: RpcListener | undefined;
 
-  async start(port = 0): Promise<number> {
+  /** Listen on 127.0.0.1 (`port` 0: a free one), with TLS when `tls` gives a key and certificate. */
+  async start(port = 0, tls?: { key: string; cert: string }): Promise<number> {
     const handlers = new HandlerRegistry()
       .register(METHODS.authenticateSessionToken.name, (arg) => {
         this.authCalls++;
@@ -39,7 +40,8 @@ export class FakeAuthd {
         this.superCalls++;
         return this.superToken;
       });
-    this.#listener = await listenTcp({ host: '127.0.0.1', port, session: { handlers } }, (s) => {
+    const options = { host: '127.0.0.1', port, session: { handlers }, ...(tls ? { tls } : {}) };
+    this.#listener = await listenTcp(options, (s) => {
       this.sessions.push(s);
     });
     return this.#listener.address.port;

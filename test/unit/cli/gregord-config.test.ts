@@ -212,6 +212,7 @@ describe('parseGregordConfig: values', () => {
       },
       superTokenRefreshIntervalMs: 1_800_000,
       timeoutMs: 2000,
+      ca: null,
     });
   });
 
@@ -288,6 +289,18 @@ describe('parseGregordConfig: errors name the option', () => {
 
 describe('parseGregordConfig: conflicts name every option involved', () => {
   const secret = 'x'.repeat(32);
+
+  it('takes --tls-ca only for an fmprpc+tls:// authd, and hands its PEM to the authenticator', () => {
+    const config = parseGregordConfig({
+      flags: { authServer: 'fmprpc+tls://authd.internal:4000', tlsCa: PEM },
+    });
+    assert.equal(config.auth.mode === 'remote' ? config.auth.ca : undefined, PEM);
+    assert.match(
+      problemsOf({ flags: { authServer: 'fmprpc://authd.internal:4000', tlsCa: PEM } }),
+      /--tls-ca is the CA of an fmprpc\+tls:\/\/ --auth-server/,
+    );
+    assert.match(problemsOf({ env: { TLS_CA: PEM } }), /TLS_CA \(--tls-ca\) is the CA/);
+  });
 
   it('refuses more than one way to authenticate', () => {
     const message = problemsOf({
