@@ -1,6 +1,6 @@
 /**
- * `gregor add`, `gregor dismiss` and `gregor watch`: write in-band messages and follow a user's
- * broadcasts from a terminal, so the flow socket → database → every device can be seen by hand.
+ * `gregor add`, `gregor dismiss`, `gregor watch` and `gregor reminders`: write in-band messages,
+ * follow a user's broadcasts and pull due reminders from a terminal, so the flow socket → database → every device can be seen by hand.
  * Messages are built as Keybase clients build them (gregor-protocol.md §7: InjectItem, DismissItem).
  */
 import { randomBytes } from 'node:crypto';
@@ -99,4 +99,27 @@ export function watch(
     },
     handlers,
   );
+}
+
+/**
+ * Pull due reminders as an internal service does (superuser; gregor-protocol.md §6.7): prints the
+ * ReminderSet as JSON. With `remove`, deletes the printed reminders afterwards; otherwise they
+ * stay locked for the server's lock duration and come back after it (at-least-once delivery).
+ */
+export function pullReminders(
+  flags: SessionFlags & { max: number; remove: boolean },
+  print: Print,
+): Promise<void> {
+  return withLogin(flags, async (client) => {
+    const set = await client.call('getReminders', { maxReminders: flags.max });
+    print(toJson(set));
+    if (flags.remove && set.reminders.length > 0) {
+      const reminderIDs = set.reminders.map((r) => ({
+        uid: r.item.md!.uid,
+        msgID: r.item.md!.msgID,
+        seqno: r.seqno,
+      }));
+      await client.call('deleteReminders', { reminderIDs });
+    }
+  });
 }

@@ -199,3 +199,24 @@ export function readDismissOptions(
   const o = readOptions(schema, raw);
   return { ...toSession(o, env), ids: o.id };
 }
+
+/** `gregor reminders`: how many to pull, and whether to delete them once printed. */
+export function readRemindersOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): SessionFlags & { max: number; remove: boolean } {
+  const max = fromText((text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) {
+      throw new Error(`expected a whole number from 1 to 1000, got ${JSON.stringify(text)}`);
+    }
+    return n;
+  });
+  const schema = z.object({
+    ...session,
+    max: max.default(100),
+    delete: z.literal(true).optional(),
+  });
+  const o = readOptions(schema, raw);
+  return { ...toSession(o, env), max: o.max, remove: o.delete === true };
+}

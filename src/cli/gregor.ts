@@ -8,6 +8,7 @@
  *   gregor add --token TOKEN --category C --body TEXT [--expire-in 1h] [--remind-in 5m]
  *   gregor dismiss --token TOKEN --id HEX [--id HEX …]
  *   gregor watch --token TOKEN
+ *   gregor reminders --token SUPERUSER-TOKEN [--max N] [--delete]
  *
  * Each subcommand: commander splits argv, a zod schema reads and checks the values (a bad one is
  * named by its flag, exit 1), then one library call.
@@ -18,13 +19,14 @@ import { SUPER_UID, toHex, type UID } from '../protocol/index.js';
 import { mintToken, readTokenSecretFile } from '../server/index.js';
 import { EXIT_CODE, exitCodeHelp, exitCodeOf } from './exit-codes.js';
 import { GregorAdminClient, toJson } from './gregor-client.js';
-import { addItem, dismissItems, watch } from './gregor-items.js';
+import { addItem, dismissItems, pullReminders, watch } from './gregor-items.js';
 import {
   type ConnectFlags,
   readAddOptions,
   readConnectOptions,
   readDismissOptions,
   readOptions,
+  readRemindersOptions,
   readSessionOptions,
   secretSource,
   tokenSchema,
@@ -154,6 +156,14 @@ function program(run: (action: Promise<void>) => void): Command {
       .command('watch')
       .description("print the user's broadcasts as JSON until interrupted (Ctrl-C)"),
   ).action((opts: Record<string, unknown>) => run(watchUntilInterrupted(opts)));
+  sessionOptions(
+    root.command('reminders').description('pull due reminders as JSON (superuser token)'),
+  )
+    .option('--max <n>', 'at most this many, 1 to 1000 [default 100]')
+    .option('--delete', 'delete the printed reminders (otherwise they come back after the lock)')
+    .action((opts: Record<string, unknown>) =>
+      run(pullReminders(readRemindersOptions(opts, process.env), out)),
+    );
   for (const sub of root.commands) sub.exitOverride().allowExcessArguments(false);
   return root;
 }
@@ -174,7 +184,7 @@ async function main(): Promise<number> {
   if (action === undefined)
     throw gregorError(
       'GREGOR_ERR_INPUT_INVALID',
-      'no subcommand given (token, ping, state, add, dismiss or watch)',
+      'no subcommand given (token, ping, state, add, dismiss, watch or reminders)',
     );
   await action;
   return EXIT_CODE.ok;

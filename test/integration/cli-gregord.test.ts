@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { METHODS, toHex } from '../../src/protocol/index.js';
 import { connectTcp } from '../../src/rpc/index.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
@@ -340,6 +341,57 @@ describe('gregord and gregor, as processes', () => {
     const seen = watcher.stdout;
     assert.match(seen, /"creation"[\s\S]*"body": "hello"/);
     assert.match(seen, new RegExp(`"dismissal"[\\s\\S]*"${msgID}"`));
+  });
+
+  it('`gregor reminders` pulls due reminders with a superuser token; --delete removes them', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const dbFile = join(dataDir, 'gregor.db');
+    const gregord = run('gregord.ts', ['--data-dir', dataDir, ...LOOPBACK_PORT_0]);
+    const address = `127.0.0.1:${await tcpPort(gregord)}`;
+    const mint = async (who: string[]): Promise<string> => {
+      const minted = run('gregor.ts', ['token', ...who, '--data-dir', dataDir]);
+      assert.equal(await minted.exitCode(), 0, minted.stderr);
+      return minted.stdout.trim();
+    };
+    const user = ['--address', address, '--token', await mint(['--uid', UID_HEX])];
+    const superuser = ['--address', address, '--token', await mint(['--superuser'])];
+    const add = run('gregor.ts', [
+      'add',
+      ...user,
+      '--category',
+      'c',
+      '--body',
+      'b',
+      '--remind-in',
+      '1ms',
+    ]);
+    assert.equal(await add.exitCode(), 0, add.stderr);
+    const msgID = add.stdout.trim();
+    // Counted behind gregord's back in its SQLite file (WAL: readers see committed rows).
+    const storedReminders = (): number => {
+      const db = new Database(dbFile, { readonly: true });
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM gregor_reminders').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    assert.equal(storedReminders(), 1);
+
+    const refused = run('gregor.ts', ['reminders', ...user]);
+    assert.equal(await refused.exitCode(), 1);
+    assert.match(refused.stderr, /mismatched UIDs/);
+
+    const pulled = run('gregor.ts', ['reminders', ...superuser, '--delete']);
+    assert.equal(await pulled.exitCode(), 0, pulled.stderr);
+    const set = JSON.parse(pulled.stdout) as {
+      reminders: { item: { md: { msgID: string } }; seqno: number }[];
+    };
+    assert.deepEqual(
+      set.reminders.map((r) => [r.item.md.msgID, r.seqno]),
+      [[msgID, 0]],
+    );
+    assert.equal(storedReminders(), 0);
   });
 
   it('serves TLS with --tls-cert/--tls-key, and `gregor ping --tls --ca` reaches it', async () => {
