@@ -123,6 +123,18 @@ describe('gregord and gregor, as processes', () => {
     dirs.push(dir);
     return dir;
   };
+  /** gregord on a fresh data dir (signed tokens), and `gregor token` for it. */
+  const gregordWithTokens = async (storage: string[] = ['--storage', 'memory:']) => {
+    const dataDir = join(tempDir(), 'data');
+    const gregord = run('gregord.ts', [...storage, '--data-dir', dataDir, ...LOOPBACK_PORT_0]);
+    const port = await tcpPort(gregord);
+    const mint = async (who: string[]): Promise<string> => {
+      const minted = run('gregor.ts', ['token', ...who, '--data-dir', dataDir]);
+      assert.equal(await minted.exitCode(), 0, minted.stderr);
+      return minted.stdout.trim();
+    };
+    return { dataDir, port, address: `127.0.0.1:${port}`, mint };
+  };
   afterEach(async () => {
     for (const p of processes.splice(0)) {
       p.kill();
@@ -229,26 +241,8 @@ describe('gregord and gregor, as processes', () => {
   });
 
   it('accepts a token minted by `gregor token` over TCP, and `gregor ping` and `gregor state` work', async () => {
-    const dataDir = join(tempDir(), 'data');
-    const gregord = run('gregord.ts', [
-      '--storage',
-      'memory:',
-      '--data-dir',
-      dataDir,
-      ...LOOPBACK_PORT_0,
-    ]);
-    const port = await tcpPort(gregord);
-    const minted = run('gregor.ts', [
-      'token',
-      '--uid',
-      UID_HEX,
-      '--sid',
-      'cli-test',
-      '--data-dir',
-      dataDir,
-    ]);
-    assert.equal(await minted.exitCode(), 0, minted.stderr);
-    const token = minted.stdout.trim();
+    const { port, mint } = await gregordWithTokens();
+    const token = await mint(['--uid', UID_HEX, '--sid', 'cli-test']);
 
     const session = await connectTcp({ host: '127.0.0.1', port });
     try {
@@ -273,18 +267,8 @@ describe('gregord and gregor, as processes', () => {
   });
 
   it('`gregor add`, `dismiss` and `watch` write items and follow the broadcasts from a terminal', async () => {
-    const dataDir = join(tempDir(), 'data');
-    const gregord = run('gregord.ts', [
-      '--storage',
-      'memory:',
-      '--data-dir',
-      dataDir,
-      ...LOOPBACK_PORT_0,
-    ]);
-    const address = `127.0.0.1:${await tcpPort(gregord)}`;
-    const minted = run('gregor.ts', ['token', '--uid', UID_HEX, '--data-dir', dataDir]);
-    assert.equal(await minted.exitCode(), 0, minted.stderr);
-    const session = ['--address', address, '--token', minted.stdout.trim()];
+    const { address, mint } = await gregordWithTokens();
+    const session = ['--address', address, '--token', await mint(['--uid', UID_HEX])];
 
     const watcher = run('gregor.ts', ['watch', ...session]);
     // gregord attaches a connection before it answers the login, so once the watcher says it is
@@ -344,15 +328,9 @@ describe('gregord and gregor, as processes', () => {
   });
 
   it('`gregor reminders` pulls due reminders with a superuser token; --delete removes them', async () => {
-    const dataDir = join(tempDir(), 'data');
+    // The embedded default storage: SQLite under the data dir.
+    const { dataDir, address, mint } = await gregordWithTokens([]);
     const dbFile = join(dataDir, 'gregor.db');
-    const gregord = run('gregord.ts', ['--data-dir', dataDir, ...LOOPBACK_PORT_0]);
-    const address = `127.0.0.1:${await tcpPort(gregord)}`;
-    const mint = async (who: string[]): Promise<string> => {
-      const minted = run('gregor.ts', ['token', ...who, '--data-dir', dataDir]);
-      assert.equal(await minted.exitCode(), 0, minted.stderr);
-      return minted.stdout.trim();
-    };
     const user = ['--address', address, '--token', await mint(['--uid', UID_HEX])];
     const superuser = ['--address', address, '--token', await mint(['--superuser'])];
     const add = run('gregor.ts', [
