@@ -22,10 +22,12 @@ function fromText<T>(parse: (text: string) => T) {
 }
 
 const duration = fromText(parseDurationMs);
-const hexUid = z
+/** An ID on the command line: 1 to 64 bytes in hex. */
+const hexBytes = z
   .string()
   .regex(/^(?:[0-9a-fA-F]{2}){1,64}$/, 'must be 1 to 64 bytes of hex')
-  .transform((hex) => fromHex(hex) as UID);
+  .transform((hex) => fromHex(hex));
+const hexUid = hexBytes.transform((bytes) => bytes as UID);
 
 /** `--flag-name` of a camelCase option key. */
 function flagOf(key: PropertyKey): string {
@@ -191,11 +193,7 @@ export function readDismissOptions(
   raw: Readonly<Record<string, unknown>>,
   env: NodeJS.ProcessEnv,
 ): SessionFlags & { ids: Uint8Array[] } {
-  const hexId = z
-    .string()
-    .regex(/^(?:[0-9a-fA-F]{2}){1,64}$/, 'must be 1 to 64 bytes of hex')
-    .transform((hex) => fromHex(hex));
-  const schema = z.object({ ...session, id: z.array(hexId).min(1) });
+  const schema = z.object({ ...session, id: z.array(hexBytes).min(1) });
   const o = readOptions(schema, raw);
   return { ...toSession(o, env), ids: o.id };
 }
