@@ -7,19 +7,29 @@
  * those bytes; `ignoreUndefined` leaves out the avdl `?` unions that are absent (Go's omitempty).
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
+import { scanMsgpack } from './msgpack-scan.js';
 
-/** Limits applied while decoding untrusted bytes, so a hostile header cannot allocate much. */
+/**
+ * Limits applied while decoding untrusted bytes. Every header is also checked against the bytes
+ * that remain (msgpack-scan.ts), so together these bound what a decode can allocate.
+ */
 export interface DecodeLimits {
-  /** Largest str or bin accepted, in bytes. */
-  maxBytesLength: number;
-  /** Largest array or map header accepted, in elements. */
-  maxContainerLength: number;
+  /** Largest str, bin or ext accepted, in bytes. */
+  readonly maxBytesLength: number;
+  /** Deepest nesting of arrays and maps. */
+  readonly maxDepth: number;
+  /** Values in all (containers, map keys and scalars) in one decoded value. */
+  readonly maxValues: number;
 }
 
-/** @default 16 MiB strings/binaries and 1M-element containers; frames cap both well below. */
+/**
+ * @default 16 MiB strings/binaries, nesting 64 deep, 1M values. A gregor record nests about 8
+ * deep; 1M values holds the `state` of a user with tens of thousands of items.
+ */
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxBytesLength: 16 * 1024 * 1024,
-  maxContainerLength: 1024 * 1024,
+  maxDepth: 64,
+  maxValues: 1024 * 1024,
 };
 
 const encoder = new Encoder({ sortKeys: true, ignoreUndefined: true, initialBufferSize: 4096 });
@@ -35,14 +45,14 @@ export function encodeCanonical(value: unknown): Uint8Array {
 const decoders = new Map<string, Decoder>();
 
 function decoderFor(limits: DecodeLimits): Decoder {
-  const key = `${limits.maxBytesLength}/${limits.maxContainerLength}`;
+  const key = `${limits.maxBytesLength}/${limits.maxValues}`;
   let decoder = decoders.get(key);
   if (decoder === undefined) {
     decoder = new Decoder({
       maxStrLength: limits.maxBytesLength,
       maxBinLength: limits.maxBytesLength,
-      maxArrayLength: limits.maxContainerLength,
-      maxMapLength: limits.maxContainerLength,
+      maxArrayLength: limits.maxValues,
+      maxMapLength: limits.maxValues,
       maxExtLength: limits.maxBytesLength,
     });
     decoders.set(key, decoder);
@@ -51,13 +61,60 @@ function decoderFor(limits: DecodeLimits): Decoder {
 }
 
 /**
- * Decode one msgpack value. Throws the library's error on malformed input; callers at the edge
- * (rpc) turn that into a typed protocol error. Decoded `bin` values are views into `bytes`:
- * copy what you keep beyond the buffer's life (the record decoders in decode.ts do).
+ * Decode one msgpack value from untrusted bytes: the limits are checked over the whole input
+ * before the decoder allocates anything (msgpack-scan.ts), then the library decodes. Throws
+ * GREGOR_ERR_PROTOCOL_BAD_FRAME for input outside the limits and the library's error for other
+ * malformed input; callers at the edge (rpc) turn either into a typed protocol error. Decoded
+ * `bin` values are views into `bytes`: copy what you keep beyond the buffer's life (the record
+ * decoders in decode.ts do).
  */
 export function decodeMsgpack(
   bytes: Uint8Array,
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): unknown {
+  scanMsgpack(bytes, limits);
   return decoderFor(limits).decode(bytes);
+}
+
+/**
+ * One element of a checked msgpack array, still encoded: decoding it later costs no further
+ * check, because the whole array passed the limits. Lets a reader decode a message's small fields
+ * first and its arguments only once it has decided to serve them.
+ */
+export class CheckedMsgpack {
+  readonly bytes: Uint8Array;
+  readonly #limits: DecodeLimits;
+
+  /** Only {@link splitMsgpackArray} makes these. */
+  private constructor(bytes: Uint8Array, limits: DecodeLimits) {
+    this.bytes = bytes;
+    this.#limits = limits;
+  }
+
+  /** Decode the element (byte values are views of the original buffer). */
+  decode(): unknown {
+    return decoderFor(this.#limits).decode(this.bytes);
+  }
+
+  /** @internal */
+  static of(bytes: Uint8Array, limits: DecodeLimits): CheckedMsgpack {
+    return new CheckedMsgpack(bytes, limits);
+  }
+}
+
+/**
+ * Check `bytes` within `limits` and, when it is an array, return its elements still encoded;
+ * `undefined` when it is another value. Throws as {@link decodeMsgpack} does.
+ */
+export function splitMsgpackArray(
+  bytes: Uint8Array,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): CheckedMsgpack[] | undefined {
+  const offsets = scanMsgpack(bytes, limits);
+  if (offsets.length === 0) return undefined;
+  const elements: CheckedMsgpack[] = [];
+  for (let i = 0; i + 1 < offsets.length; i++) {
+    elements.push(CheckedMsgpack.of(bytes.subarray(offsets[i], offsets[i + 1]), limits));
+  }
+  return elements;
 }

@@ -99,7 +99,8 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
  * (STYLE.md §4.4: a bad or oversized frame closes that connection only).
  */
 export class FrameDecoder {
-  readonly #maxFrameBytes: number;
+  /** Largest payload accepted, in bytes; a change applies from the next length prefix. */
+  maxFrameBytes: number;
   #chunks: Uint8Array[] = [];
   /** Index of the first unconsumed chunk in #chunks. */
   #first = 0;
@@ -112,7 +113,7 @@ export class FrameDecoder {
 
   /** @param maxFrameBytes largest payload accepted, in bytes. */
   constructor(maxFrameBytes: number) {
-    this.#maxFrameBytes = maxFrameBytes;
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   /** Bytes received and not yet returned as (part of) a frame. */
@@ -166,11 +167,11 @@ export class FrameDecoder {
       this.#fail();
       throw gregorError('GREGOR_ERR_PROTOCOL_BAD_FRAME', `invalid frame length: ${length}`);
     }
-    if (length > this.#maxFrameBytes) {
+    if (length > this.maxFrameBytes) {
       this.#fail();
       throw gregorError(
         'GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE',
-        `frame length too big: ${length} > ${this.#maxFrameBytes}`,
+        `frame length too big: ${length} > ${this.maxFrameBytes}`,
       );
     }
     this.#frameLength = length;

@@ -27,6 +27,19 @@ export interface HandlerContext {
  */
 export type Handler = (arg: unknown, ctx: HandlerContext) => unknown;
 
+/**
+ * Decides, before a call's arguments are decoded or decompressed, whether the session may call
+ * the method at all: a throw refuses the call (answered with that error) having spent nothing on
+ * its arguments. A server's auth gate for sessions that have not logged in.
+ */
+export type Admission = (session: RpcSession, method: string) => void;
+
+/** A handler and the admission check that runs before it. */
+export interface RegisteredHandler {
+  readonly handler: Handler;
+  readonly admit: Admission | undefined;
+}
+
 /** Split a full method name at its last dot, as Go does (gregor-protocol.md §8 "Method routing"). */
 export function splitMethodName(name: string): { protocol: string; method: string } {
   const dot = name.lastIndexOf('.');
@@ -37,16 +50,19 @@ export function splitMethodName(name: string): { protocol: string; method: strin
 
 /** A table of handlers. */
 export class HandlerRegistry {
-  readonly #handlers = new Map<string, Handler>();
+  readonly #handlers = new Map<string, RegisteredHandler>();
   /** Protocol name → number of its registered methods, to tell "no protocol" from "no method". */
   readonly #protocols = new Map<string, number>();
 
-  /** Serve `name` with `handler`. Throws GREGOR_ERR_CONFIG_INVALID when `name` already has one. */
-  register(name: string, handler: Handler): this {
+  /**
+   * Serve `name` with `handler`, after `admit` when given. Throws GREGOR_ERR_CONFIG_INVALID when
+   * `name` already has one.
+   */
+  register(name: string, handler: Handler, admit?: Admission): this {
     if (this.#handlers.has(name)) {
       throw gregorError('GREGOR_ERR_CONFIG_INVALID', `a handler for ${name} is already registered`);
     }
-    this.#handlers.set(name, handler);
+    this.#handlers.set(name, { handler, admit });
     const { protocol } = splitMethodName(name);
     this.#protocols.set(protocol, (this.#protocols.get(protocol) ?? 0) + 1);
     return this;
@@ -68,12 +84,12 @@ export class HandlerRegistry {
   }
 
   /**
-   * The handler of `name`. Throws GREGOR_ERR_RPC_UNKNOWN_METHOD with Go's texts: "protocol not
-   * found: X" or "method 'm' not found in protocol 'p'".
+   * The handler of `name` and its admission check. Throws GREGOR_ERR_RPC_UNKNOWN_METHOD with Go's
+   * texts: "protocol not found: X" or "method 'm' not found in protocol 'p'".
    */
-  lookup(name: string): Handler {
-    const handler = this.#handlers.get(name);
-    if (handler !== undefined) return handler;
+  lookup(name: string): RegisteredHandler {
+    const entry = this.#handlers.get(name);
+    if (entry !== undefined) return entry;
     const { protocol, method } = splitMethodName(name);
     const message = this.#protocols.has(protocol)
       ? `method '${method}' not found in protocol '${protocol}'`

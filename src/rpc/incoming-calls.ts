@@ -13,6 +13,7 @@ import {
   type CallMessage,
   COMPRESSION_TYPE,
   type CompressedCallMessage,
+  decodeArgs,
   encodeMessage,
   MESSAGE_TYPE,
   type NotifyMessage,
@@ -27,11 +28,35 @@ export interface IncomingHost {
   readonly handlers: HandlerRegistry;
   readonly logger: RpcLogger;
   readonly limits: RpcLimits;
-  readonly decodeLimits: DecodeLimits;
+  /** The limits incoming bytes are decoded within now; they follow the session's frame limit. */
+  decodeLimits(): DecodeLimits;
   /** Write one frame payload (dropped once the session is closed). */
   send(payload: Uint8Array): void;
   /** Pause or resume reading. */
   setReadPaused(isPaused: boolean): void;
+}
+
+/** The arguments of `message`, decoded now (decodeFrame left them encoded). */
+function decodeArgsOf(message: ServedMessage): unknown {
+  try {
+    return decodeArgs(message.args);
+  } catch (err) {
+    throw gregorError('GREGOR_ERR_INPUT_INVALID', 'the arguments are not decodable', {
+      cause: err,
+    });
+  }
+}
+
+/** Decompressed arguments, checked within `limits` as a frame is. */
+function decodeDecompressed(plain: Uint8Array, limits: DecodeLimits): unknown {
+  if (plain.byteLength === 0) return null;
+  try {
+    return decodeMsgpack(plain, limits);
+  } catch (err) {
+    throw gregorError('GREGOR_ERR_INPUT_INVALID', 'compressed args are not msgpack within limits', {
+      cause: err,
+    });
+  }
 }
 
 /** A message that runs a handler. */
@@ -45,6 +70,8 @@ export class IncomingCalls {
   /** Controllers of every running handler, calls and notifies, to abort them all on close. */
   readonly #controllers = new Set<AbortController>();
   #running = 0;
+  /** Frame (and decompressed) bytes of the running handlers' calls. */
+  #runningBytes = 0;
 
   constructor(host: IncomingHost) {
     this.#host = host;
@@ -55,11 +82,17 @@ export class IncomingCalls {
     return this.#running;
   }
 
-  /** Start serving `message`. An unknown method is answered at once and runs nothing. */
-  start(message: ServedMessage): void {
+  /**
+   * Start serving `message`, which arrived in a frame of `frameBytes`. An unknown method, or one
+   * the session may not call (the handler's admission check), is answered at once: nothing runs
+   * and the arguments are never decoded.
+   */
+  start(message: ServedMessage, frameBytes: number): void {
     let handler: Handler;
     try {
-      handler = this.#host.handlers.lookup(message.method);
+      const entry = this.#host.handlers.lookup(message.method);
+      entry.admit?.(this.#host.session, message.method);
+      handler = entry.handler;
     } catch (err) {
       if (message.type === MESSAGE_TYPE.notify) this.#logFailure(err, message.method, undefined);
       else this.answerError(message.seq, err, message.method);
@@ -69,8 +102,8 @@ export class IncomingCalls {
     this.#controllers.add(controller);
     if (message.type !== MESSAGE_TYPE.notify) this.#bySeq.set(message.seq, controller);
     this.#running++;
-    if (this.#running >= this.#host.limits.maxConcurrentCalls) this.#host.setReadPaused(true);
-    void this.#serve(message, handler, controller);
+    this.#addRunningBytes(frameBytes);
+    void this.#serve(message, handler, controller, frameBytes);
   }
 
   /** The peer cancelled call `seq`: abort its handler; no response will be sent. */
@@ -96,21 +129,42 @@ export class IncomingCalls {
     );
   }
 
+  /**
+   * Reading pauses while the handlers running hold `maxConcurrentCalls` calls or a frame's worth of
+   * bytes, so pipelined large calls cannot pile up decoded arguments (STYLE.md §5.5).
+   */
+  #addRunningBytes(bytes: number): void {
+    this.#runningBytes += bytes;
+    this.#updateReadPause();
+  }
+
+  #updateReadPause(): void {
+    const isFull =
+      this.#running >= this.#host.limits.maxConcurrentCalls ||
+      this.#runningBytes >= this.#host.limits.maxFrameBytes;
+    this.#host.setReadPaused(isFull);
+  }
+
   async #serve(
     message: ServedMessage,
     handler: Handler,
     controller: AbortController,
+    frameBytes: number,
   ): Promise<void> {
     const seq = message.type === MESSAGE_TYPE.notify ? undefined : message.seq;
     const ctype =
       message.type === MESSAGE_TYPE.callCompressed ? message.ctype : COMPRESSION_TYPE.none;
     let result: unknown;
     let failure: { err: unknown } | undefined;
+    let heldBytes = frameBytes;
     try {
-      const args =
-        ctype === COMPRESSION_TYPE.none
-          ? message.args
-          : await this.#decompress(message.args, ctype);
+      let args = decodeArgsOf(message);
+      if (ctype !== COMPRESSION_TYPE.none) {
+        const plain = await this.#decompress(args, ctype);
+        heldBytes += plain.byteLength;
+        this.#addRunningBytes(plain.byteLength);
+        args = decodeDecompressed(plain, this.#host.decodeLimits());
+      }
       const arg = Array.isArray(args) ? (args[0] ?? null) : args;
       result = await handler(arg, {
         signal: controller.signal,
@@ -138,7 +192,8 @@ export class IncomingCalls {
       this.#logFailure(err, message.method, seq);
     } finally {
       this.#running--;
-      if (this.#running < this.#host.limits.maxConcurrentCalls) this.#host.setReadPaused(false);
+      this.#runningBytes -= heldBytes;
+      this.#updateReadPause();
     }
   }
 
@@ -173,7 +228,8 @@ export class IncomingCalls {
     this.#host.send(payload);
   }
 
-  async #decompress(args: unknown, ctype: number): Promise<unknown> {
+  /** The plain msgpack of compressed arguments, at most a frame's worth (zip bombs stop there). */
+  async #decompress(args: unknown, ctype: number): Promise<Uint8Array> {
     if (ctype !== COMPRESSION_TYPE.gzip) {
       throw gregorError('GREGOR_ERR_INPUT_INVALID', `unsupported compression type ${ctype}`);
     }
@@ -181,15 +237,8 @@ export class IncomingCalls {
       throw gregorError('GREGOR_ERR_INPUT_INVALID', 'compressed args are not bytes');
     }
     // Go leaves the argument zero when the compressed bytes are empty.
-    if (args.byteLength === 0) return null;
-    const plain = await gunzip(args, this.#host.limits.maxFrameBytes);
-    try {
-      return decodeMsgpack(plain, this.#host.decodeLimits);
-    } catch (err) {
-      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'compressed args are not msgpack', {
-        cause: err,
-      });
-    }
+    if (args.byteLength === 0) return args;
+    return gunzip(args, this.#host.decodeLimits().maxBytesLength);
   }
 
   #logFailure(err: unknown, method: string, seq: number | undefined): void {

@@ -6,8 +6,13 @@
  * length (call 4, response 4, notify 3, cancel 3, compressed call 5), and an optional trailing
  * element carries the context tags. A method name may arrive as str or bin (Go reads either).
  */
-import { gregorError } from '../errors.js';
-import { encodeCanonical } from '../protocol/index.js';
+import { gregorError, isGregorError } from '../errors.js';
+import {
+  CheckedMsgpack,
+  type DecodeLimits,
+  encodeCanonical,
+  splitMsgpackArray,
+} from '../protocol/index.js';
 
 /** Message type codes, the first element of every message array. */
 export const MESSAGE_TYPE = {
@@ -96,6 +101,37 @@ function readMethod(value: unknown): string {
     }
   }
   return badMessage('method is not a string');
+}
+
+/** The element of each served message type that holds its arguments (call, notify, compressed). */
+const ARGS_INDEX: Readonly<Record<number, number>> = { 0: 3, 2: 2, 4: 4 };
+
+/**
+ * Decode a frame payload for {@link parseMessage}, checked within `limits` before anything is
+ * allocated. The arguments of a call or notify stay encoded (a {@link CheckedMsgpack}), so nothing
+ * is spent on them until the method has been found and admitted (IncomingCalls). Throws
+ * GREGOR_ERR_PROTOCOL_BAD_FRAME when the payload is outside the limits or not msgpack.
+ */
+export function decodeFrame(payload: Uint8Array, limits: DecodeLimits): unknown {
+  try {
+    const elements = splitMsgpackArray(payload, limits);
+    // Not an array: parseMessage refuses it as such, so its content is never decoded.
+    if (elements === undefined) return null;
+    const type = elements[0]?.decode();
+    const argsIndex = typeof type === 'number' ? ARGS_INDEX[type] : undefined;
+    return elements.map((element, i) => (i === argsIndex ? element : element.decode()));
+  } catch (err) {
+    if (isGregorError(err)) throw err;
+    const detail = err instanceof Error ? err.message : String(err);
+    throw gregorError('GREGOR_ERR_PROTOCOL_BAD_FRAME', `undecodable frame: ${detail}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The arguments of a served message, decoded now if {@link decodeFrame} left them encoded. */
+export function decodeArgs(args: unknown): unknown {
+  return args instanceof CheckedMsgpack ? args.decode() : args;
 }
 
 /**

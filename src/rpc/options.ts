@@ -13,6 +13,14 @@ import { MAX_LENGTH_PREFIX_BYTES } from './framing.js';
  * hostile length prefix from pinning much memory per connection.
  */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * Values (containers, map keys, scalars) in one incoming frame. Each costs tens of bytes of heap
+ * once decoded, so this, not the frame size, bounds what one frame can make the decoder allocate.
+ * A `state` answer of a user with tens of thousands of items stays below it.
+ */
+export const DEFAULT_MAX_FRAME_VALUES = 1024 * 1024;
+/** Deepest nesting of arrays and maps in an incoming frame; a gregor record nests about 8 deep. */
+export const DEFAULT_MAX_FRAME_DEPTH = 64;
 /** Outgoing calls awaiting a response, per session. */
 export const DEFAULT_MAX_PENDING_CALLS = 1024;
 /**
@@ -31,6 +39,8 @@ const positiveInt = z.number().int().positive();
 const limitsSchema = z
   .strictObject({
     maxFrameBytes: positiveInt.max(0xffff_ffff).default(DEFAULT_MAX_FRAME_BYTES),
+    maxFrameValues: positiveInt.default(DEFAULT_MAX_FRAME_VALUES),
+    maxFrameDepth: positiveInt.max(1024).default(DEFAULT_MAX_FRAME_DEPTH),
     maxPendingCalls: positiveInt.default(DEFAULT_MAX_PENDING_CALLS),
     maxConcurrentCalls: positiveInt.default(DEFAULT_MAX_CONCURRENT_CALLS),
     callTimeoutMs: positiveInt.max(0x7fff_ffff).default(DEFAULT_CALL_TIMEOUT_MS),

@@ -10,7 +10,7 @@
  * (a slow reader past it is closed with GREGOR_ERR_OVERLOADED).
  */
 import { type GregorError, gregorError, isGregorError } from '../errors.js';
-import { type DecodeLimits, decodeMsgpack, encodeCanonical } from '../protocol/index.js';
+import { type DecodeLimits, encodeCanonical } from '../protocol/index.js';
 import { TypedEmitter } from './emitter.js';
 import { encodeLengthPrefix, FrameDecoder } from './framing.js';
 import { type Handler, HandlerRegistry } from './handler-registry.js';
@@ -18,6 +18,7 @@ import { IncomingCalls } from './incoming-calls.js';
 import { type RpcLogger, silentLogger } from './logger.js';
 import {
   callSeqOf,
+  decodeFrame,
   encodeCallHeader,
   encodeMessage,
   MESSAGE_TYPE,
@@ -70,6 +71,15 @@ function asGregorError(err: unknown): GregorError {
   return gregorError('GREGOR_ERR_CLOSED', message, { cause: err });
 }
 
+/** The decode limits of frames of at most `maxBytes`: no str or bin is longer than its frame. */
+function decodeLimitsOf(limits: RpcLimits, maxBytes: number): DecodeLimits {
+  return {
+    maxBytesLength: maxBytes,
+    maxDepth: limits.maxFrameDepth,
+    maxValues: limits.maxFrameValues,
+  };
+}
+
 /** A framed msgpack-rpc session over one transport. */
 export class RpcSession extends TypedEmitter<RpcSessionEvents> implements TransportSink {
   /** Name in logs. */
@@ -78,7 +88,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   readonly handlers: HandlerRegistry;
   readonly #transport: Transport;
   readonly #limits: RpcLimits;
-  readonly #decodeLimits: DecodeLimits;
+  #decodeLimits: DecodeLimits;
   readonly #logger: RpcLogger;
   readonly #decoder: FrameDecoder;
   readonly #pending: PendingCalls;
@@ -96,11 +106,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
     this.handlers = options.handlers ?? new HandlerRegistry();
     this.#transport = transport;
     this.#limits = resolveRpcLimits(options.limits);
-    // No str, bin or container in a frame can be longer than the frame itself.
-    this.#decodeLimits = {
-      maxBytesLength: this.#limits.maxFrameBytes,
-      maxContainerLength: this.#limits.maxFrameBytes,
-    };
+    this.#decodeLimits = decodeLimitsOf(this.#limits, this.#limits.maxFrameBytes);
     this.#logger = options.logger ?? silentLogger;
     this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes);
     this.#pending = new PendingCalls(
@@ -114,7 +120,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
       handlers: this.handlers,
       logger: this.#logger,
       limits: this.#limits,
-      decodeLimits: this.#decodeLimits,
+      decodeLimits: () => this.#decodeLimits,
       send: (payload) => this.#sendFrame(payload, undefined, payload.byteLength),
       setReadPaused: (isPaused) => this.#setReadPaused(isPaused),
     });
@@ -124,6 +130,22 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   /** The session's resolved limits. */
   get limits(): RpcLimits {
     return this.#limits;
+  }
+
+  /** The largest frame accepted from the peer now, in bytes (see {@link setFrameLimit}). */
+  get frameLimit(): number {
+    return this.#decodeLimits.maxBytesLength;
+  }
+
+  /**
+   * Accept frames of at most `maxBytes` from the peer from the next length prefix on, and
+   * decompress call arguments to at most as much; at most `limits.maxFrameBytes`. A server lowers
+   * it until the peer has logged in, so a stranger cannot make it read or decode much.
+   */
+  setFrameLimit(maxBytes: number): void {
+    const bytes = Math.min(maxBytes, this.#limits.maxFrameBytes);
+    this.#decoder.maxFrameBytes = bytes;
+    this.#decodeLimits = decodeLimitsOf(this.#limits, bytes);
   }
 
   /** True once closed. */
@@ -274,14 +296,9 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   #dispatch(payload: Uint8Array): void {
     let value: unknown;
     try {
-      value = decodeMsgpack(payload, this.#decodeLimits);
+      value = decodeFrame(payload, this.#decodeLimits);
     } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      this.#fail(
-        gregorError('GREGOR_ERR_PROTOCOL_BAD_FRAME', `undecodable frame: ${detail}`, {
-          cause: err,
-        }),
-      );
+      this.#fail(asGregorError(err));
       return;
     }
     let message: RpcMessage;
@@ -306,7 +323,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
         this.#incoming.cancel(message.seq);
         return;
       default:
-        this.#incoming.start(message);
+        this.#incoming.start(message, payload.byteLength);
     }
   }
 
