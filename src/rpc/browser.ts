@@ -13,7 +13,7 @@ export {
   FrameDecoder,
   MAX_LENGTH_PREFIX_BYTES,
 } from './framing.js';
-export type { Handler, HandlerContext } from './handler-registry.js';
+export type { Admission, Handler, HandlerContext, RegisteredHandler } from './handler-registry.js';
 export { HandlerRegistry, splitMethodName } from './handler-registry.js';
 export type { RpcLogger } from './logger.js';
 export { silentLogger } from './logger.js';
@@ -40,6 +40,8 @@ export {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_CALLS,
   DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_FRAME_DEPTH,
+  DEFAULT_MAX_FRAME_VALUES,
   DEFAULT_MAX_PENDING_CALLS,
   DEFAULT_MAX_WRITE_BUFFER_BYTES,
   resolveRpcLimits,

@@ -101,9 +101,15 @@ export class IncomingCalls {
     const controller = new AbortController();
     this.#controllers.add(controller);
     if (message.type !== MESSAGE_TYPE.notify) this.#bySeq.set(message.seq, controller);
+    // A compressed call holds up to a frame's worth more once decompressed: reserve it now, so
+    // a burst of small compressed calls cannot all decompress at once.
+    // The limits in force when the frame arrived apply to all of it, even if a login changes them.
+    const limits = this.#host.decodeLimits();
+    const reserved =
+      frameBytes + (message.type === MESSAGE_TYPE.callCompressed ? limits.maxBytesLength : 0);
     this.#running++;
-    this.#addRunningBytes(frameBytes);
-    void this.#serve(message, handler, controller, frameBytes);
+    this.#addRunningBytes(reserved);
+    void this.#serve(message, handler, controller, limits, reserved);
   }
 
   /** The peer cancelled call `seq`: abort its handler; no response will be sent. */
@@ -138,6 +144,7 @@ export class IncomingCalls {
     this.#updateReadPause();
   }
 
+  /** Pause reading at the bounds, resume below them. */
   #updateReadPause(): void {
     const isFull =
       this.#running >= this.#host.limits.maxConcurrentCalls ||
@@ -149,21 +156,18 @@ export class IncomingCalls {
     message: ServedMessage,
     handler: Handler,
     controller: AbortController,
-    frameBytes: number,
+    limits: DecodeLimits,
+    reservedBytes: number,
   ): Promise<void> {
     const seq = message.type === MESSAGE_TYPE.notify ? undefined : message.seq;
     const ctype =
       message.type === MESSAGE_TYPE.callCompressed ? message.ctype : COMPRESSION_TYPE.none;
     let result: unknown;
     let failure: { err: unknown } | undefined;
-    let heldBytes = frameBytes;
     try {
       let args = decodeArgsOf(message);
       if (ctype !== COMPRESSION_TYPE.none) {
-        const plain = await this.#decompress(args, ctype);
-        heldBytes += plain.byteLength;
-        this.#addRunningBytes(plain.byteLength);
-        args = decodeDecompressed(plain, this.#host.decodeLimits());
+        args = decodeDecompressed(await this.#decompress(args, ctype, limits), limits);
       }
       const arg = Array.isArray(args) ? (args[0] ?? null) : args;
       result = await handler(arg, {
@@ -192,7 +196,7 @@ export class IncomingCalls {
       this.#logFailure(err, message.method, seq);
     } finally {
       this.#running--;
-      this.#runningBytes -= heldBytes;
+      this.#runningBytes -= reservedBytes;
       this.#updateReadPause();
     }
   }
@@ -229,7 +233,7 @@ export class IncomingCalls {
   }
 
   /** The plain msgpack of compressed arguments, at most a frame's worth (zip bombs stop there). */
-  async #decompress(args: unknown, ctype: number): Promise<Uint8Array> {
+  async #decompress(args: unknown, ctype: number, limits: DecodeLimits): Promise<Uint8Array> {
     if (ctype !== COMPRESSION_TYPE.gzip) {
       throw gregorError('GREGOR_ERR_INPUT_INVALID', `unsupported compression type ${ctype}`);
     }
@@ -238,7 +242,7 @@ export class IncomingCalls {
     }
     // Go leaves the argument zero when the compressed bytes are empty.
     if (args.byteLength === 0) return args;
-    return gunzip(args, this.#host.decodeLimits().maxBytesLength);
+    return gunzip(args, limits.maxBytesLength);
   }
 
   #logFailure(err: unknown, method: string, seq: number | undefined): void {

@@ -229,6 +229,7 @@ export async function startGregord(
       broadcastTimeoutMs: config.broadcastTimeoutMs,
       authTimeoutMs: config.authTimeoutMs,
       loginTimeoutMs: config.loginTimeoutMs,
+      maxLoginFrameBytes: config.limits.maxLoginFrameBytes,
       drainTimeoutMs: config.shutdownTimeoutMs,
       logger,
       owns: { stateMachine: true, bus: true, authenticator: true },

@@ -51,6 +51,7 @@ const SCHEMAS = {
   storageQueueSize: VALUE.count,
   maxQueuedPerUser: VALUE.count,
   maxFrameBytes: VALUE.bytes,
+  maxLoginFrameBytes: VALUE.bytes,
   maxBodyBytes: VALUE.bytes,
   maxConcurrentCalls: VALUE.count,
   maxWriteBufferBytes: VALUE.bytes,

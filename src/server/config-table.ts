@@ -212,6 +212,14 @@ export const CONFIG_TABLE = [
     help: 'Largest framed msgpack-rpc frame read or written; a larger one closes the connection.',
   },
   {
+    key: 'maxLoginFrameBytes',
+    flag: '--max-login-frame-bytes',
+    env: 'GREGOR_MAX_LOGIN_FRAME_BYTES',
+    defaultText: '64KiB',
+    unit: OPTION_UNIT.bytes,
+    help: 'Largest frame read from a connection before it logs in (decompressed arguments included); a larger one closes it.',
+  },
+  {
     key: 'maxBodyBytes',
     flag: '--max-body-bytes',
     env: 'GREGOR_MAX_BODY_BYTES',

@@ -34,6 +34,7 @@ export type AuthConfig =
 /** Bounds on what one connection or user may hold (STYLE.md §5.4). */
 export interface LimitsConfig {
   readonly maxFrameBytes: number;
+  readonly maxLoginFrameBytes: number;
   readonly maxBodyBytes: number;
   readonly maxConcurrentCalls: number;
   readonly maxWriteBufferBytes: number;
@@ -129,6 +130,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     shutdownTimeoutMs: v.shutdownTimeout as number,
     limits: {
       maxFrameBytes: v.maxFrameBytes as number,
+      maxLoginFrameBytes: v.maxLoginFrameBytes as number,
       maxBodyBytes: v.maxBodyBytes as number,
       maxConcurrentCalls: v.maxConcurrentCalls as number,
       maxWriteBufferBytes: v.maxWriteBufferBytes as number,

@@ -34,6 +34,8 @@ export interface ConnectionServices {
   readonly authTimeoutMs: number;
   /** Close a connection that has not logged in after this long, ms; 0 never does. */
   readonly loginTimeoutMs: number;
+  /** Largest frame read before the login succeeds, bytes. */
+  readonly maxLoginFrameBytes: number;
   readonly broadcastTimeoutMs: number;
   /** Stamps the login time (gregord's authInfo.authTime). */
   readonly clock: Clock;
@@ -82,12 +84,23 @@ export class Connection implements HubMember {
     this.#session = session;
     this.#services = services;
     sessions.set(session, this);
+    session.setFrameLimit(services.maxLoginFrameBytes);
+    session.on('error', (err) => {
+      if (err.code.startsWith('GREGOR_ERR_PROTOCOL_')) {
+        services.metrics.protocolRefusals.inc({ code: err.code });
+      }
+    });
     session.once('close', (err) => this.#onSessionClose(err));
     services.metrics.connections.inc();
     if (services.loginTimeoutMs > 0) {
       // The instance rides as the timer's argument: no closure per connection (STYLE.md anti-pattern 12).
       this.#loginTimer = setTimeout(expireLogin, services.loginTimeoutMs, this).unref();
     }
+  }
+
+  /** True once the first login has succeeded. */
+  get isLoggedIn(): boolean {
+    return this.#auth !== undefined;
   }
 
   /** The session uid once logged in; empty before. */
@@ -149,6 +162,7 @@ export class Connection implements HubMember {
     if (this.#isHandshakeDone) return this.#refresh(token, result);
     this.#isHandshakeDone = true;
     clearTimeout(this.#loginTimer);
+    this.#session.setFrameLimit(Number.POSITIVE_INFINITY);
     this.#token = token;
     this.#auth = result;
     this.#authenticatedAtMs = this.#services.clock.now();

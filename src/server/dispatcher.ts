@@ -17,7 +17,7 @@ import {
   SUPER_UID,
   type UID,
 } from '../protocol/index.js';
-import { type HandlerContext, HandlerRegistry } from '../rpc/index.js';
+import { type Admission, type HandlerContext, HandlerRegistry } from '../rpc/index.js';
 import * as admin from './admin-handlers.js';
 import { type Connection, connectionOf } from './connection.js';
 import * as consume from './consume-handlers.js';
@@ -67,6 +67,26 @@ async function gate(
   else if (auth === 'superuser') await conn.authorize(SUPER_UID, signal);
 }
 
+/** Methods a connection may call before it has logged in. */
+const OPEN_GATES: ReadonlySet<MethodAuth> = new Set(['none', 'login']);
+
+/**
+ * The auth gate's first step, run before the arguments are decoded: a connection that has not
+ * logged in may call only the open methods, so a stranger's arguments to any other method cost
+ * nothing but the frame (limited to maxLoginFrameBytes). Same answer as checkUIDAuth before login
+ * (§6.2 step 5: BAD_SESSION); a method that closes on a refusal closes here too.
+ */
+function admissionOf(spec: MethodSpec<unknown, unknown>, impl: AnyImpl): Admission | undefined {
+  if (OPEN_GATES.has(spec.auth)) return undefined;
+  return (session) => {
+    const conn = connectionOf(session);
+    if (conn === undefined || conn.isLoggedIn) return;
+    const err = gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
+    if (impl.closeOnDenied) conn.closeAfterReply(err);
+    throw err;
+  };
+}
+
 async function serve(
   services: DispatchServices,
   spec: MethodSpec<unknown, unknown>,
@@ -109,8 +129,10 @@ export function createDispatcher(services: DispatchServices): HandlerRegistry {
     if (impl === undefined) {
       throw gregorError('GREGOR_ERR_INTERNAL', `no implementation for ${spec.name}`);
     }
-    registry.register(spec.name, (raw, ctx) =>
-      services.calls.track(serve(services, spec, impl, raw, ctx)),
+    registry.register(
+      spec.name,
+      (raw, ctx) => services.calls.track(serve(services, spec, impl, raw, ctx)),
+      admissionOf(spec, impl),
     );
   }
   return registry;

@@ -43,6 +43,11 @@ export class ServerMetrics {
   readonly storageSeconds: Histogram<'op'>;
   /** Failed logins and failed re-checks, by code. */
   readonly authFailures: Counter<'code'>;
+  /**
+   * Connections closed for what they sent (a bad or oversized frame, msgpack outside the decode
+   * limits, a malformed message), by code: each closed that connection only.
+   */
+  readonly protocolRefusals: Counter<'code'>;
   /** Publications to the bus that failed (the consume itself succeeded). */
   readonly busPublishFailures: Counter;
   /** Non-critical pipeline consumers that failed, by consumer. */
@@ -108,6 +113,12 @@ export class ServerMetrics {
     this.authFailures = new Counter({
       name: 'gregor_auth_failures_total',
       help: 'Refused logins and failed session re-checks by error code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.protocolRefusals = new Counter({
+      name: 'gregor_protocol_refusals_total',
+      help: 'Connections closed for a bad, oversized or undecodable frame, by error code',
       labelNames: ['code'],
       registers,
     });

@@ -23,6 +23,11 @@ export const DEFAULT_BROADCAST_TIMEOUT_MS = 10_000;
 export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
 /** How long a connection may stay without a successful login before it is closed. */
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
+/**
+ * Largest frame read from a connection that has not logged in, bytes: a login is a few hundred
+ * bytes, so a stranger cannot make the server buffer or decode more than this.
+ */
+export const DEFAULT_MAX_LOGIN_FRAME_BYTES = 64 * 1024;
 /** How long describeConnectedUsers waits for the other instances, ms. */
 export const DEFAULT_GATHER_TIMEOUT_MS = 1_000;
 /** How long close() waits for in-flight consumes before closing connections anyway, ms. */
@@ -83,6 +88,11 @@ export interface GregorServerOptions {
    * gregord did (§6.2 notes it has no bound, which lets idle sockets pile up). @default 60000
    */
   loginTimeoutMs?: number;
+  /**
+   * Largest frame accepted from a connection before it logs in, bytes (compressed arguments
+   * decompress to at most as much); after the login, `rpcLimits.maxFrameBytes`. @default 65536
+   */
+  maxLoginFrameBytes?: number;
   /** Timeout of one storage call, ms. @default 30000 */
   storageTimeoutMs?: number;
   /** How long describeConnectedUsers waits for other instances, ms. @default 1000 */
@@ -128,6 +138,7 @@ const tuningSchema = z.strictObject({
   broadcastTimeoutMs: timeoutMs.default(DEFAULT_BROADCAST_TIMEOUT_MS),
   authTimeoutMs: timeoutMs.default(DEFAULT_AUTH_TIMEOUT_MS),
   loginTimeoutMs: z.number().int().min(0).max(0x7fff_ffff).default(DEFAULT_LOGIN_TIMEOUT_MS),
+  maxLoginFrameBytes: z.number().int().min(64).default(DEFAULT_MAX_LOGIN_FRAME_BYTES),
   storageTimeoutMs: timeoutMs.default(DEFAULT_STORAGE_TIMEOUT_MS),
   gatherTimeoutMs: timeoutMs.default(DEFAULT_GATHER_TIMEOUT_MS),
   drainTimeoutMs: timeoutMs.default(DEFAULT_DRAIN_TIMEOUT_MS),
@@ -142,6 +153,7 @@ export interface ServerSettings {
   readonly broadcastTimeoutMs: number;
   readonly authTimeoutMs: number;
   readonly loginTimeoutMs: number;
+  readonly maxLoginFrameBytes: number;
   readonly storageTimeoutMs: number;
   readonly gatherTimeoutMs: number;
   readonly drainTimeoutMs: number;
@@ -197,6 +209,7 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     broadcastTimeoutMs: opts.broadcastTimeoutMs,
     authTimeoutMs: opts.authTimeoutMs,
     loginTimeoutMs: opts.loginTimeoutMs,
+    maxLoginFrameBytes: opts.maxLoginFrameBytes,
     storageTimeoutMs: opts.storageTimeoutMs,
     gatherTimeoutMs: opts.gatherTimeoutMs,
     drainTimeoutMs: opts.drainTimeoutMs,

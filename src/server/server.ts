@@ -119,6 +119,7 @@ export class GregorServer {
       logger,
       authTimeoutMs: this.#settings.authTimeoutMs,
       loginTimeoutMs: this.#settings.loginTimeoutMs,
+      maxLoginFrameBytes: this.#settings.maxLoginFrameBytes,
       broadcastTimeoutMs: this.#settings.broadcastTimeoutMs,
       clock: opts.clock ?? opts.stateMachine.clock,
       onClosed: (conn) => this.#connections.delete(conn),

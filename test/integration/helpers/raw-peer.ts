@@ -3,17 +3,23 @@
  * it stops reading altogether (a frozen reader) or reads and never answers (a stuck client).
  */
 import { connect, type Socket } from 'node:net';
-import { encodeCanonical, METHODS } from '../../../src/protocol/index.js';
-import { encodeFrame } from '../../../src/rpc/index.js';
+import { decodeMsgpack, encodeCanonical, METHODS } from '../../../src/protocol/index.js';
+import { encodeFrame, FrameDecoder } from '../../../src/rpc/index.js';
 
-/** Connect to `port`, log in with `token`, and resolve once the login answer has arrived. */
-export async function rawLogin(port: number, token: string): Promise<Socket> {
+/** Connect to `port` on loopback; socket errors (a reset after the server closes) are ignored. */
+export async function rawConnect(port: number): Promise<Socket> {
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
   socket.on('error', () => undefined);
+  return socket;
+}
+
+/** Connect to `port`, log in with `token`, and resolve once the login answer has arrived. */
+export async function rawLogin(port: number, token: string): Promise<Socket> {
+  const socket = await rawConnect(port);
   const spec = METHODS.authenticateSessionToken;
   socket.write(
     encodeFrame(encodeCanonical([0, 1, spec.name, [spec.encodeArg({ session: token })]])),
@@ -36,4 +42,17 @@ export function ignoreCalls(socket: Socket): void {
 export function closedByServer(socket: Socket): Promise<void> {
   if (socket.destroyed) return Promise.resolve();
   return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
+/** Decode every frame the server sends on `socket` into the returned list, as it arrives. */
+export function collectFrames(socket: Socket): unknown[] {
+  const received: unknown[] = [];
+  const decoder = new FrameDecoder(64 * 1024 * 1024);
+  socket.on('data', (chunk: Buffer) => {
+    decoder.push(chunk);
+    for (let f = decoder.next(); f !== undefined; f = decoder.next()) {
+      received.push(decodeMsgpack(f));
+    }
+  });
+  return received;
 }

@@ -13,7 +13,10 @@ describe('HandlerRegistry', () => {
 
   it("tells an unknown protocol from an unknown method with Go's texts", () => {
     const registry = new HandlerRegistry().register('gregor.1.incoming.ping', () => 'pong');
-    assert.equal(registry.lookup('gregor.1.incoming.ping').handler(null, undefined as never), 'pong');
+    assert.equal(
+      registry.lookup('gregor.1.incoming.ping').handler(null, undefined as never),
+      'pong',
+    );
     assert.throws(() => registry.lookup('gregor.1.incoming.nope'), {
       code: 'GREGOR_ERR_RPC_UNKNOWN_METHOD',
       message: "method 'nope' not found in protocol 'gregor.1.incoming'",
