@@ -2,8 +2,10 @@
  * Seeded generators of hostile framed msgpack-rpc input for the fuzz test. Every input is a
  * function of the PRNG only, so a failing seed reproduces exactly.
  */
+
 import { encodeCanonical } from '../../src/protocol/index.js';
 import { encodeFrame, encodeLengthPrefix } from '../../src/rpc/index.js';
+import { concat, rawFrame } from '../helpers/bytes.js';
 
 /** What the server must do with an input. */
 export const EXPECT = {
@@ -61,21 +63,6 @@ const METHODS = ['gregor.1.incoming.ping', 'gregor.1.incoming.echo', 'gregor.1.i
 
 function frame(value: unknown): Uint8Array {
   return encodeFrame(encodeCanonical(value));
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** A frame whose payload is `payload` bytes verbatim. */
-function rawFrame(payload: Uint8Array): Uint8Array {
-  return concat(encodeLengthPrefix(payload.length), payload);
 }
 
 const GENERATORS: ((rand: Rand, maxFrameBytes: number) => FuzzInput)[] = [

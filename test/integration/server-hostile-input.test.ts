@@ -8,8 +8,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { encodeCanonical, METHODS } from '../../src/protocol/index.js';
-import { encodeFrame, encodeLengthPrefix } from '../../src/rpc/index.js';
+import { encodeFrame } from '../../src/rpc/index.js';
 import { DEFAULT_WS_PATH } from '../../src/server/index.js';
+import { concat, rawFrame } from '../helpers/bytes.js';
 import { closedByServer, collectFrames, rawConnect, rawLogin } from './helpers/raw-peer.js';
 import { creation, eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
 
@@ -18,24 +19,13 @@ const CONSUME = METHODS.consumeMessage.name;
 /** Generous: a refused frame costs kilobytes; before, each of these cost hundreds of MiB. */
 const MAX_HEAP_GROWTH = 96 * 1024 * 1024;
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 /** `[0, 1, method, <depth nested array32 headers, each claiming 16,777,215 elements>]`, framed. */
 function nestedArrayBomb(method: string, depth = 40): Uint8Array {
   const head = encodeCanonical([0, 1, method]);
   head[0] = 0x94; // the args element follows
   const bomb = new Uint8Array(depth * 5);
   for (let i = 0; i < depth; i++) bomb.set([0xdd, 0x00, 0xff, 0xff, 0xff], i * 5);
-  const payload = concat(head, bomb);
-  return concat(encodeLengthPrefix(payload.byteLength), payload);
+  return rawFrame(concat(head, bomb));
 }
 
 /** gzip of an args array of `count` empty bins: 2 bytes each plain, millions of objects decoded. */
@@ -169,7 +159,7 @@ describe('gregord under hostile input', () => {
     at += 5;
     for (let i = 0; i < count; i++) payload[at + 2 * i] = 0xc4;
     const body = payload.subarray(0, at + 2 * count);
-    member.write(concat(encodeLengthPrefix(body.byteLength), body));
+    member.write(rawFrame(body));
     const [pong] = await Promise.all([bystander.call('ping', {}), closedByServer(member)]);
     assert.equal(pong, 'pong');
     assert.ok(heapUsed() - heapBefore < MAX_HEAP_GROWTH, 'heap growth bounded');
