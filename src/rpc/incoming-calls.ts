@@ -32,6 +32,8 @@ export interface IncomingHost {
   decodeLimits(): DecodeLimits;
   /** Write one frame payload (dropped once the session is closed). */
   send(payload: Uint8Array): void;
+  /** A call's arguments were refused (undecodable, or too large once decompressed). */
+  onRefused(err: GregorError): void;
   /** Pause or resume reading. */
   setReadPaused(isPaused: boolean): void;
 }
@@ -165,10 +167,7 @@ export class IncomingCalls {
     let result: unknown;
     let failure: { err: unknown } | undefined;
     try {
-      let args = decodeArgsOf(message);
-      if (ctype !== COMPRESSION_TYPE.none) {
-        args = decodeDecompressed(await this.#decompress(args, ctype, limits), limits);
-      }
+      const args = await this.#argsOf(message, ctype, limits);
       const arg = Array.isArray(args) ? (args[0] ?? null) : args;
       result = await handler(arg, {
         signal: controller.signal,
@@ -230,6 +229,22 @@ export class IncomingCalls {
       return;
     }
     this.#host.send(payload);
+  }
+
+  /**
+   * The decoded arguments of `message`, decompressed first for a compressed call. Arguments that
+   * cannot be decoded within the limits are refused: the call is answered with the error, the
+   * session stays open, and the host hears of it.
+   */
+  async #argsOf(message: ServedMessage, ctype: number, limits: DecodeLimits): Promise<unknown> {
+    try {
+      const args = decodeArgsOf(message);
+      if (ctype === COMPRESSION_TYPE.none) return args;
+      return decodeDecompressed(await this.#decompress(args, ctype, limits), limits);
+    } catch (err) {
+      if (isGregorError(err)) this.#host.onRefused(err);
+      throw err;
+    }
   }
 
   /** The plain msgpack of compressed arguments, at most a frame's worth (zip bombs stop there). */

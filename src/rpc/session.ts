@@ -48,6 +48,11 @@ export type RpcSessionEvents = {
   close: [err: GregorError | undefined];
   /** A fatal fault (bad frame, overload, socket failure), at most once, just before 'close'. */
   error: [err: GregorError];
+  /**
+   * A call's arguments were refused for their encoding (undecodable, or too large once
+   * decompressed); the call was answered with `err` and the session stays open.
+   */
+  refused: [err: GregorError];
 };
 
 let sessionCount = 0;
@@ -123,6 +128,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
       decodeLimits: () => this.#decodeLimits,
       send: (payload) => this.#sendFrame(payload, undefined, payload.byteLength),
       setReadPaused: (isPaused) => this.#setReadPaused(isPaused),
+      onRefused: (err) => this.emit('refused', err),
     });
     transport.attach(this);
   }

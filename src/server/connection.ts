@@ -90,6 +90,7 @@ export class Connection implements HubMember {
         services.metrics.protocolRefusals.inc({ code: err.code });
       }
     });
+    session.on('refused', (err) => services.metrics.protocolRefusals.inc({ code: err.code }));
     session.once('close', (err) => this.#onSessionClose(err));
     services.metrics.connections.inc();
     if (services.loginTimeoutMs > 0) {

@@ -44,8 +44,10 @@ export class ServerMetrics {
   /** Failed logins and failed re-checks, by code. */
   readonly authFailures: Counter<'code'>;
   /**
-   * Connections closed for what they sent (a bad or oversized frame, msgpack outside the decode
-   * limits, a malformed message), by code: each closed that connection only.
+   * Input refused for its encoding, by code: connections closed for a bad or oversized frame,
+   * msgpack outside the decode limits or a malformed message, and calls answered with an error
+   * for arguments that could not be decoded or decompressed within the limits. Each touched only
+   * its own connection.
    */
   readonly protocolRefusals: Counter<'code'>;
   /** Publications to the bus that failed (the consume itself succeeded). */
@@ -118,7 +120,7 @@ export class ServerMetrics {
     });
     this.protocolRefusals = new Counter({
       name: 'gregor_protocol_refusals_total',
-      help: 'Connections closed for a bad, oversized or undecodable frame, by error code',
+      help: 'Frames refused for their encoding (connection closed, or call answered with the error), by error code',
       labelNames: ['code'],
       registers,
     });

@@ -128,6 +128,8 @@ describe('gregord under hostile input', () => {
     const answer = await answerOf(frames, 3);
     assert.equal(errorCode(answer), 'GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE');
     assert.match(String((answer[2] as { desc: string }).desc), /65536/);
+    assert.equal(await refusals(h, 'GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE'), 1);
+    assert.equal(socket.destroyed, false, 'an answered refusal keeps the connection');
   });
 
   it('closes a frame larger than the login frame limit before login, accepts it after', async () => {
@@ -184,6 +186,7 @@ describe('gregord under hostile input', () => {
       assert.equal(errorCode(await answerOf(frames, seq)), 'GREGOR_ERR_INPUT_INVALID');
     }
     assert.ok(heapUsed() - heapBefore < MAX_HEAP_GROWTH, 'heap growth bounded');
+    assert.equal(await refusals(h, 'GREGOR_ERR_INPUT_INVALID'), 3);
     const state = await bystander.call('state', {
       uid: U1,
       deviceid: null,
