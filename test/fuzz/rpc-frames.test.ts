@@ -1,5 +1,7 @@
 // Seeded fuzz of a live TCP listener with hostile frames (STYLE.md §7.7). Set GREGOR_FUZZ_SEED to
-// replay a run; the seed is in every failure message. Bounded: a few seconds, loopback only.
+// replay a run; the seed is in every failure message. Each attacker draws a fixed number of inputs
+// from a PRNG of its own (seed + its index), and no verdict depends on a wall-clock window, so a
+// seed replays the same inputs and the same verdicts. Bounded: a few seconds, loopback only.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
@@ -10,11 +12,16 @@ import { connectTcp, FrameDecoder, listenTcp } from '../../src/rpc/index.js';
 import { prng } from '../helpers/random.js';
 import { EXPECT, type FuzzInput, nextInput } from './frame-generators.js';
 
-const FUZZ_MS = 3000;
+const INPUTS_PER_ATTACKER = 60;
 const ATTACKERS = 4;
 const MAX_FRAME_BYTES = 64 * 1024;
-/** How long an attack connection waits for an answer or a close before it gives up. */
-const SETTLE_MS = 150;
+/**
+ * How long a connection that may rightly stay silent (an incomplete frame, a notify) is watched
+ * before the next input. No verdict depends on it: a refusal is awaited until it comes.
+ */
+const SETTLE_MS = 50;
+/** A refusal that has not come by then is a failure (a hang), however loaded the machine. */
+const REFUSAL_TIMEOUT_MS = 10_000;
 
 const seed = Number(process.env.GREGOR_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
 
@@ -28,13 +35,22 @@ interface Reply {
   messages: unknown[];
 }
 
-/** Send `bytes` on a fresh connection; collect what comes back until closed or SETTLE_MS passes. */
-function attack(port: number, bytes: Uint8Array): Promise<Reply> {
+/**
+ * Send `bytes` on a fresh connection and collect what comes back: until the connection closes or
+ * an error answer arrives when a refusal is expected (failing after REFUSAL_TIMEOUT_MS), else
+ * until it closes or SETTLE_MS passes.
+ */
+function attack(port: number, input: FuzzInput): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     const decoder = new FrameDecoder(1 << 20);
     const messages: unknown[] = [];
-    let isClosed = false;
+    const isRefusal = input.expect === EXPECT.refusal;
+    const finish = (isClosed: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ isClosed, messages });
+    };
     socket.on('data', (chunk: Buffer) => {
       decoder.push(chunk);
       // The server must only ever write well-formed frames; a throw here fails the run.
@@ -44,19 +60,23 @@ function attack(port: number, bytes: Uint8Array): Promise<Reply> {
       } catch (err) {
         reject(err);
       }
+      if (isRefusal && messages.some(isErrorAnswer)) finish(false);
     });
     socket.on('error', () => {});
-    socket.on('close', () => {
-      isClosed = true;
-      clearTimeout(timer);
-      resolve({ isClosed, messages });
-    });
-    const timer = setTimeout(() => {
-      resolve({ isClosed, messages });
-      socket.destroy();
-    }, SETTLE_MS);
-    socket.write(bytes);
+    socket.on('close', () => finish(true));
+    const timer = setTimeout(
+      () =>
+        isRefusal
+          ? reject(new Error(`no refusal in time: ${describeInput(input)}`))
+          : finish(false),
+      isRefusal ? REFUSAL_TIMEOUT_MS : SETTLE_MS,
+    );
+    socket.write(input.bytes);
   });
+}
+
+function isErrorAnswer(message: unknown): boolean {
+  return Array.isArray(message) && message[0] === 1 && message[2] !== null;
 }
 
 function describeInput(input: FuzzInput): string {
@@ -67,7 +87,6 @@ function describeInput(input: FuzzInput): string {
 describe('rpc frames fuzz', () => {
   it('never crashes, refuses broken frames, keeps serving a well-behaved peer, and stays bounded', async (t) => {
     t.diagnostic(`seed=${seed} (replay with GREGOR_FUZZ_SEED=${seed})`);
-    const rand = prng(seed);
     const limits = { maxFrameBytes: MAX_FRAME_BYTES, maxWriteBufferBytes: 4 * MAX_FRAME_BYTES };
     const listener = await listenTcp({ port: 0, session: { limits } }, (session) => {
       session.handle('gregor.1.incoming.ping', () => 'pong');
@@ -97,13 +116,13 @@ describe('rpc frames fuzz', () => {
     });
 
     try {
-      const deadline = Date.now() + FUZZ_MS;
       const counts = new Map<string, number>();
-      const attacker = async (): Promise<void> => {
-        while (Date.now() < deadline) {
+      const attacker = async (index: number): Promise<void> => {
+        const rand = prng(seed + index);
+        for (let i = 0; i < INPUTS_PER_ATTACKER; i++) {
           const input = nextInput(rand, MAX_FRAME_BYTES);
           counts.set(input.kind, (counts.get(input.kind) ?? 0) + 1);
-          const reply = await attack(port, input.bytes);
+          const reply = await attack(port, input);
           for (const message of reply.messages) {
             assert.ok(
               Array.isArray(message) && message[0] === 1,
@@ -111,16 +130,15 @@ describe('rpc frames fuzz', () => {
             );
           }
           if (input.expect === EXPECT.refusal) {
-            const isErrorAnswer = reply.messages.some((m) => (m as unknown[])[2] !== null);
             assert.ok(
-              reply.isClosed || isErrorAnswer,
+              reply.isClosed || reply.messages.some(isErrorAnswer),
               `neither closed nor answered with an error: ${describeInput(input)}`,
             );
           }
         }
       };
       try {
-        await Promise.all(Array.from({ length: ATTACKERS }, attacker));
+        await Promise.all(Array.from({ length: ATTACKERS }, (_, index) => attacker(index)));
       } finally {
         isAttacking = false;
         await pinger;
