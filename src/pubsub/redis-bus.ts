@@ -26,7 +26,7 @@ import type {
   Subscription,
 } from './bus.js';
 import { BusCore } from './bus-core.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../state/index.js';
 import { asBuffer, ENVELOPE_KIND, type Envelope, encodeEnvelope } from './envelope.js';
 import {
   type RedisBusOptions,

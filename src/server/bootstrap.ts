@@ -76,6 +76,7 @@ async function openStorage(
     return await openSqlEngine(storage.url, {
       clock,
       maxQueuedMessages: config.limits.storageQueueSize,
+      queryTimeoutMs: config.deadlines.storageQueryMs,
       onBackgroundError: (err) => logger.warn({ err }, 'storage background error'),
     });
   } catch (err) {

@@ -8,11 +8,14 @@ import type { Registry } from 'prom-client';
 import type { UID } from '../protocol/index.js';
 import type { Bus } from '../pubsub/index.js';
 import { attachWebSocketServer, type OnSession, type RpcSessionOptions } from '../rpc/index.js';
-import type { StateReader } from '../state/index.js';
+import { type StateReader, withDeadline } from '../state/index.js';
 
 /** The request path that upgrades to a WebSocket RPC session. */
 export const DEFAULT_WS_PATH = '/rpc';
-/** How long /readyz waits for the storage probe, ms. */
+/**
+ * How long /readyz waits for the storage probe, ms. The wait itself is bounded here, not left to
+ * the engine: a frozen database must make /readyz answer 503 in time, whatever the engine does.
+ */
 export const READY_PROBE_TIMEOUT_MS = 2_000;
 
 /** A uid no user has: the readiness probe reads its latest ctime, an indexed no-op query. */
@@ -108,7 +111,12 @@ export class HttpSide {
     const isBusReady = this.#opts.bus.isReady;
     let isStorageReady = true;
     try {
-      await this.#opts.storage.latestCTime(PROBE_UID, null, { timeoutMs: READY_PROBE_TIMEOUT_MS });
+      const probe = { timeoutMs: READY_PROBE_TIMEOUT_MS };
+      await withDeadline(
+        this.#opts.storage.latestCTime(PROBE_UID, null, probe),
+        probe,
+        'readiness probe',
+      );
     } catch {
       isStorageReady = false;
     }

@@ -69,6 +69,7 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
         schemaLockKey: fnv1a(`gregor.${opts.schema ?? ''}`),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
+        queryTimeoutMs: opts.queryTimeoutMs,
         applicationName: opts.applicationName,
         onBackgroundError: opts.onBackgroundError,
       });
@@ -82,6 +83,7 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
         schemaLockTimeoutSeconds: Math.ceil(opts.connectTimeoutMs / 1000),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
+        queryTimeoutMs: opts.queryTimeoutMs,
         applicationName: opts.applicationName,
         onBackgroundError: opts.onBackgroundError,
       });
