@@ -257,7 +257,7 @@ export const CONFIG_TABLE = [
     env: 'GREGOR_MAX_CONNECTIONS_PER_USER',
     defaultText: '128',
     unit: OPTION_UNIT.count,
-    help: "Logged-in connections one user may hold on this instance; a login past it is refused and its connection closed.",
+    help: 'Logged-in connections one user may hold on this instance; a login past it is refused and its connection closed.',
   },
   {
     key: 'maxConnectionsPerAddress',

@@ -107,7 +107,10 @@ class MysqlSession extends PooledSession<QueryResult> {
 
   protected classify(err: unknown): StatementFailure {
     if ((err as { code?: unknown } | null)?.code === QUERY_TIMEOUT_CODE) {
-      return { error: storageTimeout('statement', this.#timeoutMs ?? 0, err), endsConnection: true };
+      return {
+        error: storageTimeout('statement', this.#timeoutMs ?? 0, err),
+        endsConnection: true,
+      };
     }
     return { error: err, endsConnection: this.#dialect.isConnectionError(err) };
   }

@@ -123,10 +123,16 @@ class PostgresSession extends PooledSession<pg.QueryResult> {
   protected classify(err: unknown): StatementFailure {
     const code = (err as { code?: unknown } | null)?.code;
     if (code === QUERY_CANCELED) {
-      return { error: storageTimeout('statement', this.#timeoutMs ?? 0, err), endsConnection: false };
+      return {
+        error: storageTimeout('statement', this.#timeoutMs ?? 0, err),
+        endsConnection: false,
+      };
     }
     if (err instanceof Error && err.message === READ_TIMEOUT_MESSAGE) {
-      return { error: storageTimeout('statement', this.#timeoutMs ?? 0, err), endsConnection: true };
+      return {
+        error: storageTimeout('statement', this.#timeoutMs ?? 0, err),
+        endsConnection: true,
+      };
     }
     return { error: err, endsConnection: this.#dialect.isConnectionError(err) };
   }

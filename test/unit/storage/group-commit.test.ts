@@ -119,7 +119,10 @@ describe('GroupCommitWriter', () => {
     const stuck = w.submit(1, { timeoutMs: 20 });
     await new Promise((r) => setImmediate(r));
     const later = w.submit(2);
-    await assert.rejects(stuck, { code: 'GREGOR_ERR_TIMEOUT', message: /not committed within 20 ms/ });
+    await assert.rejects(stuck, {
+      code: 'GREGOR_ERR_TIMEOUT',
+      message: /not committed within 20 ms/,
+    });
     assert.deepEqual(c.batches, [[1]], 'the next batch waits for the stuck transaction');
     await c.release();
     await c.release();
