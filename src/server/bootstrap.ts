@@ -225,6 +225,7 @@ export async function startGregord(
         maxFrameBytes: config.limits.maxFrameBytes,
         maxConcurrentCalls: config.limits.maxConcurrentCalls,
         maxWriteBufferBytes: config.limits.maxWriteBufferBytes,
+        frameReadTimeoutMs: config.deadlines.frameReadMs,
       },
       maxQueuedPerUser: config.limits.maxQueuedPerUser,
       broadcastTimeoutMs: config.broadcastTimeoutMs,

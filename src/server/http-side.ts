@@ -7,7 +7,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { UID } from '../protocol/index.js';
 import type { Bus } from '../pubsub/index.js';
-import { attachWebSocketServer, type OnSession, type RpcSessionOptions } from '../rpc/index.js';
+import {
+  attachWebSocketServer,
+  type OnSession,
+  type RpcSessionOptions,
+  TCP_KEEPALIVE_DELAY_MS,
+} from '../rpc/index.js';
 import { type StateReader, withDeadline } from '../state/index.js';
 
 /** The request path that upgrades to a WebSocket RPC session. */
@@ -48,10 +53,14 @@ export class HttpSide {
   /** Listen; resolves once bound. Rejects with the socket error (e.g. EADDRINUSE). */
   static async listen(opts: HttpSideOptions): Promise<HttpSide> {
     let side: HttpSide | undefined;
-    const server = createServer((req, res) => {
-      if (side === undefined) res.writeHead(503).end();
-      else side.#route(req, res);
-    });
+    // TCP keepalive on every accepted socket, as on the TCP listener: WebSocket clients vanish too.
+    const server = createServer(
+      { keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS },
+      (req, res) => {
+        if (side === undefined) res.writeHead(503).end();
+        else side.#route(req, res);
+      },
+    );
     const ws = attachWebSocketServer(
       server,
       { path: opts.wsPath, session: opts.session },

@@ -27,6 +27,11 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 export const DEFAULT_GATHER_TIMEOUT_MS = 1_000;
 /** How long close() waits for in-flight consumes before closing connections anyway, ms. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/**
+ * How long a client's frame may take from its first byte to its last, ms, unless `rpcLimits` says
+ * otherwise. A client's frames are small (a consume body is at most 64 KiB by default).
+ */
+export const DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS = 30_000;
 /** The version string `gregor.1.incoming.version` answers when none is given. */
 export const DEFAULT_SERVER_VERSION = 'gregord-ts';
 
@@ -70,7 +75,10 @@ export interface GregorServerOptions {
   listen: { tcp?: TcpListenOptions; http?: HttpListenOptions };
   /** Limits on consumed messages (body size, category length…). @default DEFAULT_CONSUME_LIMITS */
   consumeLimits?: Partial<ConsumeLimits>;
-  /** Frame size, pending calls, write buffer… of every connection. @default the rpc defaults */
+  /**
+   * Frame size, pending calls, write buffer… of every connection. @default the rpc defaults, but
+   * a 30 s frame read timeout
+   */
   rpcLimits?: RpcLimitsInput;
   /** Jobs that may wait per user before consumes are refused (GREGOR_ERR_OVERLOADED). @default 1000 */
   maxQueuedPerUser?: number;

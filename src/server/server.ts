@@ -27,6 +27,7 @@ import { ServerMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { PublisherConsumer } from './publisher-consumer.js';
 import {
+  DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS,
   type GregorServerOptions,
   resolveServerSettings,
   type ServerSettings,
@@ -111,7 +112,11 @@ export class GregorServer {
       metrics: this.#metrics,
       settings: this.#settings,
     });
-    this.#session = { handlers, limits: opts.rpcLimits ?? {}, logger };
+    this.#session = {
+      handlers,
+      limits: { frameReadTimeoutMs: DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS, ...opts.rpcLimits },
+      logger,
+    };
     this.#services = {
       hub: this.#hub,
       authenticator: opts.authenticator,
