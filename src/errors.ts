@@ -129,6 +129,11 @@ export const ERROR_CODES = {
     status: STATUS_CODE.GENERIC,
     message: 'server overloaded, request rejected',
   },
+  GREGOR_ERR_CONNECTION_LIMIT: {
+    kind: 'overload',
+    status: STATUS_CODE.GENERIC,
+    message: 'too many connections',
+  },
   GREGOR_ERR_CLOSED: {
     kind: 'closed',
     status: STATUS_CODE.GENERIC,

@@ -228,6 +228,8 @@ export async function startGregord(
         frameReadTimeoutMs: config.deadlines.frameReadMs,
       },
       maxQueuedPerUser: config.limits.maxQueuedPerUser,
+      maxConnectionsPerUser: config.limits.maxConnectionsPerUser,
+      maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
       broadcastTimeoutMs: config.broadcastTimeoutMs,
       authTimeoutMs: config.authTimeoutMs,
       loginTimeoutMs: config.loginTimeoutMs,

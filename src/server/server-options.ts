@@ -91,6 +91,16 @@ export interface GregorServerOptions {
    * gregord did (§6.2 notes it has no bound, which lets idle sockets pile up). @default 60000
    */
   loginTimeoutMs?: number;
+  /**
+   * Logged-in connections one user may hold on this server; a login past it is refused with
+   * GREGOR_ERR_CONNECTION_LIMIT and its connection closed. @default no limit (gregord: 128)
+   */
+  maxConnectionsPerUser?: number;
+  /**
+   * Connections from one remote IP address, logged in or not; one past it is closed at once.
+   * @default no limit (gregord: 1024)
+   */
+  maxConnectionsPerAddress?: number;
   /** Timeout of one storage call, ms. @default 30000 */
   storageTimeoutMs?: number;
   /** How long describeConnectedUsers waits for other instances, ms. @default 1000 */
@@ -136,6 +146,8 @@ const tuningSchema = z.strictObject({
   broadcastTimeoutMs: timeoutMs.default(DEFAULT_BROADCAST_TIMEOUT_MS),
   authTimeoutMs: timeoutMs.default(DEFAULT_AUTH_TIMEOUT_MS),
   loginTimeoutMs: z.number().int().min(0).max(0x7fff_ffff).default(DEFAULT_LOGIN_TIMEOUT_MS),
+  maxConnectionsPerUser: z.number().int().positive().optional(),
+  maxConnectionsPerAddress: z.number().int().positive().optional(),
   storageTimeoutMs: timeoutMs.default(DEFAULT_STORAGE_TIMEOUT_MS),
   gatherTimeoutMs: timeoutMs.default(DEFAULT_GATHER_TIMEOUT_MS),
   drainTimeoutMs: timeoutMs.default(DEFAULT_DRAIN_TIMEOUT_MS),
@@ -150,6 +162,10 @@ export interface ServerSettings {
   readonly broadcastTimeoutMs: number;
   readonly authTimeoutMs: number;
   readonly loginTimeoutMs: number;
+  /** Absent: no limit. */
+  readonly maxConnectionsPerUser?: number;
+  /** Absent: no limit. */
+  readonly maxConnectionsPerAddress?: number;
   readonly storageTimeoutMs: number;
   readonly gatherTimeoutMs: number;
   readonly drainTimeoutMs: number;
@@ -205,6 +221,8 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     broadcastTimeoutMs: opts.broadcastTimeoutMs,
     authTimeoutMs: opts.authTimeoutMs,
     loginTimeoutMs: opts.loginTimeoutMs,
+    maxConnectionsPerUser: opts.maxConnectionsPerUser,
+    maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
     storageTimeoutMs: opts.storageTimeoutMs,
     gatherTimeoutMs: opts.gatherTimeoutMs,
     drainTimeoutMs: opts.drainTimeoutMs,
