@@ -2,10 +2,10 @@
 // before login and after; one address and one user hold at most their configured connections;
 // and every accepted socket has TCP keepalive on, so a vanished peer is found.
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { hasKeepalive } from '../helpers/socket-keepalive.js';
-import { closedByServer, rawLogin } from './helpers/raw-peer.js';
+import { closedByServer, rawConnect, rawLogin } from './helpers/raw-peer.js';
 import { eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
 
 const FRAME_READ_TIMEOUT_MS = 200;
@@ -13,16 +13,6 @@ const FRAME_READ_TIMEOUT_MS = 200;
 const CLOSED_WITHIN_MS = 5000;
 /** A length prefix of 4096 bytes and the first payload byte: a frame that never finishes. */
 const UNFINISHED_FRAME = Uint8Array.of(0xcd, 0x10, 0x00, 0x94);
-
-async function rawConnect(port: number): Promise<Socket> {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  return socket;
-}
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([

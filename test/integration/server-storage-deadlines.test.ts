@@ -18,6 +18,7 @@ import {
   STORAGE_SKIPS,
   type StoragePlace,
 } from '../unit/storage/storage-places.js';
+import { eventually } from './helpers/scale-fixtures.js';
 import { creation, type Harness, startServer, U1 } from './helpers/test-server.js';
 
 const QUERY_TIMEOUT_MS = 1000;
@@ -32,14 +33,6 @@ async function elapsed<T>(p: Promise<T>): Promise<{ ms: number; outcome: T | unk
     (err: unknown) => err,
   );
   return { ms: Date.now() - start, outcome };
-}
-
-async function eventuallyAsync(fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('the storage did not recover');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 for (const dialect of ['postgres', 'mysql'] as DialectName[]) {
@@ -113,11 +106,18 @@ for (const dialect of ['postgres', 'mysql'] as DialectName[]) {
       assert.ok(ready.ms < 5000, `/readyz answered in ${ready.ms} ms (it promises 2 s)`);
 
       proxy.unfreeze();
-      await eventuallyAsync(async () => (await fetch(readyz)).status === 200, 15_000);
-      await eventuallyAsync(async () => {
-        await c.call('consumeMessage', { m: creation(U1, 3) });
-        return true;
-      }, 15_000);
+      await eventually('/readyz 200 again', () =>
+        fetch(readyz).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      );
+      await eventually('a consume stored again', () =>
+        c.call('consumeMessage', { m: creation(U1, 3) }).then(
+          () => true,
+          () => false,
+        ),
+      );
       const after = await c.call('state', { uid: U1, deviceid: null, timeOrOffset: now });
       const ids = after.items.map((item) => item.md?.msgID[0]);
       assert.ok(ids.includes(1) && ids.includes(3), `items after recovery: ${ids}`);

@@ -1,19 +1,26 @@
 /**
  * A raw TCP peer that speaks just enough framed msgpack-rpc to log in, then misbehaves on purpose:
- * it stops reading altogether (a frozen reader) or reads and never answers (a stuck client).
+ * it stops reading altogether (a frozen reader), reads and never answers (a stuck client), or
+ * writes what no real client would (an unfinished frame).
  */
 import { connect, type Socket } from 'node:net';
 import { encodeCanonical, METHODS } from '../../../src/protocol/index.js';
 import { encodeFrame } from '../../../src/rpc/index.js';
 
-/** Connect to `port`, log in with `token`, and resolve once the login answer has arrived. */
-export async function rawLogin(port: number, token: string): Promise<Socket> {
+/** Connect to `port` on 127.0.0.1; socket errors (a reset by the server) are ignored. */
+export async function rawConnect(port: number): Promise<Socket> {
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
   socket.on('error', () => undefined);
+  return socket;
+}
+
+/** Connect to `port`, log in with `token`, and resolve once the login answer has arrived. */
+export async function rawLogin(port: number, token: string): Promise<Socket> {
+  const socket = await rawConnect(port);
   const spec = METHODS.authenticateSessionToken;
   socket.write(
     encodeFrame(encodeCanonical([0, 1, spec.name, [spec.encodeArg({ session: token })]])),
