@@ -51,7 +51,8 @@ export interface SqlEngineOptions {
    * How long one operation may take, ms: each statement on PostgreSQL/MySQL (past it the
    * connection is dropped, so a frozen database frees the pool) and each read or transaction as a
    * whole (past it the caller gets GREGOR_ERR_TIMEOUT). SQLite statements run synchronously and
-   * cannot be cut; there it bounds waiting for the in-process write lock. @default 10000
+   * cannot be cut; there it bounds the wait for the in-process write lock, and the busy timeout
+   * is at most this. @default 10000
    */
   queryTimeoutMs?: number;
   /**
