@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { startGregord } from '../../src/server/bootstrap.js';
+import { parseGregordConfig } from '../../src/server/config.js';
 import { hasKeepalive } from '../helpers/socket-keepalive.js';
 import { closedByServer, rawConnect, rawLogin } from './helpers/raw-peer.js';
 import { eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
@@ -105,6 +108,32 @@ describe('gregord connection guards', () => {
       }
       assert.ok(hasKeepalive(port, peerPort), `keepalive on the socket accepted on port ${port}`);
       assert.ok(!hasKeepalive(peerPort, port), 'and not on the test client, which never asked');
+    }
+  });
+
+  it('gregord hands --frame-read-timeout and --max-connections-per-address to its server', async () => {
+    const config = parseGregordConfig({
+      flags: {
+        storage: 'memory:',
+        mockAuth: true,
+        bindAddress: '127.0.0.1:0',
+        httpAddress: 'off',
+        frameReadTimeout: `${FRAME_READ_TIMEOUT_MS}ms`,
+        maxConnectionsPerAddress: '1',
+      },
+    });
+    const gregord = await startGregord(config, { logger: pino({ level: 'silent' }) });
+    try {
+      const port = gregord.addresses.tcp!.port;
+      const slow = await rawConnect(port);
+      sockets.push(slow);
+      const second = await rawConnect(port);
+      sockets.push(second);
+      await within(closedByServer(second), CLOSED_WITHIN_MS, 'close of the second connection');
+      slow.write(UNFINISHED_FRAME);
+      await within(closedByServer(slow), CLOSED_WITHIN_MS, 'close of the unfinished frame');
+    } finally {
+      await gregord.close();
     }
   });
 });
