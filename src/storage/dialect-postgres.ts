@@ -121,18 +121,12 @@ class PostgresSession extends PooledSession<pg.QueryResult> {
   }
 
   protected classify(err: unknown): StatementFailure {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === QUERY_CANCELED) {
-      return {
-        error: storageTimeout('statement', this.#timeoutMs ?? 0, err),
-        endsConnection: false,
-      };
-    }
-    if (err instanceof Error && err.message === READ_TIMEOUT_MESSAGE) {
-      return {
-        error: storageTimeout('statement', this.#timeoutMs ?? 0, err),
-        endsConnection: true,
-      };
+    const isCancelled = (err as { code?: unknown } | null)?.code === QUERY_CANCELED;
+    const isUnanswered = err instanceof Error && err.message === READ_TIMEOUT_MESSAGE;
+    if (isCancelled || isUnanswered) {
+      // The server's own cancel leaves the connection usable; a silent server does not.
+      const error = storageTimeout('statement', this.#timeoutMs ?? 0, err);
+      return { error, endsConnection: isUnanswered };
     }
     return { error: err, endsConnection: this.#dialect.isConnectionError(err) };
   }
