@@ -49,6 +49,11 @@ export const ERROR_CODES = {
     status: STATUS_CODE.GENERIC,
     message: 'frame exceeds the maximum size',
   },
+  GREGOR_ERR_PROTOCOL_FRAME_TIMEOUT: {
+    kind: 'protocol',
+    status: STATUS_CODE.GENERIC,
+    message: 'frame not completed within the frame read timeout',
+  },
   GREGOR_ERR_PROTOCOL_BAD_MESSAGE: {
     kind: 'protocol',
     status: STATUS_CODE.GENERIC,
@@ -123,6 +128,11 @@ export const ERROR_CODES = {
     kind: 'overload',
     status: STATUS_CODE.GENERIC,
     message: 'server overloaded, request rejected',
+  },
+  GREGOR_ERR_CONNECTION_LIMIT: {
+    kind: 'overload',
+    status: STATUS_CODE.GENERIC,
+    message: 'too many connections',
   },
   GREGOR_ERR_CLOSED: {
     kind: 'closed',

@@ -15,6 +15,7 @@
  * resync, so the server can tell its clients to sync what they missed (STYLE.md §7.6).
  */
 import { gregorError, isGregorError } from '../errors.js';
+import { withDeadline } from '../state/index.js';
 import type {
   Bus,
   BusHandler,
@@ -26,7 +27,6 @@ import type {
   Subscription,
 } from './bus.js';
 import { BusCore } from './bus-core.js';
-import { withDeadline } from './deadline.js';
 import { asBuffer, ENVELOPE_KIND, type Envelope, encodeEnvelope } from './envelope.js';
 import {
   type RedisBusOptions,

@@ -5,7 +5,7 @@
  */
 import { createClient, type RedisClientType } from 'redis';
 import { gregorError } from '../errors.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../state/index.js';
 import type { ResolvedRedisBusOptions } from './redis-bus-options.js';
 
 /** A node-redis client as this layer uses it. */

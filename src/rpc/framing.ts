@@ -110,6 +110,7 @@ export class FrameDecoder {
   /** Payload length of the frame in progress, or -1 while reading a length prefix. */
   #frameLength = -1;
   #failed = false;
+  #framesRead = 0;
 
   /** @param maxFrameBytes largest payload accepted, in bytes. */
   constructor(maxFrameBytes: number) {
@@ -119,6 +120,11 @@ export class FrameDecoder {
   /** Bytes received and not yet returned as (part of) a frame. */
   get bufferedBytes(): number {
     return this.#buffered;
+  }
+
+  /** Frames returned by `next` so far (the frame read deadline restarts with each). */
+  get framesRead(): number {
+    return this.#framesRead;
   }
 
   /** Append a chunk read from the stream. The chunk must not be modified afterwards. */
@@ -147,6 +153,7 @@ export class FrameDecoder {
     }
     if (this.#buffered < length) return undefined;
     this.#frameLength = -1;
+    this.#framesRead++;
     return this.#take(length);
   }
 

@@ -5,7 +5,13 @@
  */
 export * from './browser.js';
 export type { ConnectTcpOptions, ListenTcpOptions, RpcListener } from './transport-tcp.js';
-export { CLOSE_GRACE_MS, connectTcp, listenTcp, TcpTransport } from './transport-tcp.js';
+export {
+  CLOSE_GRACE_MS,
+  connectTcp,
+  listenTcp,
+  TCP_KEEPALIVE_DELAY_MS,
+  TcpTransport,
+} from './transport-tcp.js';
 export type {
   AttachWebSocketOptions,
   ConnectWebSocketOptions,

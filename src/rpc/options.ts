@@ -31,6 +31,12 @@ export const DEFAULT_MAX_PENDING_CALLS = 1024;
 export const DEFAULT_MAX_CONCURRENT_CALLS = 64;
 /** How long an outgoing call waits for its response, in ms. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+/**
+ * How long a frame may take from its first byte to its last before the session closes, in ms;
+ * 0 for no deadline, the default here (a client reading a large answer over a slow link must not
+ * be cut). gregord sets one for its clients' frames, which are small.
+ */
+export const DEFAULT_FRAME_READ_TIMEOUT_MS = 0;
 /** Bytes the transport may hold unsent before the session closes as a slow reader. */
 export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 2 * DEFAULT_MAX_FRAME_BYTES;
 
@@ -45,6 +51,12 @@ const limitsSchema = z
     maxConcurrentCalls: positiveInt.default(DEFAULT_MAX_CONCURRENT_CALLS),
     callTimeoutMs: positiveInt.max(0x7fff_ffff).default(DEFAULT_CALL_TIMEOUT_MS),
     maxWriteBufferBytes: positiveInt.default(DEFAULT_MAX_WRITE_BUFFER_BYTES),
+    frameReadTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(0x7fff_ffff)
+      .default(DEFAULT_FRAME_READ_TIMEOUT_MS),
   })
   .superRefine((v, ctx) => {
     // One frame of the largest size must fit, or every big answer would close the session.

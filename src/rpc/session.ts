@@ -12,6 +12,7 @@
 import { type GregorError, gregorError, isGregorError } from '../errors.js';
 import { type DecodeLimits, encodeCanonical } from '../protocol/index.js';
 import { TypedEmitter } from './emitter.js';
+import { FrameReadDeadline } from './frame-read-deadline.js';
 import { encodeLengthPrefix, FrameDecoder } from './framing.js';
 import { type Handler, HandlerRegistry } from './handler-registry.js';
 import { IncomingCalls } from './incoming-calls.js';
@@ -98,6 +99,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   readonly #decoder: FrameDecoder;
   readonly #pending: PendingCalls;
   readonly #incoming: IncomingCalls;
+  readonly #frameDeadline: FrameReadDeadline;
   #isReadPaused = false;
   #isClosed = false;
   /** A write-buffer check is due at the end of this turn; see #endTurn. */
@@ -130,6 +132,11 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
       setReadPaused: (isPaused) => this.#setReadPaused(isPaused),
       onRefused: (err) => this.emit('refused', err),
     });
+    this.#frameDeadline = new FrameReadDeadline(this.#limits.frameReadTimeoutMs, (ms) =>
+      this.#fail(
+        gregorError('GREGOR_ERR_PROTOCOL_FRAME_TIMEOUT', `frame not completed within ${ms} ms`),
+      ),
+    );
     transport.attach(this);
   }
 
@@ -259,6 +266,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
     if (this.#isClosed) return;
     this.#decoder.push(chunk);
     this.#drain();
+    this.#watchFrameDeadline();
   }
 
   /** @internal Transport callback: the transport is gone. */
@@ -275,6 +283,15 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
       this.#transport.resume();
       this.#drain();
     }
+    this.#watchFrameDeadline();
+  }
+
+  /** Arm or clear the deadline of a partly received frame (frame-read-deadline.ts). */
+  #watchFrameDeadline(): void {
+    if (this.#isClosed) return;
+    // Not paused, so #drain stopped for want of bytes: what is buffered is an unfinished frame.
+    const isMidFrame = !this.#isReadPaused && this.#decoder.bufferedBytes > 0;
+    this.#frameDeadline.update(isMidFrame, this.#decoder.framesRead);
   }
 
   /** A fatal fault: log it, emit 'error' once, then close. */
@@ -377,6 +394,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#closeError = err;
+    this.#frameDeadline.stop();
     this.#pending.rejectAll(this.#closedError());
     this.#incoming.abortAll(this.#closedError());
     if (isFault && err !== undefined) this.emit('error', err);

@@ -25,6 +25,13 @@ import type { Transport, TransportSink } from './transport.js';
 /** After `close()`, how long a peer gets to take the last bytes before the socket is destroyed. */
 export const CLOSE_GRACE_MS = 2_000;
 
+/**
+ * Idle time before the first TCP keepalive probe, ms: a peer that vanished without a FIN (a phone
+ * that lost its network, a NAT that forgot the mapping) is found in about a minute and a half
+ * instead of after the OS's default of 2 h, and its socket, buffers and login are released.
+ */
+export const TCP_KEEPALIVE_DELAY_MS = 30_000;
+
 /** Bytes held corked within one tick before they are handed to the kernel early. */
 const CORK_LIMIT_BYTES = 64 * 1024;
 
@@ -54,6 +61,7 @@ export class TcpTransport implements Transport {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     // Latency matters more than packet count, and the writes of a tick are corked together.
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, TCP_KEEPALIVE_DELAY_MS);
     this.#socket[kTransport] = this;
   }
 

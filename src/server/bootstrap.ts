@@ -76,6 +76,7 @@ async function openStorage(
     return await openSqlEngine(storage.url, {
       clock,
       maxQueuedMessages: config.limits.storageQueueSize,
+      queryTimeoutMs: config.deadlines.storageQueryMs,
       onBackgroundError: (err) => logger.warn({ err }, 'storage background error'),
     });
   } catch (err) {
@@ -224,8 +225,11 @@ export async function startGregord(
         maxFrameBytes: config.limits.maxFrameBytes,
         maxConcurrentCalls: config.limits.maxConcurrentCalls,
         maxWriteBufferBytes: config.limits.maxWriteBufferBytes,
+        frameReadTimeoutMs: config.deadlines.frameReadMs,
       },
       maxQueuedPerUser: config.limits.maxQueuedPerUser,
+      maxConnectionsPerUser: config.limits.maxConnectionsPerUser,
+      maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
       broadcastTimeoutMs: config.broadcastTimeoutMs,
       authTimeoutMs: config.authTimeoutMs,
       loginTimeoutMs: config.loginTimeoutMs,

@@ -188,6 +188,14 @@ export const CONFIG_TABLE = [
     help: 'How long one broadcastMessage call to a connection may take before it counts as failed.',
   },
   {
+    key: 'storageQueryTimeout',
+    flag: '--storage-query-timeout',
+    env: 'GREGOR_STORAGE_QUERY_TIMEOUT',
+    defaultText: '10s',
+    unit: OPTION_UNIT.duration,
+    help: 'How long one database read or transaction may take before the call fails with a timeout; past it a PostgreSQL/MySQL connection is dropped, so a frozen database frees the pool.',
+  },
+  {
     key: 'storageQueueSize',
     flag: '--storage-queue-size',
     env: 'GREGOR_STORAGE_QUEUE_SIZE',
@@ -220,6 +228,14 @@ export const CONFIG_TABLE = [
     help: 'Largest frame read from a connection before it logs in (decompressed arguments included); a larger one closes it.',
   },
   {
+    key: 'frameReadTimeout',
+    flag: '--frame-read-timeout',
+    env: 'GREGOR_FRAME_READ_TIMEOUT',
+    defaultText: '30s',
+    unit: OPTION_UNIT.duration,
+    help: 'How long a frame may take to arrive once its first byte has, before or after login; past it the connection is closed.',
+  },
+  {
     key: 'maxBodyBytes',
     flag: '--max-body-bytes',
     env: 'GREGOR_MAX_BODY_BYTES',
@@ -242,6 +258,22 @@ export const CONFIG_TABLE = [
     defaultText: '32MiB',
     unit: OPTION_UNIT.bytes,
     help: 'Bytes queued unsent to one connection before it is closed as a slow reader (its client resyncs). At least --max-frame-bytes.',
+  },
+  {
+    key: 'maxConnectionsPerUser',
+    flag: '--max-connections-per-user',
+    env: 'GREGOR_MAX_CONNECTIONS_PER_USER',
+    defaultText: '128',
+    unit: OPTION_UNIT.count,
+    help: 'Logged-in connections one user may hold on this instance; a login past it is refused and its connection closed.',
+  },
+  {
+    key: 'maxConnectionsPerAddress',
+    flag: '--max-connections-per-address',
+    env: 'GREGOR_MAX_CONNECTIONS_PER_ADDRESS',
+    defaultText: '1024',
+    unit: OPTION_UNIT.count,
+    help: 'Connections, logged in or not, from one remote IP address; one past it is closed at once. Behind a balancer that hides client addresses, raise it above what one instance serves.',
   },
   {
     key: 'shutdownTimeout',

@@ -40,6 +40,18 @@ export interface LimitsConfig {
   readonly maxWriteBufferBytes: number;
   readonly maxQueuedPerUser: number;
   readonly storageQueueSize: number;
+  /** Logged-in connections of one user on this instance. */
+  readonly maxConnectionsPerUser: number;
+  /** Connections from one remote IP address. */
+  readonly maxConnectionsPerAddress: number;
+}
+
+/** How long each wait on a peer may take, ms. */
+export interface DeadlinesConfig {
+  /** One database read or transaction. */
+  readonly storageQueryMs: number;
+  /** One frame, from its first byte to its last. */
+  readonly frameReadMs: number;
 }
 
 /** Everything gregord needs to start, frozen. */
@@ -63,6 +75,7 @@ export interface GregordConfig {
   readonly loginTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly limits: LimitsConfig;
+  readonly deadlines: DeadlinesConfig;
   readonly workers: number;
   readonly logLevel: LogLevel;
   readonly childMode: boolean;
@@ -136,6 +149,12 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
       maxWriteBufferBytes: v.maxWriteBufferBytes as number,
       maxQueuedPerUser: v.maxQueuedPerUser as number,
       storageQueueSize: v.storageQueueSize as number,
+      maxConnectionsPerUser: v.maxConnectionsPerUser as number,
+      maxConnectionsPerAddress: v.maxConnectionsPerAddress as number,
+    },
+    deadlines: {
+      storageQueryMs: v.storageQueryTimeout as number,
+      frameReadMs: v.frameReadTimeout as number,
     },
     workers: v.workers as number,
     logLevel: v.debug === true && !explicitLevel ? 'debug' : (v.logLevel as LogLevel),

@@ -21,6 +21,7 @@ import {
 import type { RpcSession } from '../rpc/index.js';
 import type { Clock } from '../state/index.js';
 import type { Authenticator } from './auth/authenticator.js';
+import { type ConnectionLimits, REFUSED_BY } from './connection-limits.js';
 import type { Hub } from './hub.js';
 import type { HubMember } from './hub-member.js';
 import { resultLabel, type ServerMetrics } from './metrics.js';
@@ -29,6 +30,8 @@ import { resultLabel, type ServerMetrics } from './metrics.js';
 export interface ConnectionServices {
   readonly hub: Hub;
   readonly authenticator: Authenticator;
+  /** Counts the logins of each user against its bound. */
+  readonly limits: ConnectionLimits;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly authTimeoutMs: number;
@@ -73,6 +76,8 @@ export class Connection implements HubMember {
   #authenticatedAtMs = 0;
   #isHandshakeDone = false;
   #isAttached = false;
+  /** Counted among its user's connections (ConnectionLimits.tryLogin) until it closes. */
+  #isCountedForUser = false;
   #isClosed = false;
   #hasLeft = false;
   #leftWaiters: (() => void)[] | undefined;
@@ -163,6 +168,16 @@ export class Connection implements HubMember {
     if (this.#isHandshakeDone) return this.#refresh(token, result);
     this.#isHandshakeDone = true;
     clearTimeout(this.#loginTimer);
+    if (!this.#services.limits.tryLogin(toHex(result.uid))) {
+      this.#services.metrics.connectionsRefused.inc({ by: REFUSED_BY.user });
+      const refused = gregorError(
+        'GREGOR_ERR_CONNECTION_LIMIT',
+        `too many connections for user ${toHex(result.uid)}`,
+      );
+      this.closeAfterReply(refused);
+      throw refused;
+    }
+    this.#isCountedForUser = true;
     this.#session.setFrameLimit(Number.POSITIVE_INFINITY);
     this.#token = token;
     this.#auth = result;
@@ -295,6 +310,10 @@ export class Connection implements HubMember {
     this.#isClosed = true;
     clearTimeout(this.#loginTimer);
     this.#services.metrics.connections.dec();
+    if (this.#isCountedForUser) this.#services.limits.loggedOut(toHex(this.uid));
+    if (err?.code === 'GREGOR_ERR_PROTOCOL_FRAME_TIMEOUT') {
+      this.#services.metrics.frameReadTimeouts.inc();
+    }
     // A full write buffer (the session closes itself) or a broadcast timeout (closed above).
     if (err?.code === 'GREGOR_ERR_OVERLOADED' || err?.code === 'GREGOR_ERR_TIMEOUT') {
       this.#services.metrics.slowConnectionsClosed.inc();

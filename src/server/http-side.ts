@@ -7,12 +7,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { UID } from '../protocol/index.js';
 import type { Bus } from '../pubsub/index.js';
-import { attachWebSocketServer, type OnSession, type RpcSessionOptions } from '../rpc/index.js';
-import type { StateReader } from '../state/index.js';
+import {
+  attachWebSocketServer,
+  type OnSession,
+  type RpcSessionOptions,
+  TCP_KEEPALIVE_DELAY_MS,
+} from '../rpc/index.js';
+import { type StateReader, withDeadline } from '../state/index.js';
 
 /** The request path that upgrades to a WebSocket RPC session. */
 export const DEFAULT_WS_PATH = '/rpc';
-/** How long /readyz waits for the storage probe, ms. */
+/**
+ * How long /readyz waits for the storage probe, ms. The wait itself is bounded here, not left to
+ * the engine: a frozen database must make /readyz answer 503 in time, whatever the engine does.
+ */
 export const READY_PROBE_TIMEOUT_MS = 2_000;
 
 /** A uid no user has: the readiness probe reads its latest ctime, an indexed no-op query. */
@@ -45,10 +53,14 @@ export class HttpSide {
   /** Listen; resolves once bound. Rejects with the socket error (e.g. EADDRINUSE). */
   static async listen(opts: HttpSideOptions): Promise<HttpSide> {
     let side: HttpSide | undefined;
-    const server = createServer((req, res) => {
-      if (side === undefined) res.writeHead(503).end();
-      else side.#route(req, res);
-    });
+    // TCP keepalive on every accepted socket, as on the TCP listener: WebSocket clients vanish too.
+    const server = createServer(
+      { keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS },
+      (req, res) => {
+        if (side === undefined) res.writeHead(503).end();
+        else side.#route(req, res);
+      },
+    );
     const ws = attachWebSocketServer(
       server,
       { path: opts.wsPath, session: opts.session },
@@ -108,7 +120,12 @@ export class HttpSide {
     const isBusReady = this.#opts.bus.isReady;
     let isStorageReady = true;
     try {
-      await this.#opts.storage.latestCTime(PROBE_UID, null, { timeoutMs: READY_PROBE_TIMEOUT_MS });
+      const probe = { timeoutMs: READY_PROBE_TIMEOUT_MS };
+      await withDeadline(
+        this.#opts.storage.latestCTime(PROBE_UID, null, probe),
+        probe,
+        'readiness probe',
+      );
     } catch {
       isStorageReady = false;
     }

@@ -39,6 +39,10 @@ export class ServerMetrics {
   readonly deliveries: Counter<'result'>;
   /** Connections closed because they could not keep up (timeout or full write buffer). */
   readonly slowConnectionsClosed: Counter;
+  /** Connections refused by a connection limit, by what was at its bound (`address`, `user`). */
+  readonly connectionsRefused: Counter<'by'>;
+  /** Connections closed because a frame did not complete within the frame read timeout. */
+  readonly frameReadTimeouts: Counter;
   /** Storage call latency in seconds, by operation. */
   readonly storageSeconds: Histogram<'op'>;
   /** Failed logins and failed re-checks, by code. */
@@ -103,6 +107,17 @@ export class ServerMetrics {
     this.slowConnectionsClosed = new Counter({
       name: 'gregor_slow_connections_closed_total',
       help: 'Connections closed for a broadcast timeout or a full write buffer',
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: 'gregor_connections_refused_total',
+      help: 'Connections refused by a connection limit, by what was at its bound (address or user)',
+      labelNames: ['by'],
+      registers,
+    });
+    this.frameReadTimeouts = new Counter({
+      name: 'gregor_frame_read_timeouts_total',
+      help: 'Connections closed because a frame did not complete within the frame read timeout',
       registers,
     });
     this.storageSeconds = new Histogram({

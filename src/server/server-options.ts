@@ -32,6 +32,11 @@ export const DEFAULT_MAX_LOGIN_FRAME_BYTES = 64 * 1024;
 export const DEFAULT_GATHER_TIMEOUT_MS = 1_000;
 /** How long close() waits for in-flight consumes before closing connections anyway, ms. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/**
+ * How long a client's frame may take from its first byte to its last, ms, unless `rpcLimits` says
+ * otherwise. A client's frames are small (a consume body is at most 64 KiB by default).
+ */
+export const DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS = 30_000;
 /** The version string `gregor.1.incoming.version` answers when none is given. */
 export const DEFAULT_SERVER_VERSION = 'gregord-ts';
 
@@ -75,7 +80,10 @@ export interface GregorServerOptions {
   listen: { tcp?: TcpListenOptions; http?: HttpListenOptions };
   /** Limits on consumed messages (body size, category length…). @default DEFAULT_CONSUME_LIMITS */
   consumeLimits?: Partial<ConsumeLimits>;
-  /** Frame size, pending calls, write buffer… of every connection. @default the rpc defaults */
+  /**
+   * Frame size, pending calls, write buffer… of every connection. @default the rpc defaults, but
+   * a 30 s frame read timeout
+   */
   rpcLimits?: RpcLimitsInput;
   /** Jobs that may wait per user before consumes are refused (GREGOR_ERR_OVERLOADED). @default 1000 */
   maxQueuedPerUser?: number;
@@ -93,6 +101,16 @@ export interface GregorServerOptions {
    * decompress to at most as much); after the login, `rpcLimits.maxFrameBytes`. @default 65536
    */
   maxLoginFrameBytes?: number;
+  /**
+   * Logged-in connections one user may hold on this server; a login past it is refused with
+   * GREGOR_ERR_CONNECTION_LIMIT and its connection closed. @default no limit (gregord: 128)
+   */
+  maxConnectionsPerUser?: number;
+  /**
+   * Connections from one remote IP address, logged in or not; one past it is closed at once.
+   * @default no limit (gregord: 1024)
+   */
+  maxConnectionsPerAddress?: number;
   /** Timeout of one storage call, ms. @default 30000 */
   storageTimeoutMs?: number;
   /** How long describeConnectedUsers waits for other instances, ms. @default 1000 */
@@ -139,6 +157,8 @@ const tuningSchema = z.strictObject({
   authTimeoutMs: timeoutMs.default(DEFAULT_AUTH_TIMEOUT_MS),
   loginTimeoutMs: z.number().int().min(0).max(0x7fff_ffff).default(DEFAULT_LOGIN_TIMEOUT_MS),
   maxLoginFrameBytes: z.number().int().min(64).default(DEFAULT_MAX_LOGIN_FRAME_BYTES),
+  maxConnectionsPerUser: z.number().int().positive().optional(),
+  maxConnectionsPerAddress: z.number().int().positive().optional(),
   storageTimeoutMs: timeoutMs.default(DEFAULT_STORAGE_TIMEOUT_MS),
   gatherTimeoutMs: timeoutMs.default(DEFAULT_GATHER_TIMEOUT_MS),
   drainTimeoutMs: timeoutMs.default(DEFAULT_DRAIN_TIMEOUT_MS),
@@ -154,6 +174,10 @@ export interface ServerSettings {
   readonly authTimeoutMs: number;
   readonly loginTimeoutMs: number;
   readonly maxLoginFrameBytes: number;
+  /** Absent: no limit. */
+  readonly maxConnectionsPerUser?: number;
+  /** Absent: no limit. */
+  readonly maxConnectionsPerAddress?: number;
   readonly storageTimeoutMs: number;
   readonly gatherTimeoutMs: number;
   readonly drainTimeoutMs: number;
@@ -210,6 +234,8 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     authTimeoutMs: opts.authTimeoutMs,
     loginTimeoutMs: opts.loginTimeoutMs,
     maxLoginFrameBytes: opts.maxLoginFrameBytes,
+    maxConnectionsPerUser: opts.maxConnectionsPerUser,
+    maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
     storageTimeoutMs: opts.storageTimeoutMs,
     gatherTimeoutMs: opts.gatherTimeoutMs,
     drainTimeoutMs: opts.drainTimeoutMs,

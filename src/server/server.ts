@@ -20,6 +20,7 @@ import { BroadcasterConsumer } from './broadcaster-consumer.js';
 import { CallTracker } from './call-tracker.js';
 import { decodeDescribeRequest, encodeDescribeReply } from './cluster-describe.js';
 import { Connection, type ConnectionServices } from './connection.js';
+import { ConnectionLimits, hostOf, REFUSED_BY } from './connection-limits.js';
 import { createDispatcher } from './dispatcher.js';
 import { DEFAULT_WS_PATH, HttpSide } from './http-side.js';
 import { Hub } from './hub.js';
@@ -27,6 +28,7 @@ import { ServerMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { PublisherConsumer } from './publisher-consumer.js';
 import {
+  DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS,
   type GregorServerOptions,
   resolveServerSettings,
   type ServerSettings,
@@ -60,6 +62,7 @@ export class GregorServer {
   readonly #services: ConnectionServices;
   readonly #connections = new Set<Connection>();
   readonly #calls = new CallTracker();
+  readonly #limits: ConnectionLimits;
   readonly #unsubscribers: (() => void)[] = [];
   #state: ServerState = SERVER_STATE.created;
   #tcp: RpcListener | undefined;
@@ -111,9 +114,18 @@ export class GregorServer {
       metrics: this.#metrics,
       settings: this.#settings,
     });
-    this.#session = { handlers, limits: opts.rpcLimits ?? {}, logger };
+    this.#session = {
+      handlers,
+      limits: { frameReadTimeoutMs: DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS, ...opts.rpcLimits },
+      logger,
+    };
+    this.#limits = new ConnectionLimits({
+      maxPerAddress: this.#settings.maxConnectionsPerAddress,
+      maxPerUser: this.#settings.maxConnectionsPerUser,
+    });
     this.#services = {
       hub: this.#hub,
+      limits: this.#limits,
       authenticator: opts.authenticator,
       metrics: this.#metrics,
       logger,
@@ -122,7 +134,10 @@ export class GregorServer {
       maxLoginFrameBytes: this.#settings.maxLoginFrameBytes,
       broadcastTimeoutMs: this.#settings.broadcastTimeoutMs,
       clock: opts.clock ?? opts.stateMachine.clock,
-      onClosed: (conn) => this.#connections.delete(conn),
+      onClosed: (conn) => {
+        this.#connections.delete(conn);
+        this.#limits.closed(hostOf(conn.session.remoteAddress));
+      },
     };
   }
 
@@ -144,6 +159,11 @@ export class GregorServer {
   /** Open connections, logged in or not. */
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** The connection counts per address and per user (for tests and leak checks). */
+  get connectionLimits(): ConnectionLimits {
+    return this.#limits;
   }
 
   /** Outgoing calls (broadcasts) awaiting a client's answer, over all connections. */
@@ -238,6 +258,19 @@ export class GregorServer {
   #accept(session: RpcSession): void {
     if (this.#state !== SERVER_STATE.listening) {
       session.close(gregorError('GREGOR_ERR_CLOSED', 'server is closing'));
+      return;
+    }
+    const address = hostOf(session.remoteAddress);
+    if (!this.#limits.tryOpen(address)) {
+      // No call to answer yet: the socket is closed at once, before it can buffer anything.
+      this.#metrics.connectionsRefused.inc({ by: REFUSED_BY.address });
+      const max = this.#settings.maxConnectionsPerAddress;
+      const err = gregorError(
+        'GREGOR_ERR_CONNECTION_LIMIT',
+        `over ${max} connections from ${address}`,
+      );
+      this.#logger.warn({ remote: session.remoteAddress, code: err.code }, err.message);
+      session.close(err);
       return;
     }
     const conn = new Connection(this.#nextConnectionId++, session, this.#services);

@@ -3,6 +3,7 @@
  * (gregor-protocol.md §2, §4), a settable clock, and the in-memory engine.
  */
 export * from './consumable.js';
+export * from './deadline.js';
 export * from './interfaces.js';
 export * from './item-rules.js';
 export * from './manual-clock.js';

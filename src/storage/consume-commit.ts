@@ -6,6 +6,7 @@
  * retried on a fresh one (`retryOnConnectionLoss`); that is safe because consumes are idempotent (§4.4: a logged msgID
  * is not applied twice, and a replayed dismissal uses the same captured time).
  */
+import { isGregorError } from '../errors.js';
 import type { InBandMessage } from '../protocol/index.js';
 import { loadSnapshot, writeBatch } from './batch-io.js';
 import { type ConsumeJob, planBatch, planReads } from './consume-plan.js';
@@ -24,6 +25,14 @@ async function applyJobs(
   const { writes, answers } = planBatch(jobs, snapshot);
   await writeBatch(s, t, d.matchKeys, writes);
   return answers;
+}
+
+/**
+ * True when retrying message by message cannot help: the connection is gone, or a statement ran
+ * out of time (the database is stuck or overloaded; one more transaction would only wait again).
+ */
+function isBatchWide(d: Dialect, err: unknown): boolean {
+  return d.isConnectionError(err) || isGregorError(err, 'GREGOR_ERR_TIMEOUT');
 }
 
 const failed = (err: unknown): Outcome<InBandMessage> => ({
@@ -45,7 +54,7 @@ async function applyEachUnderSavepoint(
         await s.run('RELEASE SAVEPOINT gregor_consume');
         outcomes.push({ ok: true, value: answer! });
       } catch (err) {
-        if (d.isConnectionError(err)) throw err;
+        if (isBatchWide(d, err)) throw err;
         await s.run('ROLLBACK TO SAVEPOINT gregor_consume');
         await s.run('RELEASE SAVEPOINT gregor_consume');
         outcomes.push(failed(err));
@@ -70,7 +79,7 @@ export async function commitConsumes(
   } catch (err) {
     error = err;
   }
-  if (jobs.length === 1 || d.isConnectionError(error)) return jobs.map(() => failed(error));
+  if (jobs.length === 1 || isBatchWide(d, error)) return jobs.map(() => failed(error));
   try {
     return await applyEachUnderSavepoint(d, t, jobs);
   } catch (err) {

@@ -7,16 +7,24 @@
  * truncated with a warning, and at READ COMMITTED, so a retried statement sees rows that another
  * instance committed meanwhile (as PostgreSQL does). DDL commits implicitly here, so migrations
  * take a named lock (GET_LOCK) instead of relying on a transaction.
+ *
+ * Deadlines: every statement carries mysql2's `timeout`; past it the statement fails and its
+ * connection is dropped (mysql2 leaves the connection waiting for the answer, so nothing else could
+ * run on it). TCP keepalive finds dead peers.
  */
 import mysql from 'mysql2/promise';
 import {
   type ColumnTypes,
+  DB_KEEPALIVE_DELAY_MS,
   type Dialect,
   type PooledDialectOptions,
+  PooledSession,
   runInTransaction,
   type SqlRow,
   type SqlSession,
   type SqlValue,
+  type StatementFailure,
+  storageTimeout,
 } from './dialect.js';
 import { OR_KEY_MATCHER, toDriverValues } from './sql-values.js';
 
@@ -63,28 +71,55 @@ const CONNECTION_ERROR_CODES = new Set([
   'ER_CONNECTION_KILLED',
 ]);
 
+/** mysql2's code for a statement with no answer within its `timeout`. */
+const QUERY_TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
+
 type Connection = mysql.PoolConnection;
+type QueryResult = Awaited<ReturnType<Connection['query']>>[0];
 
 function isResultHeader(value: unknown): value is mysql.ResultSetHeader {
   return typeof value === 'object' && value !== null && 'affectedRows' in value;
 }
 
-class MysqlSession implements SqlSession {
+class MysqlSession extends PooledSession<QueryResult> {
   readonly #conn: Connection;
+  readonly #dialect: MysqlDialect;
+  /** The statement deadline, or null for none (migrations). */
+  readonly #timeoutMs: number | null;
 
-  constructor(conn: Connection) {
+  constructor(conn: Connection, dialect: MysqlDialect, timeoutMs: number | null) {
+    super();
     this.#conn = conn;
+    this.#dialect = dialect;
+    this.#timeoutMs = timeoutMs;
   }
 
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+  protected async send(sql: string, params: readonly SqlValue[]): Promise<QueryResult> {
     // query(), not execute(): the multi-row statements vary in text, and server-side prepared
     // statements would pile up one per shape.
-    const [rows] = await this.#conn.query(sql, toDriverValues(params));
-    return Array.isArray(rows) ? (rows as SqlRow[]) : [];
+    const [result] = await this.#conn.query({
+      sql,
+      values: toDriverValues(params),
+      ...(this.#timeoutMs === null ? {} : { timeout: this.#timeoutMs }),
+    });
+    return result;
   }
 
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    const [result] = await this.#conn.query(sql, toDriverValues(params));
+  protected classify(err: unknown): StatementFailure {
+    if ((err as { code?: unknown } | null)?.code === QUERY_TIMEOUT_CODE) {
+      return {
+        error: storageTimeout('statement', this.#timeoutMs ?? 0, err),
+        endsConnection: true,
+      };
+    }
+    return { error: err, endsConnection: this.#dialect.isConnectionError(err) };
+  }
+
+  protected rowsOf(result: QueryResult): SqlRow[] {
+    return Array.isArray(result) ? (result as SqlRow[]) : [];
+  }
+
+  protected changesOf(result: QueryResult): number {
     return isResultHeader(result) ? result.affectedRows : 0;
   }
 }
@@ -100,6 +135,7 @@ export class MysqlDialect implements Dialect {
   readonly #pool: mysql.Pool;
   readonly #lockName: string;
   readonly #lockTimeoutSeconds: number;
+  readonly #queryTimeoutMs: number;
   #closed = false;
   #indexIfNotExists: boolean | undefined;
 
@@ -108,6 +144,7 @@ export class MysqlDialect implements Dialect {
     this.maxConnections = opts.poolSize;
     this.#lockName = opts.schemaLockName;
     this.#lockTimeoutSeconds = opts.schemaLockTimeoutSeconds;
+    this.#queryTimeoutMs = opts.queryTimeoutMs;
     this.#pool = mysql.createPool({
       uri: opts.url,
       connectionLimit: opts.poolSize,
@@ -118,6 +155,7 @@ export class MysqlDialect implements Dialect {
       bigNumberStrings: false,
       charset: 'utf8mb4',
       enableKeepAlive: true,
+      keepAliveInitialDelay: DB_KEEPALIVE_DELAY_MS,
       connectAttributes: { program_name: opts.applicationName },
     });
     // A new connection runs its setup before any query a caller queues on it (mysql2 runs a
@@ -126,39 +164,42 @@ export class MysqlDialect implements Dialect {
     this.#pool.pool.on('connection', (conn) => {
       conn.on('error', opts.onBackgroundError);
       for (const statement of SESSION_SETUP) {
-        conn.query(statement, (err: unknown) => {
-          if (err) opts.onBackgroundError(err);
+        conn.query({ sql: statement, timeout: opts.queryTimeoutMs }, (err: unknown) => {
+          if (!err) return;
+          opts.onBackgroundError(err);
+          // A setup statement that never answered blocks every command queued behind it.
+          if ((err as { code?: unknown }).code === QUERY_TIMEOUT_CODE) conn.destroy();
         });
       }
     });
   }
 
-  async #withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+  async #withSession<T>(
+    fn: (session: MysqlSession) => Promise<T>,
+    timeoutMs: number | null = this.#queryTimeoutMs,
+  ): Promise<T> {
     const conn = await this.#pool.getConnection();
-    let broken = false;
+    const session = new MysqlSession(conn, this, timeoutMs);
     try {
-      return await fn(conn);
-    } catch (err) {
-      broken = this.isConnectionError(err);
-      throw err;
+      return await fn(session);
     } finally {
-      if (broken) conn.destroy();
+      if (session.broken !== undefined) conn.destroy();
       else conn.release();
     }
   }
 
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#withConnection((conn) =>
+    return this.#withSession((session) =>
       runInTransaction(
-        (sql) => conn.query(sql),
+        (sql) => session.exec(sql),
         'START TRANSACTION',
-        () => fn(new MysqlSession(conn)),
+        () => fn(session),
       ),
     );
   }
 
   read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#withConnection((conn) => fn(new MysqlSession(conn)));
+    return this.#withSession(fn);
   }
 
   /** MariaDB's spelling; MySQL 8 lacks IF NOT EXISTS on CREATE INDEX (known once the schema lock was taken). */
@@ -167,8 +208,8 @@ export class MysqlDialect implements Dialect {
   }
 
   withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#withConnection(async (conn) => {
-      const session = new MysqlSession(conn);
+    // A migration may wait for another instance's, and alter big tables: no statement deadline.
+    return this.#withSession(async (session) => {
       if (this.#indexIfNotExists === undefined) {
         const [version] = await session.query('SELECT VERSION() AS v');
         this.#indexIfNotExists = /mariadb/i.test(String(version?.v ?? ''));
@@ -183,7 +224,7 @@ export class MysqlDialect implements Dialect {
       } finally {
         await session.query('SELECT RELEASE_LOCK(?)', [this.#lockName]).catch(() => undefined);
       }
-    });
+    }, null);
   }
 
   isDuplicateIndexError(err: unknown): boolean {

@@ -6,17 +6,25 @@
  * without touching pg's global parsers that other code may rely on.
  * The pool replaces a connection that died: a client whose query failed with a connection error is
  * released as broken, and idle clients that die are reported to `onBackgroundError`, never thrown.
+ *
+ * Deadlines: the server cancels a statement past `statement_timeout` (the connection stays
+ * usable); a statement with no answer a little later (a frozen server or network) fails on the
+ * client side (`query_timeout`) and its connection is dropped. TCP keepalive finds dead peers.
  */
 import pg from 'pg';
 import {
   type ColumnTypes,
+  DB_KEEPALIVE_DELAY_MS,
   type Dialect,
   type KeyListMatcher,
   type PooledDialectOptions,
+  PooledSession,
   runInTransaction,
   type SqlRow,
   type SqlSession,
   type SqlValue,
+  type StatementFailure,
+  storageTimeout,
 } from './dialect.js';
 import { toDriverValues } from './sql-values.js';
 
@@ -51,6 +59,18 @@ const typeParsers = {
 const CONNECTION_SQLSTATE_CLASS = '08';
 const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
 const CONNECTION_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+/** query_canceled: here, the server cut a statement at statement_timeout. */
+const QUERY_CANCELED = '57014';
+/** pg's messages for a statement with no answer within query_timeout, and for no free connection. */
+const READ_TIMEOUT_MESSAGE = 'Query read timeout';
+const ACQUIRE_TIMEOUT_MESSAGE = /timeout exceeded when trying to connect|connection timeout/i;
+/**
+ * How much longer than statement_timeout the client waits for an answer: a live server's own
+ * cancel (which keeps the connection) comes first; only a silent one makes the client give up.
+ */
+const READ_TIMEOUT_GRACE_MS = 1_000;
+/** Longest timer Node runs: "no client-side deadline" for a migration's statements. */
+const MAX_TIMER_MS = 0x7fff_ffff;
 
 /**
  * Keys bound as two bytea[] parameters: the statement text (and its planning) stays the same
@@ -76,20 +96,46 @@ function numberPlaceholders(sql: string): string {
   return text;
 }
 
-class PostgresSession implements SqlSession {
+class PostgresSession extends PooledSession<pg.QueryResult> {
   readonly #client: pg.PoolClient;
+  readonly #dialect: PostgresDialect;
+  /** The statement deadline (statement_timeout), or null for none (migrations). */
+  readonly #timeoutMs: number | null;
 
-  constructor(client: pg.PoolClient) {
+  constructor(client: pg.PoolClient, dialect: PostgresDialect, timeoutMs: number | null) {
+    super();
     this.#client = client;
+    this.#dialect = dialect;
+    this.#timeoutMs = timeoutMs;
   }
 
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
-    const result = await this.#client.query(numberPlaceholders(sql), toDriverValues(params));
+  protected send(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    // query_timeout per query is read by pg's Client.query but missing from its typings.
+    const config: pg.QueryConfig & { query_timeout: number } = {
+      text: numberPlaceholders(sql),
+      values: toDriverValues(params),
+      query_timeout:
+        this.#timeoutMs === null ? MAX_TIMER_MS : this.#timeoutMs + READ_TIMEOUT_GRACE_MS,
+    };
+    return this.#client.query(config);
+  }
+
+  protected classify(err: unknown): StatementFailure {
+    const isCancelled = (err as { code?: unknown } | null)?.code === QUERY_CANCELED;
+    const isUnanswered = err instanceof Error && err.message === READ_TIMEOUT_MESSAGE;
+    if (isCancelled || isUnanswered) {
+      // The server's own cancel leaves the connection usable; a silent server does not.
+      const error = storageTimeout('statement', this.#timeoutMs ?? 0, err);
+      return { error, endsConnection: isUnanswered };
+    }
+    return { error: err, endsConnection: this.#dialect.isConnectionError(err) };
+  }
+
+  protected rowsOf(result: pg.QueryResult): SqlRow[] {
     return result.rows as SqlRow[];
   }
 
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    const result = await this.#client.query(numberPlaceholders(sql), toDriverValues(params));
+  protected changesOf(result: pg.QueryResult): number {
     return result.rowCount ?? 0;
   }
 }
@@ -105,12 +151,16 @@ export class PostgresDialect implements Dialect {
   readonly #pool: pg.Pool;
   readonly #schema: string | null;
   readonly #schemaLockKey: number;
+  readonly #queryTimeoutMs: number;
+  readonly #connectTimeoutMs: number;
   #closed = false;
 
   constructor(opts: PostgresDialectOptions) {
     this.maxConnections = opts.poolSize;
     this.#schema = opts.schema;
     this.#schemaLockKey = opts.schemaLockKey;
+    this.#queryTimeoutMs = opts.queryTimeoutMs;
+    this.#connectTimeoutMs = opts.connectTimeoutMs;
     const settings = ['-c synchronous_commit=on'];
     if (opts.schema !== null) settings.push(`-c search_path=${opts.schema}`);
     this.#pool = new pg.Pool({
@@ -119,6 +169,9 @@ export class PostgresDialect implements Dialect {
       types: typeParsers,
       options: settings.join(' '),
       connectionTimeoutMillis: opts.connectTimeoutMs,
+      statement_timeout: opts.queryTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: DB_KEEPALIVE_DELAY_MS,
       idleTimeoutMillis: 30_000,
       application_name: opts.applicationName,
     });
@@ -126,43 +179,58 @@ export class PostgresDialect implements Dialect {
     this.#pool.on('error', opts.onBackgroundError);
   }
 
-  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
+  async #withSession<T>(
+    fn: (session: PostgresSession) => Promise<T>,
+    timeoutMs: number | null = this.#queryTimeoutMs,
+  ): Promise<T> {
+    let client: pg.PoolClient;
     try {
-      return await fn(client);
+      client = await this.#pool.connect();
     } catch (err) {
-      if (this.isConnectionError(err)) broken = err as Error;
+      if (err instanceof Error && ACQUIRE_TIMEOUT_MESSAGE.test(err.message)) {
+        throw storageTimeout('connecting', this.#connectTimeoutMs, err);
+      }
       throw err;
+    }
+    const session = new PostgresSession(client, this, timeoutMs);
+    try {
+      return await fn(session);
     } finally {
       // release(err) destroys the client, so the pool opens a fresh one next time.
-      client.release(broken);
+      client.release(session.broken);
     }
   }
 
-  transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#withClient((client) =>
-      runInTransaction(
-        (sql) => client.query(sql),
-        'BEGIN',
-        () => fn(new PostgresSession(client)),
-      ),
+  transaction<T>(
+    fn: (s: SqlSession) => Promise<T>,
+    timeoutMs: number | null = this.#queryTimeoutMs,
+  ): Promise<T> {
+    return this.#withSession(
+      (session) =>
+        runInTransaction(
+          (sql) => session.exec(sql),
+          'BEGIN',
+          () => fn(session),
+        ),
+      timeoutMs,
     );
   }
 
   read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    return this.#withClient((client) => fn(new PostgresSession(client)));
+    return this.#withSession(fn);
   }
 
   withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
     return this.transaction(async (s) => {
+      // A migration may wait for another instance's, and build indexes on big tables: no deadline.
+      await s.run('SET LOCAL statement_timeout = 0');
       // Transaction-scoped advisory lock: released by COMMIT/ROLLBACK, even if the client dies.
       await s.query(`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_NAMESPACE}, ?)`, [
         this.#schemaLockKey,
       ]);
       if (this.#schema !== null) await s.run(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`);
       return fn(s);
-    });
+    }, null);
   }
 
   isDuplicateIndexError(): boolean {

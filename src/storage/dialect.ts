@@ -4,6 +4,7 @@
  * schema lock and the few spellings that differ between SQLite, PostgreSQL and MySQL/MariaDB.
  * Schema shape, queries and every semantic rule are shared and live elsewhere.
  */
+import { type GregorError, gregorError } from '../errors.js';
 
 /** The databases the engine speaks to. */
 export const DIALECT_NAME = { sqlite: 'sqlite', postgres: 'postgres', mysql: 'mysql' } as const;
@@ -76,6 +77,8 @@ export interface PooledDialectOptions {
   poolSize: number;
   /** How long to wait for a connection, in ms. */
   connectTimeoutMs: number;
+  /** How long one statement may run before its connection is given up, in ms. */
+  queryTimeoutMs: number;
   /** The name the connections show the server. */
   applicationName: string;
   /** Receives errors of idle connections, which have no caller to reject. */
@@ -155,6 +158,67 @@ export async function retryOnConnectionLoss<T>(d: Dialect, fn: () => Promise<T>)
       return await fn();
     } catch (err) {
       if (!d.isConnectionError(err) || attempt > d.maxConnections) throw err;
+    }
+  }
+}
+
+/**
+ * Idle time before the first TCP keepalive probe on a database connection, ms: a database host
+ * that vanished (power loss, a partition) is noticed in about a minute, not after the OS's 2 h.
+ */
+export const DB_KEEPALIVE_DELAY_MS = 30_000;
+
+/** The error of a statement or a connection wait that ran out of time. */
+export function storageTimeout(what: string, timeoutMs: number, cause: unknown): GregorError {
+  return gregorError('GREGOR_ERR_TIMEOUT', `storage: ${what} took over ${timeoutMs} ms`, { cause });
+}
+
+/** How a driver failure of one statement is seen: the error to throw, and whether it ends the connection. */
+export interface StatementFailure {
+  readonly error: unknown;
+  /** The connection is lost or stuck (a statement still runs on it): drop it, send nothing more. */
+  readonly endsConnection: boolean;
+}
+
+/**
+ * The statements of one checked-out pooled connection. Once a statement timed out or the
+ * connection was lost, nothing more is sent on it (a ROLLBACK would only queue behind the stuck
+ * statement) and `broken` tells the pool to drop the connection instead of reusing it.
+ */
+export abstract class PooledSession<R> implements SqlSession {
+  #broken: Error | undefined;
+
+  /** Why the connection must not be reused, or undefined. */
+  get broken(): Error | undefined {
+    return this.#broken;
+  }
+
+  /** Run a statement on the driver. */
+  protected abstract send(sql: string, params: readonly SqlValue[]): Promise<R>;
+  /** Classify a failure of `send`. */
+  protected abstract classify(err: unknown): StatementFailure;
+  protected abstract rowsOf(result: R): SqlRow[];
+  protected abstract changesOf(result: R): number;
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+    return this.rowsOf(await this.exec(sql, params));
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.changesOf(await this.exec(sql, params));
+  }
+
+  /** Run a statement, unless the connection already broke. */
+  async exec(sql: string, params: readonly SqlValue[] = []): Promise<R> {
+    if (this.#broken !== undefined) throw this.#broken;
+    try {
+      return await this.send(sql, params);
+    } catch (err) {
+      const failure = this.classify(err);
+      if (failure.endsConnection) {
+        this.#broken = failure.error instanceof Error ? failure.error : new Error(String(err));
+      }
+      throw failure.error;
     }
   }
 }

@@ -60,9 +60,10 @@ export class GroupCommitWriter<J, A> {
   }
 
   /**
-   * Queue `job` for the next commit. Rejects with GREGOR_ERR_ABORTED / GREGOR_ERR_TIMEOUT when
-   * `opts` fires while the job still waits (once its transaction has started, it runs to the end),
-   * and with GREGOR_ERR_OVERLOADED when `maxQueued` jobs already wait.
+   * Queue `job` for the next commit. Rejects with GREGOR_ERR_ABORTED when `opts.signal` fires
+   * while the job still waits, with GREGOR_ERR_TIMEOUT when `opts.timeoutMs` passes before its
+   * outcome is known (see #watch), and with GREGOR_ERR_OVERLOADED when `maxQueued` jobs already
+   * wait.
    */
   submit(job: J, opts?: WaitOptions): Promise<A> {
     if (opts?.signal?.aborted === true) {
@@ -110,30 +111,37 @@ export class GroupCommitWriter<J, A> {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Remove a waiting job when its signal or timeout fires; returns the cleanup. */
+  /**
+   * Watch a job's signal and timeout; returns the cleanup. An abort drops a waiting job (its
+   * caller is gone); a committing one runs to the end. A timeout answers the caller whether the
+   * job waits or commits, so a stuck database never holds a caller past its deadline. The
+   * committing job stays in its transaction, which the dialect's statement deadlines bound, and
+   * the writer waits for it before the next batch, so later consumes never commit before it. It
+   * may still commit; a retry with the same msgID is safe (§4.4 idempotence).
+   */
   #watch(entry: QueuedJob<J, A>, opts?: WaitOptions): () => void {
-    const cancel = (err: unknown): void => {
+    const dequeue = (): boolean => {
       const at = this.#queue.indexOf(entry);
-      if (at < 0) return; // already committing: it runs to the end
-      this.#queue.splice(at, 1);
-      entry.reject(err);
+      if (at >= 0) this.#queue.splice(at, 1);
+      return at >= 0;
     };
     const signal = opts?.signal;
-    const onAbort = (): void => cancel(aborted(signal!));
+    const onAbort = (): void => {
+      if (dequeue()) entry.reject(aborted(signal!));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer =
       opts?.timeoutMs === undefined
         ? undefined
-        : setTimeout(
-            () =>
-              cancel(
-                gregorError(
-                  'GREGOR_ERR_TIMEOUT',
-                  `storage: consume waited over ${opts.timeoutMs} ms`,
-                ),
+        : setTimeout(() => {
+            dequeue();
+            entry.reject(
+              gregorError(
+                'GREGOR_ERR_TIMEOUT',
+                `storage: consume not committed within ${opts.timeoutMs} ms`,
               ),
-            opts.timeoutMs,
-          );
+            );
+          }, opts.timeoutMs);
     return () => {
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);

@@ -60,7 +60,12 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
   }
   switch (name) {
     case DIALECT_NAME.sqlite:
-      return new SqliteDialect({ path: sqlitePath(url), busyTimeoutMs: opts.busyTimeoutMs });
+      return new SqliteDialect({
+        path: sqlitePath(url),
+        // better-sqlite3 waits for a lock synchronously, the whole process with it: never longer
+        // than one operation may take.
+        busyTimeoutMs: Math.min(opts.busyTimeoutMs, opts.queryTimeoutMs),
+      });
     case DIALECT_NAME.postgres:
       return new PostgresDialect({
         url,
@@ -69,6 +74,7 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
         schemaLockKey: fnv1a(`gregor.${opts.schema ?? ''}`),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
+        queryTimeoutMs: opts.queryTimeoutMs,
         applicationName: opts.applicationName,
         onBackgroundError: opts.onBackgroundError,
       });
@@ -82,6 +88,7 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
         schemaLockTimeoutSeconds: Math.ceil(opts.connectTimeoutMs / 1000),
         poolSize: opts.poolSize,
         connectTimeoutMs: opts.connectTimeoutMs,
+        queryTimeoutMs: opts.queryTimeoutMs,
         applicationName: opts.applicationName,
         onBackgroundError: opts.onBackgroundError,
       });

@@ -21,6 +21,11 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 10_000;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** How long to wait for a database connection (and MySQL's migration lock), ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long one storage operation (a read, or a transaction) may take, ms. Below the server's
+ * 30 s storage timeout, so a frozen database fails a call with a timeout the caller still hears.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 /** Options of `openSqlEngine`. */
 export interface SqlEngineOptions {
@@ -42,6 +47,14 @@ export interface SqlEngineOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL/MySQL: how long to wait for a connection, ms. @default 10000 */
   connectTimeoutMs?: number;
+  /**
+   * How long one operation may take, ms: each statement on PostgreSQL/MySQL (past it the
+   * connection is dropped, so a frozen database frees the pool) and each read or transaction as a
+   * whole (past it the caller gets GREGOR_ERR_TIMEOUT). SQLite statements run synchronously and
+   * cannot be cut; there it bounds the wait for the in-process write lock, and the busy timeout
+   * is at most this. @default 10000
+   */
+  queryTimeoutMs?: number;
   /**
    * PostgreSQL/MySQL: the name the connections show the server (pg_stat_activity.application_name,
    * MySQL's program_name attribute), to tell instances apart. @default 'gregor'
@@ -69,6 +82,7 @@ const schema = z
     maxQueuedMessages: z.number().int().min(1).default(DEFAULT_MAX_QUEUED_MESSAGES),
     busyTimeoutMs: z.number().int().min(0).default(DEFAULT_BUSY_TIMEOUT_MS),
     connectTimeoutMs: z.number().int().min(1).default(DEFAULT_CONNECT_TIMEOUT_MS),
+    queryTimeoutMs: z.number().int().min(1).max(0x7fff_ffff).default(DEFAULT_QUERY_TIMEOUT_MS),
     applicationName: z
       .string()
       .regex(/^[\w.:-]{1,63}$/, 'must be 1–63 letters, digits or . _ : -')

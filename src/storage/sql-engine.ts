@@ -6,6 +6,9 @@
  * consume-commit.ts); reads through state-queries.ts; reminders through reminder-queries.ts.
  * Database failures reach callers as GREGOR_ERR_STORAGE_FAILED with the driver error as `cause`;
  * a lost connection is retried on fresh connections (`retryOnConnectionLoss`), since every operation here may be repeated.
+ * Every read and transaction answers within `queryTimeoutMs` (or the caller's shorter timeout) with
+ * GREGOR_ERR_TIMEOUT, even while the database is frozen; the dialects' statement deadlines then
+ * free the stuck connections, so the pool recovers once the database answers again.
  */
 import { gregorError } from '../errors.js';
 import type {
@@ -27,6 +30,7 @@ import {
   resolveQueryTime,
   type StateMachine,
   type WaitOptions,
+  withDeadline,
 } from '../state/index.js';
 import { commitConsumes } from './consume-commit.js';
 import type { ConsumeJob } from './consume-plan.js';
@@ -53,6 +57,7 @@ export class SqlEngine implements StateMachine {
   readonly #d: Dialect;
   readonly #t: TableNames;
   readonly #writer: GroupCommitWriter<ConsumeJob, InBandMessage>;
+  readonly #queryTimeoutMs: number;
   #closing: Promise<void> | undefined;
 
   /** Use `openSqlEngine`, which also runs the migrations. */
@@ -62,6 +67,7 @@ export class SqlEngine implements StateMachine {
     this.dialect = d.name;
     this.clock = opts.clock;
     this.reminderLockDurationMs = opts.reminderLockDurationMs;
+    this.#queryTimeoutMs = opts.queryTimeoutMs;
     this.#writer = new GroupCommitWriter((jobs) => commitConsumes(d, tables, jobs), {
       maxBatch: opts.maxBatchMessages,
       maxQueued: opts.maxQueuedMessages,
@@ -121,14 +127,14 @@ export class SqlEngine implements StateMachine {
     this.#enter(opts);
     reminderLimit(max);
     const now = this.clock.now();
-    return this.#retry('reminders', () =>
+    return this.#retry('reminders', opts, () =>
       takeReminders(this.#d, this.#t, max, now, this.reminderLockDurationMs),
     );
   }
 
   async deleteReminder(id: ReminderID, opts?: WaitOptions): Promise<void> {
     this.#enter(opts);
-    await this.#retry('deleteReminder', () => deleteReminder(this.#d, this.#t, id));
+    await this.#retry('deleteReminder', opts, () => deleteReminder(this.#d, this.#t, id));
   }
 
   /** Forget every user. Consumes called before it are applied first; later ones after. */
@@ -136,7 +142,7 @@ export class SqlEngine implements StateMachine {
     this.#enter(opts);
     const t = this.#t;
     await this.#writer.exclusive(() =>
-      this.#retry('clear', () =>
+      this.#retry('clear', opts, () =>
         this.#d.transaction(async (s) => {
           for (const table of [t.reminders, t.messages, t.items])
             await s.run(`DELETE FROM ${table}`);
@@ -157,12 +163,26 @@ export class SqlEngine implements StateMachine {
     fn: (s: SqlSession) => Promise<T>,
   ): Promise<T> {
     this.#enter(opts);
-    return this.#retry(operation, () => this.#d.read(fn));
+    return this.#retry(operation, opts, () => this.#d.read(fn));
   }
 
-  async #retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run `fn`, retried on a lost connection, answering by the deadline: the query timeout or the
+   * caller's, whichever is shorter. Past it the work may go on (a transaction may still commit),
+   * but the caller is answered with GREGOR_ERR_TIMEOUT.
+   */
+  async #retry<T>(
+    operation: string,
+    opts: WaitOptions | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const timeoutMs = Math.min(opts?.timeoutMs ?? this.#queryTimeoutMs, this.#queryTimeoutMs);
     try {
-      return await retryOnConnectionLoss(this.#d, fn);
+      return await withDeadline(
+        retryOnConnectionLoss(this.#d, fn),
+        { timeoutMs, signal: opts?.signal },
+        `storage: ${operation}`,
+      );
     } catch (err) {
       throw toStorageError(err, operation);
     }

@@ -20,11 +20,16 @@ function portOf(url: string, fallback: number): { host: string; port: number } {
 function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
+    let isDone = false;
     const done = (ok: boolean) => {
+      if (isDone) return;
+      isDone = true;
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
+    // Decided a turn later: when module loading blocked the loop past the timeout, the timer and
+    // the connect event are both due, and timers run first.
+    socket.setTimeout(timeoutMs, () => setImmediate(done, false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });

@@ -1,12 +1,13 @@
 /**
  * A raw TCP peer that speaks just enough framed msgpack-rpc to log in, then misbehaves on purpose:
- * it stops reading altogether (a frozen reader) or reads and never answers (a stuck client).
+ * it stops reading altogether (a frozen reader), reads and never answers (a stuck client), or
+ * writes what no real client would (an unfinished frame).
  */
 import { connect, type Socket } from 'node:net';
 import { decodeMsgpack, encodeCanonical, METHODS } from '../../../src/protocol/index.js';
 import { encodeFrame, FrameDecoder } from '../../../src/rpc/index.js';
 
-/** Connect to `port` on loopback; socket errors (a reset after the server closes) are ignored. */
+/** Connect to `port` on 127.0.0.1; socket errors (a reset by the server) are ignored. */
 export async function rawConnect(port: number): Promise<Socket> {
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise<void>((resolve, reject) => {

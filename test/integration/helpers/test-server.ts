@@ -144,13 +144,14 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
   };
 }
 
-/** Zero actors, subscriptions, mailbox jobs, pending calls and connections. */
+/** Zero actors, subscriptions, mailbox jobs, pending calls, connections and their counts. */
 export function assertNoLeaks(server: GregorServer): void {
   assert.equal(server.hub.actorCount, 0, 'actors');
   assert.equal(server.hub.subscriptionCount, 0, 'subscriptions');
   assert.equal(server.hub.mailbox.activeKeys, 0, 'mailbox keys');
   assert.equal(server.pendingCalls, 0, 'pending calls');
   assert.equal(server.connectionCount, 0, 'connections');
+  assert.equal(server.connectionLimits.trackedKeys, 0, 'connection counts per address and user');
 }
 
 /** Resolve once `predicate` holds (polling every few ms), or reject after `timeoutMs`. */

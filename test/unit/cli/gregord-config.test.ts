@@ -163,6 +163,24 @@ describe('parseGregordConfig: values', () => {
     }
   });
 
+  it('reads the deadlines and connection limits, with their defaults', () => {
+    const defaults = parseGregordConfig();
+    assert.deepEqual(defaults.deadlines, { storageQueryMs: 10_000, frameReadMs: 30_000 });
+    assert.equal(defaults.limits.maxConnectionsPerUser, 128);
+    assert.equal(defaults.limits.maxConnectionsPerAddress, 1024);
+    const given = parseGregordConfig({
+      flags: { storageQueryTimeout: '2s', maxConnectionsPerUser: '4' },
+      env: { GREGOR_FRAME_READ_TIMEOUT: '500ms', GREGOR_MAX_CONNECTIONS_PER_ADDRESS: '16' },
+    });
+    assert.deepEqual(given.deadlines, { storageQueryMs: 2000, frameReadMs: 500 });
+    assert.equal(given.limits.maxConnectionsPerUser, 4);
+    assert.equal(given.limits.maxConnectionsPerAddress, 16);
+    assert.match(
+      problemsOf({ flags: { maxConnectionsPerAddress: '0' } }),
+      /--max-connections-per-address/,
+    );
+  });
+
   it('reads byte sizes with binary suffixes', () => {
     const config = parseGregordConfig({
       flags: { maxFrameBytes: '1MiB', maxBodyBytes: '65536', maxWriteBufferBytes: '2MiB' },

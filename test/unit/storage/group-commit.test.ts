@@ -113,6 +113,23 @@ describe('GroupCommitWriter', () => {
     });
   });
 
+  it('answers a committing job with GREGOR_ERR_TIMEOUT at its deadline, and commits later jobs only after it', async () => {
+    const c = gatedCommit();
+    const w = new GroupCommitWriter(c.commit, LIMITS);
+    const stuck = w.submit(1, { timeoutMs: 20 });
+    await new Promise((r) => setImmediate(r));
+    const later = w.submit(2);
+    await assert.rejects(stuck, {
+      code: 'GREGOR_ERR_TIMEOUT',
+      message: /not committed within 20 ms/,
+    });
+    assert.deepEqual(c.batches, [[1]], 'the next batch waits for the stuck transaction');
+    await c.release();
+    await c.release();
+    assert.equal(await later, 'done 2');
+    assert.deepEqual(c.batches, [[1], [2]]);
+  });
+
   it('runs an exclusive job alone, after the jobs before it and before the jobs after it', async () => {
     const order: string[] = [];
     const w = new GroupCommitWriter<number, number>(async (jobs) => {

@@ -19,6 +19,7 @@ describe('the MySQL dialect', { skip: STORAGE_SKIPS.mysql ?? false }, () => {
       schemaLockTimeoutSeconds: 5,
       poolSize: 2,
       connectTimeoutMs: 5000,
+      queryTimeoutMs: 5000,
       applicationName: 'gregor-test',
       onBackgroundError: (err) => errors.push(err),
     });
@@ -44,6 +45,7 @@ describe('the MySQL dialect', { skip: STORAGE_SKIPS.mysql ?? false }, () => {
       schemaLockTimeoutSeconds: 5,
       poolSize: 2,
       connectTimeoutMs: 5000,
+      queryTimeoutMs: 5000,
       applicationName: 'gregor-test',
       onBackgroundError: (err) => backgroundErrors.push(err),
       indexIfNotExists: false,

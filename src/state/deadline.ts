@@ -1,7 +1,8 @@
 /**
- * Bound a wait by a timeout and an abort signal (STYLE.md §5.2). node-redis applies its own
- * command `timeout` and `abortSignal` only while a command is still unsent; once written, a
- * command waits for its reply forever, so a frozen Redis would hang every publish without this.
+ * Bound a wait by a timeout and an abort signal (STYLE.md §5.2). Drivers bound their own waits
+ * only in part: node-redis applies its command `timeout` only while a command is still unsent, and
+ * a database pool queues a caller before any statement timeout starts, so a frozen Redis or
+ * database would hang its callers without this. The work itself goes on; only the wait ends.
  */
 import { gregorError } from '../errors.js';
 
