@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { checkConflicts } from './config-conflicts.js';
 import type { GivenOptions, GregordConfigInput, Values } from './config-schema.js';
 import { configError, parseValues } from './config-schema.js';
+import type { OptionKey } from './config-table.js';
 import type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-values.js';
 
 export type { GregordConfigInput } from './config-schema.js';
@@ -39,6 +40,14 @@ export interface LimitsConfig {
   readonly maxWriteBufferBytes: number;
   readonly maxQueuedPerUser: number;
   readonly storageQueueSize: number;
+  /**
+   * The per-user quota as given; a part left at its default is undefined, so the server shrinks
+   * it to fit the frame (quotaForFrame).
+   */
+  readonly maxItemsPerUser: number | undefined;
+  readonly maxBytesPerUser: number | undefined;
+  readonly maxReadsPerConnection: number;
+  readonly maxReadsPerUser: number;
 }
 
 /** Everything gregord needs to start, frozen. */
@@ -134,6 +143,10 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
       maxWriteBufferBytes: v.maxWriteBufferBytes as number,
       maxQueuedPerUser: v.maxQueuedPerUser as number,
       storageQueueSize: v.storageQueueSize as number,
+      maxItemsPerUser: isGiven(given.maxItemsPerUser) ? v.maxItemsPerUser : undefined,
+      maxBytesPerUser: isGiven(given.maxBytesPerUser) ? v.maxBytesPerUser : undefined,
+      maxReadsPerConnection: v.maxReadsPerConnection as number,
+      maxReadsPerUser: v.maxReadsPerUser as number,
     },
     workers: v.workers as number,
     logLevel: v.debug === true && !explicitLevel ? 'debug' : (v.logLevel as LogLevel),
@@ -146,6 +159,8 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
       auth.secret === null,
   };
 }
+
+const isGiven = (g: GivenOptions[OptionKey]): boolean => g !== undefined && g.source !== 'default';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

@@ -26,6 +26,7 @@ import { Hub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { PublisherConsumer } from './publisher-consumer.js';
+import { ReadGate } from './read-gate.js';
 import {
   type GregorServerOptions,
   resolveServerSettings,
@@ -87,6 +88,7 @@ export class GregorServer {
       [
         new StorageConsumer(opts.stateMachine, this.#metrics, {
           timeoutMs: this.#settings.storageTimeoutMs,
+          quota: this.#settings.userQuota,
         }),
         this.#publisher,
         new BroadcasterConsumer(),
@@ -110,6 +112,10 @@ export class GregorServer {
       bus: opts.bus,
       metrics: this.#metrics,
       settings: this.#settings,
+      reads: new ReadGate({
+        maxPerConnection: this.#settings.maxReadsPerConnection,
+        maxPerUser: this.#settings.maxReadsPerUser,
+      }),
     });
     this.#session = { handlers, limits: opts.rpcLimits ?? {}, logger };
     this.#services = {

@@ -80,3 +80,36 @@ export function worstCaseStateBytes(
   const perItem = STATE_ITEM_FIXED_WIRE_BYTES + 3 * limits.maxIDBytes + limits.maxCategoryBytes;
   return RESULT_ENVELOPE_BYTES + quota.maxItems * perItem + quota.maxBytes;
 }
+
+/**
+ * The quota to use with frames of `maxFrameBytes`: the given parts as they are, the missing ones
+ * at their defaults, or smaller when the defaults would let a user fill a state no frame can carry
+ * (the missing parts then share what is left of the frame). Null when the given parts alone do
+ * not fit: a configuration conflict.
+ */
+export function quotaForFrame(
+  given: Partial<UserQuota>,
+  maxFrameBytes: number,
+  limits: Pick<ConsumeLimits, 'maxIDBytes' | 'maxCategoryBytes'>,
+): UserQuota | null {
+  const defaults = {
+    maxItems: given.maxItems ?? DEFAULT_MAX_ITEMS_PER_USER,
+    maxBytes: given.maxBytes ?? DEFAULT_MAX_BYTES_PER_USER,
+  };
+  if (worstCaseStateBytes(defaults, limits) <= maxFrameBytes) return defaults;
+  const perItem = worstCaseStateBytes({ maxItems: 1, maxBytes: 0 }, limits) - RESULT_ENVELOPE_BYTES;
+  const room = maxFrameBytes - RESULT_ENVELOPE_BYTES;
+  const { maxItems, maxBytes } = given;
+  if (maxItems !== undefined && maxBytes !== undefined) return null;
+  if (maxItems !== undefined) {
+    const left = room - maxItems * perItem;
+    return left >= 1 ? { maxItems, maxBytes: Math.min(left, DEFAULT_MAX_BYTES_PER_USER) } : null;
+  }
+  if (maxBytes !== undefined) {
+    const items = Math.floor((room - maxBytes) / perItem);
+    return items >= 1 ? { maxItems: Math.min(items, DEFAULT_MAX_ITEMS_PER_USER), maxBytes } : null;
+  }
+  const half = Math.floor(room / 2);
+  const items = Math.floor(half / perItem);
+  return items >= 1 && half >= 1 ? { maxItems: items, maxBytes: half } : null;
+}
