@@ -4,6 +4,11 @@
  * rather than queued: each read may build an answer of up to one frame, so a queue would hold the
  * memory a bound is there to cap, and a refused client retries as it would after any overload.
  * One instance counts its own reads; each instance of a cluster applies the bounds on its own.
+ *
+ * Finished reads also take turns: an answer of thousands of items is turned into wire shape and
+ * encoded in one synchronous step after the read resolves, so answers finishing together would
+ * hold the event loop for all of their encodings at once. Each finished read resumes in a turn of
+ * the event loop of its own, with I/O (other connections' calls) served between two turns.
  */
 import { gregorError } from '../errors.js';
 import { toHex, type UID } from '../protocol/index.js';
@@ -19,6 +24,7 @@ export class ReadGate<C extends object> {
   readonly #limits: ReadGateLimits;
   readonly #byConnection = new Map<C, number>();
   readonly #byUser = new Map<string, number>();
+  #lastTurn: Promise<void> = Promise.resolve();
 
   constructor(limits: ReadGateLimits) {
     this.#limits = limits;
@@ -44,11 +50,26 @@ export class ReadGate<C extends object> {
     this.#byConnection.set(conn, onConnection + 1);
     this.#byUser.set(user, onUser + 1);
     try {
-      return await read();
+      const answer = await read();
+      await this.#nextTurn();
+      return answer;
     } finally {
       decrement(this.#byConnection, conn);
       decrement(this.#byUser, user);
     }
+  }
+
+  /** Wait for the turn after the previous finished read's; see the file header. */
+  async #nextTurn(): Promise<void> {
+    const previous = this.#lastTurn;
+    let release!: () => void;
+    this.#lastTurn = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    // The caller encodes its answer when this resolves; the next one waits for the check phase
+    // of the next loop iteration, after the poll phase has served other sockets.
+    setImmediate(release);
   }
 }
 
