@@ -209,7 +209,7 @@ export const CONFIG_TABLE = [
     env: 'GREGOR_MAX_ITEMS_PER_USER',
     defaultText: '10000',
     unit: OPTION_UNIT.count,
-    help: "Live (undismissed, unexpired) items one user may hold; a creation past it is refused as quota exceeded, dismissals always pass. Unset, fewer when a user's full state would not fit in --max-frame-bytes.",
+    help: "Live (undismissed, unexpired) items one user may hold; a creation past it is refused as quota exceeded, dismissals always pass. Left unset, it shrinks if a full state would not fit in --max-frame-bytes.",
   },
   {
     key: 'maxBytesPerUser',
@@ -217,7 +217,7 @@ export const CONFIG_TABLE = [
     env: 'GREGOR_MAX_BYTES_PER_USER',
     defaultText: '8MiB',
     unit: OPTION_UNIT.bytes,
-    help: "Body bytes over one user's live items; a creation past it is refused as quota exceeded. Unset, less when a user's full state would not fit in --max-frame-bytes.",
+    help: "Body bytes over one user's live items; a creation past it is refused as quota exceeded. Left unset, it shrinks if a full state would not fit in --max-frame-bytes.",
   },
   {
     key: 'maxReadsPerConnection',
