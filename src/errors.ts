@@ -79,6 +79,16 @@ export const ERROR_CODES = {
     status: STATUS_CODE.GENERIC,
     message: 'argument exceeds a configured limit',
   },
+  GREGOR_ERR_QUOTA_EXCEEDED: {
+    kind: 'input',
+    status: STATUS_CODE.GENERIC,
+    message: "the user's item quota is full",
+  },
+  GREGOR_ERR_RESULT_TOO_LARGE: {
+    kind: 'input',
+    status: STATUS_CODE.GENERIC,
+    message: 'the answer would exceed the largest frame',
+  },
   GREGOR_ERR_CLIENT_REPEAT_MESSAGE: {
     kind: 'input',
     status: STATUS_CODE.GENERIC,

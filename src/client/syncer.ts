@@ -1,7 +1,8 @@
 /**
  * Sync (gregor-protocol.md §7 "Sync"): SyncFromTime(LatestCTime), and a fresh sync when the state
- * hashes differ.
+ * hashes differ, or when the server finds the messages since LatestCTime too large for one answer.
  */
+import { isGregorError } from '../errors.js';
 import {
   bytesEqual,
   type InBandMessage,
@@ -54,7 +55,16 @@ export class Syncer {
    */
   sync(remote: Remote): Promise<SyncOutcome> {
     return this.#replica.exclusive(async () => {
-      const result = await this.#syncFromTime(remote);
+      let result: SyncResult;
+      try {
+        result = await this.#syncFromTime(remote);
+      } catch (err) {
+        // The messages since LatestCTime may not fit in one frame (the server's log keeps every
+        // dismissal) while the state does (the server's quota sees to that): a fresh sync.
+        if (!isGregorError(err, 'GREGOR_ERR_RESULT_TOO_LARGE')) throw err;
+        this.#logger.info({ uid: toHex(this.#replica.uid) }, 'sync answer too large: fresh sync');
+        return { messages: await this.#freshSync(remote), isFresh: true };
+      }
       if (bytesEqual(await this.#replica.hash(), result.hash)) {
         return { messages: result.msgs, isFresh: false };
       }

@@ -183,6 +183,17 @@ function logAddresses(config: GregordConfig, addresses: ServerAddresses, logger:
   }
 }
 
+/** The quota parts given to gregord; the server sizes the others to the frame. */
+function stripUndefinedQuota(limits: GregordConfig['limits']): {
+  maxItemsPerUser?: number;
+  maxBytesPerUser?: number;
+} {
+  return {
+    ...(limits.maxItemsPerUser === undefined ? {} : { maxItemsPerUser: limits.maxItemsPerUser }),
+    ...(limits.maxBytesPerUser === undefined ? {} : { maxBytesPerUser: limits.maxBytesPerUser }),
+  };
+}
+
 /**
  * Open every component `config` names and start a GregorServer on them. Rejects with
  * GREGOR_ERR_SETUP_FAILED, GREGOR_ERR_LISTEN_FAILED or GREGOR_ERR_CONFIG_INVALID; whatever was
@@ -230,6 +241,9 @@ export async function startGregord(
       maxQueuedPerUser: config.limits.maxQueuedPerUser,
       maxConnectionsPerUser: config.limits.maxConnectionsPerUser,
       maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
+      ...stripUndefinedQuota(config.limits),
+      maxReadsPerConnection: config.limits.maxReadsPerConnection,
+      maxReadsPerUser: config.limits.maxReadsPerUser,
       broadcastTimeoutMs: config.broadcastTimeoutMs,
       authTimeoutMs: config.authTimeoutMs,
       loginTimeoutMs: config.loginTimeoutMs,

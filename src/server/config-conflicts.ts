@@ -2,7 +2,9 @@
  * The second half of reading gregord's configuration: options that are each valid but do not go
  * together. Every problem names all the options involved, as they were given (STYLE.md §6).
  */
+import { DEFAULT_CONSUME_LIMITS } from '../protocol/index.js';
 import { MAX_LENGTH_PREFIX_BYTES } from '../rpc/index.js';
+import { quotaForFrame } from '../state/index.js';
 import type { GivenOption, GivenOptions, Values } from './config-schema.js';
 import { isLoopbackHost, type ListenAddress, redact } from './config-values.js';
 
@@ -105,10 +107,30 @@ function limitProblems(v: Values, given: GivenOptions): string[] {
       `${shown(maxBodyBytes)} must be smaller than ${shown(maxFrameBytes)}: a body travels inside a frame`,
     );
   }
+  problems.push(...quotaProblems(v, given));
   if (v.debug === true && isSet(logLevel) && v.logLevel !== 'debug' && debug !== undefined) {
     problems.push(`${debug.name} asks for debug logs but ${shown(logLevel)}: give one`);
   }
   return problems;
+}
+
+/**
+ * A quota that lets a user fill a state larger than one frame: that user could never read its
+ * state again. Only parts given explicitly can conflict; defaults shrink to fit (quotaForFrame).
+ */
+function quotaProblems(v: Values, given: GivenOptions): string[] {
+  const { maxItemsPerUser, maxBytesPerUser, maxFrameBytes } = given;
+  const quota = {
+    ...(isSet(maxItemsPerUser) ? { maxItems: v.maxItemsPerUser as number } : {}),
+    ...(isSet(maxBytesPerUser) ? { maxBytes: v.maxBytesPerUser as number } : {}),
+  };
+  const frame = v.maxFrameBytes;
+  if (frame === undefined || maxFrameBytes === undefined) return [];
+  if (quotaForFrame(quota, frame, DEFAULT_CONSUME_LIMITS) !== null) return [];
+  const parts = [maxItemsPerUser, maxBytesPerUser].filter(isSet).map(shown);
+  return [
+    `${parts.join(' and ')} let a user's state grow past ${shown(maxFrameBytes)}: that user could never read it again; lower the quota or raise the frame`,
+  ];
 }
 
 /** Every conflict between the parsed options; empty when they go together. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { checkConflicts } from './config-conflicts.js';
 import type { GivenOptions, GregordConfigInput, Values } from './config-schema.js';
 import { configError, parseValues } from './config-schema.js';
+import type { OptionKey } from './config-table.js';
 import type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-values.js';
 
 export type { GregordConfigInput } from './config-schema.js';
@@ -40,6 +41,14 @@ export interface LimitsConfig {
   readonly maxWriteBufferBytes: number;
   readonly maxQueuedPerUser: number;
   readonly storageQueueSize: number;
+  /**
+   * The per-user quota as given; a part left at its default is undefined, so the server shrinks
+   * it to fit the frame (quotaForFrame).
+   */
+  readonly maxItemsPerUser: number | undefined;
+  readonly maxBytesPerUser: number | undefined;
+  readonly maxReadsPerConnection: number;
+  readonly maxReadsPerUser: number;
   /** Logged-in connections of one user on this instance. */
   readonly maxConnectionsPerUser: number;
   /** Connections from one remote IP address. */
@@ -149,6 +158,10 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
       maxWriteBufferBytes: v.maxWriteBufferBytes as number,
       maxQueuedPerUser: v.maxQueuedPerUser as number,
       storageQueueSize: v.storageQueueSize as number,
+      maxItemsPerUser: isGiven(given.maxItemsPerUser) ? v.maxItemsPerUser : undefined,
+      maxBytesPerUser: isGiven(given.maxBytesPerUser) ? v.maxBytesPerUser : undefined,
+      maxReadsPerConnection: v.maxReadsPerConnection as number,
+      maxReadsPerUser: v.maxReadsPerUser as number,
       maxConnectionsPerUser: v.maxConnectionsPerUser as number,
       maxConnectionsPerAddress: v.maxConnectionsPerAddress as number,
     },
@@ -167,6 +180,8 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
       auth.secret === null,
   };
 }
+
+const isGiven = (g: GivenOptions[OptionKey]): boolean => g !== undefined && g.source !== 'default';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

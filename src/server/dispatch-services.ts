@@ -10,6 +10,7 @@ import type { CallTracker } from './call-tracker.js';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 import type { ServerMetrics } from './metrics.js';
+import type { ReadGate } from './read-gate.js';
 import type { ServerSettings } from './server-options.js';
 
 /** The server components a handler may use. */
@@ -21,6 +22,8 @@ export interface DispatchServices {
   readonly settings: ServerSettings;
   /** The calls being served, for close() to wait on. */
   readonly calls: CallTracker;
+  /** The bound on reads running at once, per connection and per user. */
+  readonly reads: ReadGate<Connection>;
 }
 
 /** Methods gregord serves to its clients: every METHODS entry except the `peer` ones. */

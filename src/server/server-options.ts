@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { gregorError } from '../errors.js';
 import { type ConsumeLimits, DEFAULT_CONSUME_LIMITS } from '../protocol/index.js';
 import type { Bus } from '../pubsub/index.js';
-import type { RpcLimitsInput } from '../rpc/index.js';
-import type { Clock, StateMachine } from '../state/index.js';
+import { type RpcLimitsInput, resolveRpcLimits } from '../rpc/index.js';
+import { type Clock, quotaForFrame, type StateMachine, type UserQuota } from '../state/index.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
@@ -37,6 +37,10 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
  * otherwise. A client's frames are small (a consume body is at most 64 KiB by default).
  */
 export const DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS = 30_000;
+/** Reads (state, stateByCategoryPrefix, sync) one connection may have running at once. */
+export const DEFAULT_MAX_READS_PER_CONNECTION = 4;
+/** Reads of one user's data running at once on this instance, over all connections. */
+export const DEFAULT_MAX_READS_PER_USER = 8;
 /** The version string `gregor.1.incoming.version` answers when none is given. */
 export const DEFAULT_SERVER_VERSION = 'gregord-ts';
 
@@ -87,6 +91,21 @@ export interface GregorServerOptions {
   rpcLimits?: RpcLimitsInput;
   /** Jobs that may wait per user before consumes are refused (GREGOR_ERR_OVERLOADED). @default 1000 */
   maxQueuedPerUser?: number;
+  /**
+   * Most live (undismissed, unexpired) items one user may hold; a creation past it is refused
+   * with GREGOR_ERR_QUOTA_EXCEEDED. @default 10000, or fewer when a user's full state would not
+   * fit in `rpcLimits.maxFrameBytes` (a given value that does not fit is refused)
+   */
+  maxItemsPerUser?: number;
+  /**
+   * Most body bytes over one user's live items (same rule as `maxItemsPerUser`).
+   * @default 8 MiB, or less when it would not fit in `rpcLimits.maxFrameBytes`
+   */
+  maxBytesPerUser?: number;
+  /** Reads one connection may run at once; more are refused (GREGOR_ERR_OVERLOADED). @default 4 */
+  maxReadsPerConnection?: number;
+  /** Reads of one user's data running at once, all connections together; more are refused. @default 8 */
+  maxReadsPerUser?: number;
   /** Per-connection timeout of one broadcastMessage call, ms. @default 10000 */
   broadcastTimeoutMs?: number;
   /** Timeout of one authenticator call, ms. @default 10000 */
@@ -153,6 +172,10 @@ const tuningSchema = z.strictObject({
     })
     .default({}),
   maxQueuedPerUser: z.number().int().positive().default(DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY),
+  maxItemsPerUser: z.number().int().positive().optional(),
+  maxBytesPerUser: z.number().int().positive().optional(),
+  maxReadsPerConnection: z.number().int().positive().default(DEFAULT_MAX_READS_PER_CONNECTION),
+  maxReadsPerUser: z.number().int().positive().default(DEFAULT_MAX_READS_PER_USER),
   broadcastTimeoutMs: timeoutMs.default(DEFAULT_BROADCAST_TIMEOUT_MS),
   authTimeoutMs: timeoutMs.default(DEFAULT_AUTH_TIMEOUT_MS),
   loginTimeoutMs: z.number().int().min(0).max(0x7fff_ffff).default(DEFAULT_LOGIN_TIMEOUT_MS),
@@ -170,6 +193,12 @@ export interface ServerSettings {
   readonly listen: { readonly tcp?: TcpListenOptions; readonly http?: HttpListenOptions };
   readonly consumeLimits: Readonly<ConsumeLimits>;
   readonly maxQueuedPerUser: number;
+  /** What one user may hold; every consume of this server is checked against it. */
+  readonly userQuota: UserQuota;
+  readonly maxReadsPerConnection: number;
+  readonly maxReadsPerUser: number;
+  /** The largest answer a read may build: one frame (`rpcLimits.maxFrameBytes`). */
+  readonly maxResultBytes: number;
   readonly broadcastTimeoutMs: number;
   readonly authTimeoutMs: number;
   readonly loginTimeoutMs: number;
@@ -230,6 +259,10 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     listen: opts.listen,
     consumeLimits: opts.consumeLimits,
     maxQueuedPerUser: opts.maxQueuedPerUser,
+    maxItemsPerUser: opts.maxItemsPerUser,
+    maxBytesPerUser: opts.maxBytesPerUser,
+    maxReadsPerConnection: opts.maxReadsPerConnection,
+    maxReadsPerUser: opts.maxReadsPerUser,
     broadcastTimeoutMs: opts.broadcastTimeoutMs,
     authTimeoutMs: opts.authTimeoutMs,
     loginTimeoutMs: opts.loginTimeoutMs,
@@ -249,15 +282,27 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
       `invalid server option: ${where}${issue.message}`,
     );
   }
-  const data = parsed.data;
+  const { maxItemsPerUser, maxBytesPerUser, ...data } = parsed.data;
   const consumeLimits = Object.freeze({
     ...DEFAULT_CONSUME_LIMITS,
     ...stripUndefined(data.consumeLimits),
   });
+  const { maxFrameBytes } = resolveRpcLimits(opts.rpcLimits);
+  const given = stripUndefined({ maxItems: maxItemsPerUser, maxBytes: maxBytesPerUser });
+  const userQuota = quotaForFrame(given, maxFrameBytes, consumeLimits);
+  if (userQuota === null) {
+    // A user filling this quota could never read its state again (its answer passes a frame).
+    throw gregorError(
+      'GREGOR_ERR_CONFIG_INVALID',
+      `invalid server option: maxItemsPerUser (${maxItemsPerUser ?? 'default'}) and maxBytesPerUser (${maxBytesPerUser ?? 'default'}) allow a state larger than rpcLimits.maxFrameBytes (${maxFrameBytes})`,
+    );
+  }
   return Object.freeze({
     ...data,
     listen: Object.freeze({ ...(opts.listen as ServerSettings['listen']) }),
     consumeLimits,
+    userQuota: Object.freeze(userQuota),
+    maxResultBytes: maxFrameBytes,
   });
 }
 

@@ -27,6 +27,7 @@ import { Hub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { PublisherConsumer } from './publisher-consumer.js';
+import { ReadGate } from './read-gate.js';
 import {
   DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS,
   type GregorServerOptions,
@@ -90,6 +91,7 @@ export class GregorServer {
       [
         new StorageConsumer(opts.stateMachine, this.#metrics, {
           timeoutMs: this.#settings.storageTimeoutMs,
+          quota: this.#settings.userQuota,
         }),
         this.#publisher,
         new BroadcasterConsumer(),
@@ -113,6 +115,10 @@ export class GregorServer {
       bus: opts.bus,
       metrics: this.#metrics,
       settings: this.#settings,
+      reads: new ReadGate({
+        maxPerConnection: this.#settings.maxReadsPerConnection,
+        maxPerUser: this.#settings.maxReadsPerUser,
+      }),
     });
     this.#session = {
       handlers,

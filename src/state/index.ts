@@ -8,6 +8,8 @@ export * from './interfaces.js';
 export * from './item-rules.js';
 export * from './manual-clock.js';
 export * from './memory-engine.js';
+export * from './quota-rules.js';
 export * from './reminder-rules.js';
+export * from './result-budget.js';
 export * from './since-rules.js';
 export * from './time-rules.js';

@@ -14,6 +14,7 @@ import type {
   TimeOrOffset,
   UID,
 } from '../protocol/index.js';
+import type { UserQuota } from './quota-rules.js';
 
 /** The source of "now" for every rule. Rule code never calls Date.now() (STYLE.md §5.10). */
 export interface Clock {
@@ -30,6 +31,24 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
+/** Options of a consume. */
+export interface ConsumeOptions extends WaitOptions {
+  /**
+   * Refuse a creation that would take its user past this quota (GREGOR_ERR_QUOTA_EXCEEDED), in
+   * the same step that applies it. @default no quota
+   */
+  quota?: UserQuota;
+}
+
+/** Options of a read. */
+export interface ReadOptions extends WaitOptions {
+  /**
+   * Refuse an answer whose encoding would pass this many bytes (GREGOR_ERR_RESULT_TOO_LARGE),
+   * before it is built whole. @default no bound
+   */
+  maxResultBytes?: number;
+}
+
 /** Consumes messages into a user's state (§4.2 ConsumeMessage). */
 export interface MessageConsumer {
   /**
@@ -37,7 +56,7 @@ export interface MessageConsumer {
    * stamped ctime; for a duplicate msgID, the first logged message (idempotent, §4.4).
    * Out-of-band messages change nothing and come back unchanged.
    */
-  consumeMessage(m: Message, opts?: WaitOptions): Promise<Message>;
+  consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message>;
 }
 
 /** Reads a user's state (§4.2 State, StateByCategoryPrefix, InBandMessagesSince, LatestCTime). */
@@ -47,21 +66,21 @@ export interface StateReader {
     uid: UID,
     deviceID: DeviceID | null,
     t: TimeOrOffset | null,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<State>;
   stateByCategoryPrefix(
     uid: UID,
     deviceID: DeviceID | null,
     t: TimeOrOffset | null,
     prefix: string,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<State>;
   /** In-band messages with logged ctime ≥ `since`, ctime order then arrival, filtered per §4.2. */
   inBandMessagesSince(
     uid: UID,
     deviceID: DeviceID | null,
     since: Time,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<InBandMessage[]>;
   /** The logged ctime of the latest creation visible to `deviceID`, or null. */
   latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null>;

@@ -7,6 +7,7 @@ import { gregorError } from '../errors.js';
 import {
   bytesEqual,
   type DeviceID,
+  encodeRecord,
   type InBandMessage,
   type Message,
   type Metadata,
@@ -22,7 +23,14 @@ import {
   type UID,
 } from '../protocol/index.js';
 import { classifyMessage, inBandMetadata } from './consumable.js';
-import type { Clock, LocalState, StateMachine, WaitOptions } from './interfaces.js';
+import type {
+  Clock,
+  ConsumeOptions,
+  LocalState,
+  ReadOptions,
+  StateMachine,
+  WaitOptions,
+} from './interfaces.js';
 import { systemClock } from './interfaces.js';
 import {
   exportItem,
@@ -32,10 +40,18 @@ import {
   isItemInState,
   isMessageForDevice,
 } from './item-rules.js';
+import {
+  assertCreationFits,
+  countsTowardQuota,
+  type QuotaUsage,
+  quotaBytesOf,
+  type UserQuota,
+} from './quota-rules.js';
 import { ReminderTable } from './reminder-table.js';
+import { MESSAGE_ENTRY_WIRE_BYTES, ResultBudget } from './result-budget.js';
 import { filterFutureDismissals, sortSince } from './since-rules.js';
 import { creationCTime, dismissalTime, isAtOrAfterSince, resolveQueryTime } from './time-rules.js';
-import type { LogEntry, MemoryItem } from './user-record.js';
+import type { LogEntry, MemoryItem, UserRecord } from './user-record.js';
 import { UserTable } from './user-table.js';
 
 /** Mem's reminder lock duration (§4.1 ReminderLockDuration: 1 minute). */
@@ -70,7 +86,7 @@ export class MemoryEngine implements StateMachine, LocalState {
     this.reminderLockDurationMs = lockMs;
   }
 
-  async consumeMessage(m: Message, opts?: WaitOptions): Promise<Message> {
+  async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
     this.#enter(opts);
     const c = classifyMessage(m);
     // §4.2: an out-of-band message changes nothing and comes back unchanged.
@@ -78,7 +94,8 @@ export class MemoryEngine implements StateMachine, LocalState {
     const now = this.clock.now();
     const ibm: InBandMessage =
       c.kind === 'update' ? { stateUpdate: c.update } : { stateSync: { md: c.md } };
-    const entry = c.kind === 'update' ? this.#consumeUpdate(c.md, c.update, now) : null;
+    const entry =
+      c.kind === 'update' ? this.#consumeUpdate(c.md, c.update, now, opts?.quota) : null;
     const logged = this.#users
       .get(c.md.uid)
       .logMessage(entry ?? { msg: ibm, ctime: now, item: null });
@@ -90,10 +107,22 @@ export class MemoryEngine implements StateMachine, LocalState {
    * Apply a stateUpdate and build its log entry. §4.4: a duplicate msgID is idempotent — its
    * creation is ignored (the first one wins) but its dismissal is still applied.
    */
-  #consumeUpdate(md: Metadata, update: StateUpdateMessage, now: Time): LogEntry {
+  #consumeUpdate(
+    md: Metadata,
+    update: StateUpdateMessage,
+    now: Time,
+    quota: UserQuota | undefined,
+  ): LogEntry {
     const user = this.#users.get(md.uid);
     const first = user.logged(md.msgID);
     const creation = first === undefined ? update.creation : undefined;
+    if (creation !== undefined && quota !== undefined) {
+      const candidate = { ctime: creationCTime(md, now), dtime: creation.dtime, dismissed: false };
+      // An item already expired on arrival never counts, so it never hits the quota either.
+      if (countsTowardQuota(candidate, now)) {
+        assertCreationFits(md.uid, usageOf(user, now), quotaBytesOf(creation), quota);
+      }
+    }
     const item = creation === undefined ? null : this.#addItem(md, creation, now);
     // §4.2: the dismissal is applied after the creation, so a message may dismiss its own item.
     if (update.dismissal !== undefined) user.dismiss(update.dismissal, dismissalTime(md, now));
@@ -129,15 +158,19 @@ export class MemoryEngine implements StateMachine, LocalState {
     uid: UID,
     deviceID: DeviceID | null,
     t: TimeOrOffset | null,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<State> {
     this.#enter(opts);
     const now = this.clock.now();
     const queryTime = resolveQueryTime(t, now);
-    const items = this.#users.find(uid)?.items ?? [];
-    return makeState(
-      items.filter((i) => isItemInState(i, deviceID, queryTime, now)).map(exportItem),
-    );
+    const budget = new ResultBudget(opts?.maxResultBytes, 'state');
+    const visible: MemoryItem[] = [];
+    for (const item of this.#users.find(uid)?.items ?? []) {
+      if (!isItemInState(item, deviceID, queryTime, now)) continue;
+      budget.addItem(item);
+      visible.push(item);
+    }
+    return makeState(visible.map(exportItem));
   }
 
   async stateByCategoryPrefix(
@@ -145,7 +178,7 @@ export class MemoryEngine implements StateMachine, LocalState {
     deviceID: DeviceID | null,
     t: TimeOrOffset | null,
     prefix: string,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<State> {
     const state = await this.state(uid, deviceID, t, opts);
     return filterStateByCategoryPrefix(state, prefix);
@@ -155,10 +188,11 @@ export class MemoryEngine implements StateMachine, LocalState {
     uid: UID,
     deviceID: DeviceID | null,
     since: Time,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<InBandMessage[]> {
     this.#enter(opts);
     const now = this.clock.now();
+    const budget = new ResultBudget(opts?.maxResultBytes, 'sync');
     const allByMsgID = new Map<string, Time>();
     const kept: LogEntry[] = [];
     for (const e of this.#users.find(uid)?.log ?? []) {
@@ -167,6 +201,10 @@ export class MemoryEngine implements StateMachine, LocalState {
       allByMsgID.set(toHex(md.msgID), e.ctime);
       // §4.2: a creation whose item is dismissed or expired as of now is not replayed.
       if (e.item !== null && isItemDismissedAt(e.item, now)) continue;
+      // The SQL engine stores these bytes; here they are counted only when a bound is asked for.
+      if (opts?.maxResultBytes !== undefined) {
+        budget.add(encodeRecord(e.msg).length + MESSAGE_ENTRY_WIRE_BYTES);
+      }
       kept.push(e);
     }
     const ordered = sortSince(kept).map((e) => e.msg);
@@ -282,4 +320,15 @@ export class MemoryEngine implements StateMachine, LocalState {
       });
     }
   }
+}
+
+/** What `user` holds toward its quota at `now` (quota-rules.ts). */
+function usageOf(user: UserRecord, now: Time): QuotaUsage {
+  const usage: QuotaUsage = { items: 0, bytes: 0 };
+  for (const item of user.items) {
+    if (!countsTowardQuota(item, now)) continue;
+    usage.items += 1;
+    usage.bytes += quotaBytesOf(item);
+  }
+  return usage;
 }

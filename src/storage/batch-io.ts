@@ -3,8 +3,8 @@
  * step is a handful of multi-row statements whatever the batch size, which is what lets a group
  * commit approach the cost of plain batched inserts (ARCHITECTURE.md "Performance shape").
  */
-import type { MsgID, UID } from '../protocol/index.js';
-import type { ItemRecord } from '../state/index.js';
+import { type MsgID, toHex, type UID } from '../protocol/index.js';
+import type { ItemRecord, QuotaUsage } from '../state/index.js';
 import { keyOf } from './batch-overlay.js';
 import type { PlanReads, PlanSnapshot, PlanWrites, RowKey } from './consume-plan.js';
 import type { KeyListMatcher, SqlSession, SqlValue } from './dialect.js';
@@ -13,8 +13,11 @@ import type { TableNames } from './schema.js';
 import {
   categoryBytes,
   chunks,
+  driverBytes,
   OR_KEY_MATCHER,
+  placeholders,
   readBytesColumn,
+  readIntColumn,
   valuesTuples,
 } from './sql-values.js';
 
@@ -97,7 +100,36 @@ export async function loadSnapshot(
   const items: ItemRecord[] = (await selectCandidates(s, t, itemTerms)).map((row) =>
     itemFromRow(row),
   );
-  return { logged, items };
+  return { logged, items, usage: await selectUsage(s, t, reads.usage) };
+}
+
+/**
+ * The quota usage of `uids` at `at` (quota-rules.ts): their items neither dismissed nor expired,
+ * an index range of items_visible each, and the lengths of their bodies. A user without such
+ * items gets no row, so every user starts at zero.
+ */
+async function selectUsage(
+  s: SqlSession,
+  t: TableNames,
+  { uids, at }: PlanReads['usage'],
+): Promise<PlanSnapshot['usage']> {
+  const byUser = new Map<string, { uid: UID; usage: QuotaUsage }>();
+  for (const uid of uids) byUser.set(toHex(uid), { uid, usage: { items: 0, bytes: 0 } });
+  for (const part of chunks(uids, MAX_ROWS_PER_INSERT)) {
+    const sql =
+      `SELECT uid, COUNT(*) AS items, COALESCE(SUM(LENGTH(body)), 0) AS bytes FROM ${t.items} ` +
+      `WHERE uid IN (${placeholders(part.length)}) AND dismissed = 0 AND expire_at > ? GROUP BY uid`;
+    for (const row of await s.query(sql, [...part, at])) {
+      const uid = toHex(driverBytes(row.uid, 'uid'));
+      const entry = byUser.get(uid);
+      if (entry === undefined) continue;
+      entry.usage = {
+        items: readIntColumn(row.items, 'items'),
+        bytes: readIntColumn(row.bytes, 'bytes'),
+      };
+    }
+  }
+  return { at, users: [...byUser.values()] };
 }
 
 async function insertRows<T>(

@@ -45,14 +45,20 @@ export class BatchOverlay {
     return item;
   }
 
-  /** Apply `dismissal` of user `uid` taking effect at `dismissedAt` (§4.2). */
-  dismiss(uid: UID, dismissal: Dismissal, dismissedAt: Time): void {
+  /**
+   * Apply `dismissal` of user `uid` taking effect at `dismissedAt` (§4.2); returns the items it
+   * dismissed, as they were before (the quota gives their room back).
+   */
+  dismiss(uid: UID, dismissal: Dismissal, dismissedAt: Time): ItemRecord[] {
+    const hit: ItemRecord[] = [];
     for (const item of this.#byUser.get(toHex(uid)) ?? []) {
       if (item.record.dismissed || !dismissalHitsItem(dismissal, item.record, dismissedAt))
         continue;
+      hit.push(item.record);
       item.record = { ...item.record, dismissed: true };
       if (!item.isNew) this.#dismissedExisting.push(item.record);
     }
+    return hit;
   }
 
   /** Items that existed before the batch and that it dismissed. */

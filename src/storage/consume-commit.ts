@@ -20,7 +20,7 @@ async function applyJobs(
   s: SqlSession,
   t: TableNames,
   jobs: readonly ConsumeJob[],
-): Promise<InBandMessage[]> {
+): Promise<Outcome<InBandMessage>[]> {
   const snapshot = await loadSnapshot(s, t, d.matchKeys, planReads(jobs));
   const { writes, answers } = planBatch(jobs, snapshot);
   await writeBatch(s, t, d.matchKeys, writes);
@@ -50,9 +50,9 @@ async function applyEachUnderSavepoint(
     for (const job of jobs) {
       await s.run('SAVEPOINT gregor_consume');
       try {
-        const [answer] = await applyJobs(d, s, t, [job]);
+        const [outcome] = await applyJobs(d, s, t, [job]);
         await s.run('RELEASE SAVEPOINT gregor_consume');
-        outcomes.push({ ok: true, value: answer! });
+        outcomes.push(outcome!);
       } catch (err) {
         if (isBatchWide(d, err)) throw err;
         await s.run('ROLLBACK TO SAVEPOINT gregor_consume');
@@ -72,10 +72,7 @@ export async function commitConsumes(
 ): Promise<Outcome<InBandMessage>[]> {
   let error: unknown;
   try {
-    const answers = await retryOnConnectionLoss(d, () =>
-      d.transaction((s) => applyJobs(d, s, t, jobs)),
-    );
-    return answers.map((value) => ({ ok: true, value }));
+    return await retryOnConnectionLoss(d, () => d.transaction((s) => applyJobs(d, s, t, jobs)));
   } catch (err) {
     error = err;
   }

@@ -22,24 +22,31 @@ import {
   type UID,
 } from '../protocol/index.js';
 import {
+  assertCreationFits,
   type Consumable,
+  countsTowardQuota,
   creationCTime,
   dismissalTime,
   type ItemRecord,
+  type QuotaUsage,
+  quotaBytesOf,
   type ReminderSlot,
   reminderSlots,
   resolveRangeEndTime,
+  type UserQuota,
 } from '../state/index.js';
 import { BatchOverlay, keyOf, type OverlayItem } from './batch-overlay.js';
+import type { Outcome } from './group-commit.js';
 import { expireAtOf } from './item-rows.js';
 
 /** An in-band message, classified by `classifyMessage`. */
 export type InBandConsumable = Exclude<Consumable, { kind: 'oobm' }>;
 
-/** One consume in a batch: the message and the engine's time when it was called. */
+/** One consume in a batch: the message, the engine's time when it was called, its user's quota. */
 export interface ConsumeJob {
   readonly message: InBandConsumable;
   readonly now: Time;
+  readonly quota?: UserQuota | undefined;
 }
 
 /** A (uid, msgID) key of an item or a logged message. */
@@ -56,12 +63,16 @@ export interface PlanReads {
   readonly itemKeys: RowKey[];
   /** Undismissed items of `category` with ctime ≤ `cutoff`, for range dismissals. */
   readonly ranges: { uid: UID; category: string; cutoff: Time }[];
+  /** Users whose quota a creation must be checked against, and the time their usage is counted at. */
+  readonly usage: { readonly uids: UID[]; readonly at: Time };
 }
 
 /** What the reads found: logged msgIDs with their canonical bytes, and candidate items. */
 export interface PlanSnapshot {
   readonly logged: { key: RowKey; body: Uint8Array }[];
   readonly items: ItemRecord[];
+  /** The usage of every user `PlanReads.usage` names (quota-rules.ts), counted at `at`. */
+  readonly usage: { readonly at: Time; readonly users: { uid: UID; usage: QuotaUsage }[] };
 }
 
 /** A message to append to the log. */
@@ -89,17 +100,26 @@ export interface PlanWrites {
   readonly logRows: LogRow[];
 }
 
-/** The answer of one consume: the logged message (the first one for a duplicate msgID). */
-export type PlanAnswer = InBandMessage;
+/**
+ * The answer of one consume: the logged message (the first one for a duplicate msgID), or the
+ * quota error of a refused creation (which then changed nothing).
+ */
+export type PlanAnswer = Outcome<InBandMessage>;
 
 /** Which rows `jobs` may read or change. */
 export function planReads(jobs: readonly ConsumeJob[]): PlanReads {
   const logKeys: RowKey[] = [];
   const itemKeys: RowKey[] = [];
   const cutoffs = new Map<string, { uid: UID; category: string; cutoff: Time }>();
-  for (const { message, now } of jobs) {
+  const usageUIDs = new Map<string, UID>();
+  let at = 0;
+  for (const { message, now, quota } of jobs) {
     const { md } = message;
+    at = Math.max(at, now);
     logKeys.push({ uid: md.uid, msgID: md.msgID });
+    if (quota !== undefined && message.kind === 'update' && message.update.creation !== undefined) {
+      usageUIDs.set(toHex(md.uid), md.uid);
+    }
     const dismissal = message.kind === 'update' ? message.update.dismissal : undefined;
     if (dismissal === undefined) continue;
     for (const msgID of dismissal.msgIDs) itemKeys.push({ uid: md.uid, msgID });
@@ -112,7 +132,12 @@ export function planReads(jobs: readonly ConsumeJob[]): PlanReads {
       else seen.cutoff = Math.max(seen.cutoff, cutoff);
     }
   }
-  return { logKeys, itemKeys, ranges: [...cutoffs.values()] };
+  return {
+    logKeys,
+    itemKeys,
+    ranges: [...cutoffs.values()],
+    usage: { uids: [...usageUIDs.values()], at },
+  };
 }
 
 /**
@@ -129,17 +154,47 @@ export function decodeLogged(body: Uint8Array): InBandMessage {
   }
 }
 
+/**
+ * The quota usage of the users a batch creates items for, kept up to date as the batch replays:
+ * creations add, dismissals give back (quota-rules.ts). Users without a quota are not tracked.
+ */
+class UsageLedger {
+  readonly #byUser = new Map<string, QuotaUsage>();
+  readonly #at: Time;
+
+  constructor({ at, users }: PlanSnapshot['usage']) {
+    this.#at = at;
+    for (const { uid, usage } of users) this.#byUser.set(toHex(uid), { ...usage });
+  }
+
+  /** Throw GREGOR_ERR_QUOTA_EXCEEDED when `record` would not fit its user's `quota`. */
+  assertFits(record: ItemRecord, quota: UserQuota | undefined): void {
+    const usage = this.#byUser.get(toHex(record.uid));
+    if (quota === undefined || usage === undefined || !countsTowardQuota(record, this.#at)) return;
+    assertCreationFits(record.uid, usage, quotaBytesOf(record), quota);
+  }
+
+  /** Count `record` in (`sign` 1) or out (-1) of its user's usage, if it counts at all. */
+  count(record: ItemRecord, sign: 1 | -1): void {
+    const usage = this.#byUser.get(toHex(record.uid));
+    if (usage === undefined || !countsTowardQuota(record, this.#at)) return;
+    usage.items += sign;
+    usage.bytes += sign * quotaBytesOf(record);
+  }
+}
+
 /** Replay `jobs` in order over `snapshot`; see the file header. */
 export function planBatch(
   jobs: readonly ConsumeJob[],
   snapshot: PlanSnapshot,
 ): { writes: PlanWrites; answers: PlanAnswer[] } {
   const overlay = new BatchOverlay(snapshot.items);
+  const ledger = new UsageLedger(snapshot.usage);
   const logged = new Map<string, Uint8Array>();
   for (const { key, body } of snapshot.logged) logged.set(keyOf(key.uid, key.msgID), body);
   const logs: { row: Omit<LogRow, 'item'>; item: OverlayItem | null }[] = [];
   const answers: PlanAnswer[] = [];
-  for (const { message, now } of jobs) {
+  for (const { message, now, quota } of jobs) {
     const { md } = message;
     const key = keyOf(md.uid, md.msgID);
     const first = logged.get(key);
@@ -162,12 +217,21 @@ export function planBatch(
           dtime: creation.dtime,
           dismissed: false,
         };
+        try {
+          ledger.assertFits(record, quota);
+        } catch (error) {
+          // Refused whole: nothing of this message is applied or logged.
+          answers.push({ ok: false, error });
+          continue;
+        }
         item = overlay.add(record, true, reminderSlots(ctime, creation.remindTimes));
+        if (item.record === record) ledger.count(record, 1);
         ctime = item.record.ctime;
       }
       // §4.2: the dismissal comes after the creation, so a message may dismiss its own item.
       if (update.dismissal !== undefined) {
-        overlay.dismiss(md.uid, update.dismissal, dismissalTime(md, now));
+        const hit = overlay.dismiss(md.uid, update.dismissal, dismissalTime(md, now));
+        for (const record of hit) ledger.count(record, -1);
       }
       // The logged ctime is stamped into md (§6.3 SetCTime), as the memory engine logs it.
       msg = { stateUpdate: { ...update, md: { ...md, ctime } } };
@@ -175,7 +239,7 @@ export function planBatch(
       msg = { stateSync: { md } };
     }
     if (first !== undefined) {
-      answers.push(decodeLogged(first));
+      answers.push({ ok: true, value: decodeLogged(first) });
       continue;
     }
     const body = encodeRecord(msg);
@@ -183,7 +247,7 @@ export function planBatch(
     // §4.2: since filters a stateUpdate by its md.deviceID, never a stateSync.
     const deviceID = message.kind === 'update' ? md.deviceID : null;
     logs.push({ row: { uid: md.uid, msgID: md.msgID, ctime, deviceID, body }, item });
-    answers.push(msg);
+    answers.push({ ok: true, value: msg });
   }
   return { writes: collectWrites(overlay, logs), answers };
 }

@@ -2,8 +2,9 @@
  * SQLite through better-sqlite3 (synchronous, in-process).
  *
  * Durability: WAL with synchronous=FULL, so COMMIT returns only once the WAL is fsynced.
- * Two connections per file: the writer runs every write transaction (BEGIN IMMEDIATE, so writers in
- * other processes wait on busy_timeout), the reader serves reads and sees only committed data.
+ * Connections per file: the writer runs every write transaction (BEGIN IMMEDIATE, so writers in
+ * other processes wait on busy_timeout); a few readers serve reads, one read each at a time, and
+ * see only committed data. Large reads are streamed in chunks that yield to the event loop.
  * Writers in this process take a mutex shared per file (see async-mutex.ts for why).
  * `:memory:` has one connection, so reads take the mutex too and never see a batch half-applied.
  */
@@ -19,6 +20,7 @@ import {
   type SqlSession,
   type SqlValue,
 } from './dialect.js';
+import { ExclusivePool } from './exclusive-pool.js';
 import { OR_KEY_MATCHER, toDriverValues } from './sql-values.js';
 
 /** Options of the SQLite dialect. */
@@ -40,6 +42,18 @@ const SQLITE_TYPES: ColumnTypes = {
 
 /** Prepared statements are cached per connection; the cap bounds the varying multi-row texts. */
 const MAX_CACHED_STATEMENTS = 512;
+/**
+ * Rows a streamed read hands over before it yields to the event loop: a few ms of work, so one
+ * user's large state never holds every other connection for long (better-sqlite3 is synchronous).
+ */
+export const STREAM_CHUNK_ROWS = 256;
+/**
+ * Reader connections of a file: reads of different users run side by side (each yields between
+ * chunks), and one slow read does not queue every other read behind it.
+ */
+const READER_CONNECTIONS = 4;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 class SqliteSession implements SqlSession {
   readonly #db: Database.Database;
@@ -69,6 +83,20 @@ class SqliteSession implements SqlSession {
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return this.#prepare(sql).run(...toDriverValues(params)).changes;
   }
+
+  async streamRows(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (row: SqlRow) => void,
+  ): Promise<void> {
+    // One statement is one read transaction: every chunk comes from the same snapshot. The
+    // statement is reset when the loop ends, even by a throw.
+    let count = 0;
+    for (const row of this.#prepare(sql).iterate(...toDriverValues(params))) {
+      onRow(row as SqlRow);
+      if (++count % STREAM_CHUNK_ROWS === 0) await yieldToEventLoop();
+    }
+  }
 }
 
 /** The SQLite dialect; see the file header. */
@@ -80,9 +108,9 @@ export class SqliteDialect implements Dialect {
   readonly matchKeys = OR_KEY_MATCHER;
   readonly maxConnections = 1;
   readonly #writer: Database.Database;
-  readonly #reader: Database.Database;
+  readonly #readers: readonly Database.Database[];
   readonly #writerSession: SqlSession;
-  readonly #readerSession: SqlSession;
+  readonly #readerSessions: ExclusivePool<SqlSession>;
   readonly #mutex: AsyncMutex;
   readonly #releaseMutex: () => void;
   readonly #isMemory: boolean;
@@ -92,7 +120,7 @@ export class SqliteDialect implements Dialect {
     this.#isMemory = opts.path === ':memory:';
     if (this.#isMemory) {
       this.#writer = new Database(':memory:');
-      this.#reader = this.#writer;
+      this.#readers = [];
       this.#mutex = new AsyncMutex();
       this.#releaseMutex = () => {};
     } else {
@@ -105,14 +133,19 @@ export class SqliteDialect implements Dialect {
       this.#writer.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
       // WAL lets the reader connection read while a write transaction is open.
       this.#writer.pragma('journal_mode = WAL');
-      this.#reader = new Database(path);
-      this.#reader.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
-      this.#reader.pragma('query_only = ON');
+      this.#readers = Array.from({ length: READER_CONNECTIONS }, () => {
+        const reader = new Database(path);
+        reader.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+        reader.pragma('query_only = ON');
+        return reader;
+      });
     }
     // ARCHITECTURE.md "group commit": a caller is answered only once its commit is durable.
     this.#writer.pragma('synchronous = FULL');
     this.#writerSession = new SqliteSession(this.#writer);
-    this.#readerSession = this.#isMemory ? this.#writerSession : new SqliteSession(this.#reader);
+    this.#readerSessions = new ExclusivePool<SqlSession>(
+      this.#readers.map((db) => new SqliteSession(db)),
+    );
   }
 
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
@@ -126,8 +159,8 @@ export class SqliteDialect implements Dialect {
   }
 
   read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    if (this.#isMemory) return this.#mutex.run(() => fn(this.#readerSession));
-    return fn(this.#readerSession);
+    if (this.#isMemory) return this.#mutex.run(() => fn(this.#writerSession));
+    return this.#readerSessions.run(fn);
   }
 
   withSchemaLock<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
@@ -146,8 +179,11 @@ export class SqliteDialect implements Dialect {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Reads in flight finish first: a connection closed under an open iterator would throw.
+    await this.#readerSessions.drain(() => {
+      for (const reader of this.#readers) reader.close();
+    });
     await this.#mutex.run(async () => {
-      if (this.#reader !== this.#writer) this.#reader.close();
       this.#writer.close();
     });
     this.#releaseMutex();

@@ -47,6 +47,32 @@ export interface SqlSession {
   query(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
   /** Run a statement and resolve with the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Hand each row of a query to `onRow` as it is read, where the driver can do so without
+   * holding the event loop (SQLite: in chunks, yielding between them, all from one statement and
+   * so one snapshot). When `onRow` throws, reading stops and the error rejects. Absent: see
+   * `forEachRow`.
+   */
+  streamRows?(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (row: SqlRow) => void,
+  ): Promise<void>;
+}
+
+/**
+ * Hand each row of a query to `onRow`: streamed where the session can (`streamRows`), otherwise
+ * from the whole result of an asynchronous driver (PostgreSQL, MySQL), which a LIMIT in `sql`
+ * should bound.
+ */
+export async function forEachRow(
+  s: SqlSession,
+  sql: string,
+  params: readonly SqlValue[],
+  onRow: (row: SqlRow) => void,
+): Promise<void> {
+  if (s.streamRows !== undefined) return s.streamRows(sql, params, onRow);
+  for (const row of await s.query(sql, params)) onRow(row);
 }
 
 /** Column types of the shared schema, spelled for one dialect. */

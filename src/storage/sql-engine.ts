@@ -24,8 +24,11 @@ import type {
 } from '../protocol/index.js';
 import {
   type Clock,
+  type ConsumeOptions,
   classifyMessage,
   filterStateByCategoryPrefix,
+  type ReadOptions,
+  ResultBudget,
   reminderLimit,
   resolveQueryTime,
   type StateMachine,
@@ -78,12 +81,14 @@ export class SqlEngine implements StateMachine {
    * Apply `m` durably: resolves with the logged message once its transaction has committed.
    * Concurrent consumes share a transaction (group commit); one user's apply in call order.
    */
-  async consumeMessage(m: Message, opts?: WaitOptions): Promise<Message> {
+  async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
     this.#enter(opts);
     const message = classifyMessage(m);
     // §4.2: an out-of-band message changes nothing and comes back unchanged.
     if (message.kind === 'oobm') return message.message;
-    const ibm = await this.#writer.submit({ message, now: this.clock.now() }, opts);
+    // The quota is checked inside the commit's transaction (consume-plan.ts).
+    const job = { message, now: this.clock.now(), quota: opts?.quota };
+    const ibm = await this.#writer.submit(job, opts);
     return { ibm };
   }
 
@@ -91,11 +96,13 @@ export class SqlEngine implements StateMachine {
     uid: UID,
     deviceID: DeviceID | null,
     t: TimeOrOffset | null,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<State> {
     const now = this.clock.now();
     const queryTime = resolveQueryTime(t, now);
-    return this.#read('state', opts, (s) => queryState(s, this.#t, uid, deviceID, queryTime, now));
+    return this.#read('state', opts, (s) =>
+      queryState(s, this.#t, uid, deviceID, queryTime, now, resultBudget(opts, 'state')),
+    );
   }
 
   async stateByCategoryPrefix(
@@ -103,7 +110,7 @@ export class SqlEngine implements StateMachine {
     deviceID: DeviceID | null,
     t: TimeOrOffset | null,
     prefix: string,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<State> {
     // Filtering the user's visible items with the shared rule keeps it exact in every dialect.
     return filterStateByCategoryPrefix(await this.state(uid, deviceID, t, opts), prefix);
@@ -113,10 +120,12 @@ export class SqlEngine implements StateMachine {
     uid: UID,
     deviceID: DeviceID | null,
     since: Time,
-    opts?: WaitOptions,
+    opts?: ReadOptions,
   ): Promise<InBandMessage[]> {
     const now = this.clock.now();
-    return this.#read('since', opts, (s) => querySince(s, this.#t, uid, deviceID, since, now));
+    return this.#read('since', opts, (s) =>
+      querySince(s, this.#t, uid, deviceID, since, now, resultBudget(opts, 'sync')),
+    );
   }
 
   latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null> {
@@ -199,4 +208,9 @@ export class SqlEngine implements StateMachine {
       });
     }
   }
+}
+
+/** A fresh budget per attempt: a read retried after a lost connection counts from zero. */
+function resultBudget(opts: ReadOptions | undefined, what: string): ResultBudget {
+  return new ResultBudget(opts?.maxResultBytes, what);
 }

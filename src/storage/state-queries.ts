@@ -16,13 +16,18 @@ import {
 import {
   exportItem,
   filterFutureDismissals,
+  type ItemRecord,
   isItemDismissedAt,
   isItemInState,
   type LoggedMessage,
+  MESSAGE_ENTRY_WIRE_BYTES,
+  MIN_MESSAGE_WIRE_BYTES,
+  MIN_STATE_ITEM_WIRE_BYTES,
+  type ResultBudget,
   sortSince,
 } from '../state/index.js';
 import { decodeLogged } from './consume-plan.js';
-import type { SqlSession, SqlValue } from './dialect.js';
+import { forEachRow, type SqlSession, type SqlValue } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';
 import type { TableNames } from './schema.js';
 import { driverBytes, readIntColumn } from './sql-values.js';
@@ -32,11 +37,26 @@ import { driverBytes, readIntColumn } from './sql-values.js';
  * exactly the items not dismissed at T; then ctime ≤ T and the device, when given.
  * Parameters: uid, T (or now), [T], [deviceID].
  */
-export function stateSql(t: TableNames, hasQueryTime: boolean, hasDevice: boolean): string {
+export function stateSql(
+  t: TableNames,
+  hasQueryTime: boolean,
+  hasDevice: boolean,
+  maxRows?: number,
+): string {
   let sql = `SELECT ${itemColumns(undefined, false)} FROM ${t.items} WHERE uid = ? AND dismissed = 0 AND expire_at > ?`;
   if (hasQueryTime) sql += ' AND ctime <= ?';
   if (hasDevice) sql += ' AND (devid IS NULL OR devid = ?)';
-  return sql;
+  return sql + limitClause(maxRows);
+}
+
+/**
+ * `LIMIT n` when a read is bounded: more rows than an answer of the largest frame can hold are
+ * never fetched, so a driver that returns whole results (PostgreSQL, MySQL) decodes a bounded
+ * number of rows. `n` is a computed integer, written into the text (MySQL's LIMIT takes no
+ * placeholder in every version).
+ */
+function limitClause(maxRows: number | undefined): string {
+  return maxRows === undefined ? '' : ` LIMIT ${Math.trunc(maxRows)}`;
 }
 
 /** State(uid, device, T) at `now` (T null: now, no ctime filter); see `stateSql`. */
@@ -47,16 +67,22 @@ export async function queryState(
   deviceID: DeviceID | null,
   queryTime: Time | null,
   now: Time,
+  budget: ResultBudget,
 ): Promise<State> {
   const params: SqlValue[] = [uid, queryTime ?? now];
   if (queryTime !== null) params.push(queryTime);
   if (deviceID !== null) params.push(deviceID);
-  const rows = await s.query(stateSql(t, queryTime !== null, deviceID !== null), params);
+  const maxRows = budget.maxRows(MIN_STATE_ITEM_WIRE_BYTES);
+  const sql = stateSql(t, queryTime !== null, deviceID !== null, maxRows);
   // Every row is this user's: the records share one copy of the uid.
   const owner = new Uint8Array(uid) as UID;
-  const items = rows
-    .map((row) => itemFromRow(row, owner))
-    .filter((i) => isItemInState(i, deviceID, queryTime, now));
+  const items: ItemRecord[] = [];
+  await forEachRow(s, sql, params, (row) => {
+    const item = itemFromRow(row, owner);
+    if (!isItemInState(item, deviceID, queryTime, now)) return;
+    budget.addItem(item);
+    items.push(item);
+  });
   return makeState(items.map(exportItem));
 }
 
@@ -66,14 +92,14 @@ export async function queryState(
  * can read the user's other items). The body of a dismissed creation is not fetched.
  * Parameters: uid, since, [deviceID].
  */
-export function sinceSql(t: TableNames, hasDevice: boolean): string {
+export function sinceSql(t: TableNames, hasDevice: boolean, maxRows?: number): string {
   let sql =
     'SELECT msgid, ctime, has_item, item_dtime, item_dtime_offset, item_dismissed, ' +
     `CASE WHEN item_dismissed = 1 THEN NULL ELSE body END AS body FROM ${t.messages} ` +
     'WHERE uid = ? AND ctime >= ?';
   // §4.2: only a stateUpdate is filtered by device; a stateSync is stored with devid NULL.
   if (hasDevice) sql += ' AND (devid IS NULL OR devid = ?)';
-  return `${sql} ORDER BY ctime, seq`;
+  return `${sql} ORDER BY ctime, seq${limitClause(maxRows)}`;
 }
 
 /** InBandMessagesSince(uid, device, since) at `now`; see `sinceSql`. */
@@ -84,12 +110,13 @@ export async function querySince(
   deviceID: DeviceID | null,
   since: Time,
   now: Time,
+  budget: ResultBudget,
 ): Promise<InBandMessage[]> {
   const params: SqlValue[] = deviceID === null ? [uid, since] : [uid, since, deviceID];
-  const rows = await s.query(sinceSql(t, deviceID !== null), params);
+  const sql = sinceSql(t, deviceID !== null, budget.maxRows(MIN_MESSAGE_WIRE_BYTES));
   const allByMsgID = new Map<string, Time>();
   const kept: LoggedMessage[] = [];
-  for (const row of rows) {
+  await forEachRow(s, sql, params, (row) => {
     const ctime = readIntColumn(row.ctime, 'ctime');
     // Read in place: the hex and the decoded record are copies already.
     allByMsgID.set(toHex(driverBytes(row.msgid, 'msgid')), ctime);
@@ -104,10 +131,13 @@ export async function querySince(
         dismissed: readIntColumn(row.item_dismissed, 'item_dismissed') !== 0,
       };
       // §4.2: a creation whose item is dismissed or expired as of now is not replayed.
-      if (isItemDismissedAt(item, now)) continue;
+      if (isItemDismissedAt(item, now)) return;
     }
-    kept.push({ msg: decodeLogged(driverBytes(row.body, 'body')), ctime });
-  }
+    const body = driverBytes(row.body, 'body');
+    // The stored bytes are the message's canonical encoding: counted before it is decoded.
+    budget.add(body.length + MESSAGE_ENTRY_WIRE_BYTES);
+    kept.push({ msg: decodeLogged(body), ctime });
+  });
   return filterFutureDismissals(
     sortSince(kept).map((e) => e.msg),
     allByMsgID,

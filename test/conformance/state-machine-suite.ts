@@ -227,6 +227,7 @@ export function runStateMachineSuite(
     describe('idempotence and replays (§4.4)', () => replayCases(test));
     describe('millisecond times', () => timeCases(test));
     describe('reminders (§4.3, §9 cases 60–61)', () => reminderCases(test));
+    describe('quotas and read bounds', () => quotaCases(test));
     describe('input, lifecycle and scale', () => {
       inputCases(test);
       largeUserCase(test, opts.largeUserItems ?? 5000);
@@ -997,6 +998,76 @@ function reminderCases(test: CaseRunner): void {
     await sm.clear();
     clock.advance(2 * sm.reminderLockDurationMs);
     assert.deepEqual(await takeReminders(sm, 0), { got: [], more: false });
+  });
+}
+
+/** The per-user quota (quota-rules.ts) and the bound on one answer (result-budget.ts). */
+function quotaCases(test: CaseRunner): void {
+  const quota = { quota: { maxItems: 3, maxBytes: 10 } };
+  const refused = { code: 'GREGOR_ERR_QUOTA_EXCEEDED' };
+
+  test('a creation past the item quota is refused and stores nothing; a dismissal makes room', async (sm) => {
+    for (const n of [1, 2, 3]) await sm.consumeMessage(C(M(n)), quota);
+    await assert.rejects(sm.consumeMessage(C(M(4)), quota), refused);
+    assert.deepEqual(await stateIDs(sm), ['M1', 'M2', 'M3']);
+    assert.deepEqual(await sinceIDs(sm, 0), ['M1', 'M2', 'M3']);
+    // A dismissal is never refused, even with a creation pending and the quota full.
+    await sm.consumeMessage(X(M(5), [M(1)]), quota);
+    await sm.consumeMessage(C(M(4)), quota);
+    assert.deepEqual(await stateIDs(sm), ['M2', 'M3', 'M4']);
+    // Another user has a quota of its own.
+    await sm.consumeMessage(C(M(6), 'a', 'x', { uid: U2 }), quota);
+  });
+
+  test('a creation past the byte quota is refused; bodies of dismissed items do not count', async (sm) => {
+    await sm.consumeMessage(C(M(1), 'a', '123456'), quota);
+    await assert.rejects(sm.consumeMessage(C(M(2), 'a', '12345'), quota), refused);
+    await sm.consumeMessage(C(M(3), 'a', '1234'), quota);
+    await sm.consumeMessage(R(M(4), [{ category: 'a' }]), quota);
+    await sm.consumeMessage(C(M(5), 'b', '1234567890'), quota);
+    assert.deepEqual(await stateIDs(sm), ['M5']);
+  });
+
+  test('expired items do not count, and a replayed stored creation is answered, not refused', async (sm, clock) => {
+    await sm.consumeMessage(C(M(1), 'a', 'x', { dtime: { time: T0 + SEC } }), quota);
+    await sm.consumeMessage(C(M(2)), quota);
+    await sm.consumeMessage(C(M(3)), quota);
+    const again = await sm.consumeMessage(C(M(3)), quota);
+    assert.equal(again.ibm?.stateUpdate?.md.ctime, T0);
+    await assert.rejects(sm.consumeMessage(C(M(4)), quota), refused);
+    clock.advance(2 * SEC);
+    await sm.consumeMessage(C(M(4)), quota);
+    assert.deepEqual(await stateIDs(sm), ['M2', 'M3', 'M4']);
+  });
+
+  test('concurrent creations of one user never pass the quota together', async (sm) => {
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4, 5, 6].map((n) => sm.consumeMessage(C(M(n)), quota)),
+    );
+    const stored = results.filter((r) => r.status === 'fulfilled').length;
+    assert.equal(stored, 3);
+    for (const r of results) {
+      if (r.status === 'rejected') assert.equal(r.reason.code, 'GREGOR_ERR_QUOTA_EXCEEDED');
+    }
+    assert.equal((await stateIDs(sm)).length, 3);
+  });
+
+  test('an answer past maxResultBytes is refused with GREGOR_ERR_RESULT_TOO_LARGE', async (sm, clock) => {
+    const body = 'b'.repeat(1000);
+    for (const n of [1, 2, 3, 4]) await sm.consumeMessage(C(M(n), 'a', body));
+    const fits = { maxResultBytes: 8000 };
+    const tooSmall = { maxResultBytes: 3000 };
+    assert.equal((await sm.state(U1, null, null, fits)).items.length, 4);
+    assert.equal((await sm.inBandMessagesSince(U1, null, 0, fits)).length, 4);
+    const tooLarge = { code: 'GREGOR_ERR_RESULT_TOO_LARGE' };
+    await assert.rejects(sm.state(U1, null, null, tooSmall), tooLarge);
+    await assert.rejects(sm.stateByCategoryPrefix(U1, null, null, 'a', tooSmall), tooLarge);
+    await assert.rejects(sm.inBandMessagesSince(U1, null, 0, tooSmall), tooLarge);
+    // A bound refuses only what passes it: a since from after the first two is small enough.
+    clock.advance(SEC);
+    await sm.consumeMessage(C(M(5), 'a', body));
+    const later = await sm.inBandMessagesSince(U1, null, T0 + SEC, tooSmall);
+    assert.deepEqual(later.map(ibmID), ['M5']);
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * A raw TCP peer that speaks just enough framed msgpack-rpc to log in, then misbehaves on purpose:
- * it stops reading altogether (a frozen reader), reads and never answers (a stuck client), or
- * writes what no real client would (an unfinished frame).
+ * it stops reading altogether (a frozen reader), reads and never answers (a stuck client),
+ * writes what no real client would (an unfinished frame), or fires many calls and counts their
+ * answers without decoding them.
  */
 import { connect, type Socket } from 'node:net';
 import { decodeMsgpack, encodeCanonical, METHODS } from '../../../src/protocol/index.js';
@@ -56,4 +57,48 @@ export function collectFrames(socket: Socket): unknown[] {
     }
   });
   return received;
+}
+
+/** One answer read by `rawCalls`: its seqno, whether it carries an error, its size. */
+export interface RawAnswer {
+  readonly seqno: number;
+  readonly isError: boolean;
+  readonly bytes: number;
+}
+
+/**
+ * Send `count` calls of `method` with the already encoded `arg` at once, and resolve with their
+ * answers without decoding them (a test process that decoded many large answers would measure
+ * its own event loop, not the server's). Seqnos start at 2 (1 is the login) and stay below 128.
+ */
+export function rawCalls(
+  socket: Socket,
+  method: string,
+  arg: unknown,
+  count: number,
+  maxFrameBytes: number,
+): Promise<RawAnswer[]> {
+  const frames = Array.from({ length: count }, (_, i) =>
+    encodeFrame(encodeCanonical([0, i + 2, method, [arg]])),
+  );
+  const decoder = new FrameDecoder(maxFrameBytes);
+  const answers: RawAnswer[] = [];
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      decoder.push(chunk);
+      for (let payload = decoder.next(); payload !== undefined; payload = decoder.next()) {
+        // [1, seqno, error, result] as fixarray, fixint, fixint: the error is nil (0xc0) or not.
+        answers.push({ seqno: payload[2]!, isError: payload[3] !== 0xc0, bytes: payload.length });
+      }
+      if (answers.length < count) return;
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      resolve(answers);
+    };
+    const onClose = (): void =>
+      reject(new Error(`closed after ${answers.length} of ${count} answers`));
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.write(Buffer.concat(frames));
+  });
 }

@@ -396,6 +396,33 @@ describe('parseGregordConfig: conflicts name every option involved', () => {
     );
   });
 
+  it('reads the quota and read bounds, and leaves a quota part at its default unset', () => {
+    const defaults = parseGregordConfig({}).limits;
+    assert.equal(defaults.maxItemsPerUser, undefined);
+    assert.equal(defaults.maxBytesPerUser, undefined);
+    assert.equal(defaults.maxReadsPerConnection, 4);
+    assert.equal(defaults.maxReadsPerUser, 8);
+    const given = parseGregordConfig({
+      flags: { maxItemsPerUser: '500' },
+      env: { GREGOR_MAX_BYTES_PER_USER: '1MiB', GREGOR_MAX_READS_PER_USER: '2' },
+    }).limits;
+    assert.equal(given.maxItemsPerUser, 500);
+    assert.equal(given.maxBytesPerUser, 1024 * 1024);
+    assert.equal(given.maxReadsPerUser, 2);
+  });
+
+  it('refuses a quota whose full state would not fit in a frame, naming every option', () => {
+    assert.match(
+      problemsOf({ flags: { maxItemsPerUser: '100000', maxBytesPerUser: '8MiB' } }),
+      /--max-items-per-user = "100000" and --max-bytes-per-user = "8MiB" let a user's state grow past --max-frame-bytes \(default\) = "16MiB"/,
+    );
+    // A smaller frame alone is not a conflict: the default quota shrinks to fit it.
+    assert.equal(
+      parseGregordConfig({ flags: { maxFrameBytes: '1MiB' } }).limits.maxFrameBytes,
+      1024 * 1024,
+    );
+  });
+
   it('refuses a write buffer smaller than a frame, and a body as large as a frame', () => {
     const message = problemsOf({
       flags: { maxFrameBytes: '1MiB', maxWriteBufferBytes: '1MiB', maxBodyBytes: '2MiB' },

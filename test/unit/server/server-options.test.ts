@@ -7,7 +7,7 @@ import {
   type GregorServerOptions,
   resolveServerSettings,
 } from '../../../src/server/index.js';
-import { MemoryEngine } from '../../../src/state/index.js';
+import { MemoryEngine, worstCaseStateBytes } from '../../../src/state/index.js';
 
 const authenticator = {
   authenticate: () => Promise.reject(new Error('unused')),
@@ -55,5 +55,37 @@ describe('resolveServerSettings', () => {
         message,
       });
     }
+  });
+
+  it('keeps the default quota within the default frame, and shrinks it for a small frame', () => {
+    const s = resolveServerSettings(base());
+    assert.deepEqual(s.userQuota, { maxItems: 10_000, maxBytes: 8 * 1024 * 1024 });
+    assert.equal(s.maxResultBytes, 16 * 1024 * 1024);
+    const frame = 256 * 1024;
+    const small = resolveServerSettings({
+      ...base(),
+      rpcLimits: { maxFrameBytes: frame, maxWriteBufferBytes: 2 * frame },
+    });
+    assert.ok(worstCaseStateBytes(small.userQuota, DEFAULT_CONSUME_LIMITS) <= frame);
+    assert.ok(small.userQuota.maxItems >= 1 && small.userQuota.maxBytes >= 1);
+    // A given part is kept as given; the other one takes what is left of the frame.
+    const given = resolveServerSettings({
+      ...base(),
+      rpcLimits: { maxFrameBytes: frame, maxWriteBufferBytes: 2 * frame },
+      maxItemsPerUser: 100,
+    });
+    assert.equal(given.userQuota.maxItems, 100);
+    assert.ok(worstCaseStateBytes(given.userQuota, DEFAULT_CONSUME_LIMITS) <= frame);
+  });
+
+  it('refuses a given quota whose full state would not fit in a frame', () => {
+    assert.throws(
+      () => resolveServerSettings({ ...base(), maxItemsPerUser: 100_000, maxBytesPerUser: 1024 }),
+      { code: 'GREGOR_ERR_CONFIG_INVALID', message: /maxItemsPerUser \(100000\)/ },
+    );
+    assert.throws(() => resolveServerSettings({ ...base(), maxReadsPerUser: 0 }), {
+      code: 'GREGOR_ERR_CONFIG_INVALID',
+      message: /maxReadsPerUser/,
+    });
   });
 });
