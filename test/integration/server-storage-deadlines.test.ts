@@ -76,7 +76,7 @@ for (const dialect of ['postgres', 'mysql'] as DialectName[]) {
       assert.ok(sockets.every(Boolean), `keepalive on every database socket: ${sockets}`);
     });
 
-    it('fails state, sync and consume with a timeout, answers /readyz in time, and recovers', async () => {
+    it('fails state, sync and consume with a timeout, answers /readyz in time, and recovers', async (t) => {
       const c = await h.user(U1);
       const now = { time: 0, offset: 0 };
       await c.call('consumeMessage', { m: creation(U1, 1) });
@@ -104,6 +104,9 @@ for (const dialect of ['postgres', 'mysql'] as DialectName[]) {
         bus: true,
       });
       assert.ok(ready.ms < 5000, `/readyz answered in ${ready.ms} ms (it promises 2 s)`);
+      t.diagnostic(
+        `frozen: state ${state.ms} ms, sync ${sync.ms} ms, consume ${consume.ms} ms, /readyz ${ready.ms} ms`,
+      );
 
       proxy.unfreeze();
       await eventually('/readyz 200 again', () =>
