@@ -9,6 +9,7 @@ import type { UID } from '../protocol/index.js';
 import type { Bus } from '../pubsub/index.js';
 import { attachWebSocketServer, type OnSession, type RpcSessionOptions } from '../rpc/index.js';
 import type { StateReader } from '../state/index.js';
+import { originPolicy } from './origin-policy.js';
 
 /** The request path that upgrades to a WebSocket RPC session. */
 export const DEFAULT_WS_PATH = '/rpc';
@@ -28,6 +29,11 @@ export interface HttpSideOptions {
   registry: Registry;
   storage: StateReader;
   bus: Bus;
+  /**
+   * Origins whose pages may open a WebSocket (`*` for any), besides the listener's own; see
+   * origin-policy.ts. @default every origin
+   */
+  allowedOrigins?: readonly string[];
 }
 
 /** A listening HTTP server with its WebSocket attachment. */
@@ -49,9 +55,30 @@ export class HttpSide {
       if (side === undefined) res.writeHead(503).end();
       else side.#route(req, res);
     });
+    const isAllowed =
+      opts.allowedOrigins === undefined
+        ? undefined
+        : originPolicy(opts.allowedOrigins, () => side?.address ?? opts);
     const ws = attachWebSocketServer(
       server,
-      { path: opts.wsPath, session: opts.session },
+      {
+        path: opts.wsPath,
+        session: opts.session,
+        ...(isAllowed === undefined
+          ? {}
+          : {
+              isOriginAllowed: (origin: string, req: IncomingMessage) => {
+                const allowed = isAllowed(origin);
+                if (!allowed) {
+                  opts.session.logger?.debug(
+                    { origin, remote: req.socket.remoteAddress },
+                    'WebSocket upgrade refused: origin not in --ws-allowed-origins',
+                  );
+                }
+                return allowed;
+              },
+            }),
+      },
       opts.onSession,
     );
     side = new HttpSide(server, () => ws.close(), opts);

@@ -250,6 +250,8 @@ const BAD_TEXT: Record<string, string> = {
   bytes: '12XB',
   level: 'loud',
   prefix: 'two words',
+  origins: 'app.example.com',
+  password: 'pass\tword',
 };
 
 describe('parseGregordConfig: errors name the option', () => {
