@@ -91,8 +91,8 @@ const unprivileged = (cwd: string): CliProcessOptions => ({
   ...(isRoot ? { user: NOBODY } : {}),
 });
 
-// Each case is a process start of its own; they run side by side to keep the file short.
-describe('gregord startup: failures, files and modes', { concurrency: true }, () => {
+// Each case is a process start of its own; a few run side by side to keep the file short.
+describe('gregord startup: failures, files and modes', { concurrency: 3 }, () => {
   it('--data-dir naming a regular file: exit 3, "not a directory", --data-dir', async (t) => {
     const { run, tempDir } = fixture(t);
     const cwd = tempDir();

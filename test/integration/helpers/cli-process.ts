@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
 /** How long one step (a log line, an exit) may take before the test gives up. */
-export const STEP_TIMEOUT_MS = 20_000;
+export const STEP_TIMEOUT_MS = 45_000;
 /** Both listeners on a free loopback port. */
 export const LOOPBACK_PORT_0 = ['--bind-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'];
 
