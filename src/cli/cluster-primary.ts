@@ -6,8 +6,8 @@
  * and its exit code becomes the primary's: a supervisor restarts the whole unit.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { pino } from 'pino';
-import { type GregordConfig, loadOrCreateTokenSecret } from '../server/index.js';
+import { type Logger, pino } from 'pino';
+import { CreatedPaths, type GregordConfig, loadOrCreateTokenSecret } from '../server/index.js';
 import { EXIT_CODE } from './exit-codes.js';
 import { waitForShutdown } from './shutdown.js';
 
@@ -21,15 +21,29 @@ function exitOf(worker: Worker): Promise<number> {
 /** Fork `config.workers` workers and supervise them; resolves with the exit code. */
 export async function runClusterPrimary(config: GregordConfig): Promise<number> {
   const logger = pino({ level: config.logLevel, name: 'gregord-primary' });
+  const created = new CreatedPaths();
   if (config.auth.mode === 'signed-token' && config.auth.secret === null) {
     // Create the secret before forking, so every worker reads the same one.
     try {
-      await loadOrCreateTokenSecret(config.auth.secretFile);
+      await loadOrCreateTokenSecret(config.auth.secretFile, created);
     } catch (err) {
-      logger.fatal({ err }, 'cannot create the token secret');
+      const message = (err as Error).message;
+      logger.fatal({ code: (err as { code?: unknown }).code }, message);
+      process.stderr.write(`gregord: ${message} (exit ${EXIT_CODE.setup})\n`);
       return EXIT_CODE.setup;
     }
   }
+  // A unit none of whose workers ever listened failed to start: it leaves no secret behind.
+  let hasListened = false;
+  cluster.once('listening', () => {
+    hasListened = true;
+  });
+  const code = await superviseWorkers(config, logger);
+  if (code !== EXIT_CODE.ok && !hasListened) await created.removeAll();
+  return code;
+}
+
+async function superviseWorkers(config: GregordConfig, logger: Logger): Promise<number> {
   const workers = Array.from({ length: config.workers }, () => cluster.fork());
   const exits = workers.map(exitOf);
   const stopping = waitForShutdown({

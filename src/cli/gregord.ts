@@ -6,7 +6,12 @@
  */
 import cluster from 'node:cluster';
 import { pino } from 'pino';
-import { type GregordConfig, parseGregordConfig, startGregord } from '../server/index.js';
+import {
+  type GregordConfig,
+  parseGregordConfig,
+  parseSwitch,
+  startGregord,
+} from '../server/index.js';
 import { runClusterPrimary } from './cluster-primary.js';
 import { EXIT_CODE, exitCodeOf } from './exit-codes.js';
 import { parseGregordArgs } from './gregord-command.js';
@@ -14,6 +19,19 @@ import { waitForShutdown } from './shutdown.js';
 
 /** Room after the drain timeout for closing sockets, the bus and the storage, ms. */
 const CLOSE_GRACE_MS = 5000;
+
+function isDebug(config: GregordConfig): boolean {
+  return config.logLevel === 'debug' || config.logLevel === 'trace';
+}
+
+/** The message of `err` on one line. */
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+}
+
+function errorCode(err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code;
+}
 
 async function serve(config: GregordConfig): Promise<number> {
   const logger = pino({ level: config.logLevel, name: 'gregord' });
@@ -31,11 +49,14 @@ async function serve(config: GregordConfig): Promise<number> {
   try {
     running = await startGregord(config, { logger });
   } catch (err) {
-    logger.fatal({ err }, 'gregord could not start');
     const code = exitCodeOf(err);
-    process.stderr.write(
-      `gregord: ${err instanceof Error ? err.message : String(err)} (exit ${code})\n`,
+    const message = oneLine(err);
+    // The stack only with --debug: the one line says what failed and what to change.
+    logger.fatal(
+      isDebug(config) ? { err, exitCode: code } : { code: errorCode(err), exitCode: code },
+      `gregord could not start: ${message}`,
     );
+    process.stderr.write(`gregord: ${message} (exit ${code})\n`);
     return code;
   }
   const reason = await stopping;
@@ -67,9 +88,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(
-      `gregord: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    // A failure nobody foresaw: its stack helps, but only when asked for.
+    const wantsStack = process.argv.includes('--debug') || parseSwitch(process.env.DEBUG ?? '');
+    const text = err instanceof Error && wantsStack ? (err.stack ?? err.message) : oneLine(err);
+    process.stderr.write(`gregord: ${text} (exit ${EXIT_CODE.badOption})\n`);
     process.exit(EXIT_CODE.badOption);
   },
 );

@@ -38,7 +38,7 @@ export type ReconnectPolicy = false | number | ((attempt: number, cause: Error) 
 
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions {
-  /** `redis://host:port[/db]` */
+  /** `redis://[user[:password]@]host:port[/db]`, or `rediss://…` for TLS */
   url: string;
   /** @default DEFAULT_CHANNEL_PREFIX */
   channelPrefix?: string;
@@ -52,10 +52,14 @@ export interface RedisBusOptions {
   reconnect?: ReconnectPolicy;
   /** Where connection errors and handler failures go; default: stderr. */
   logger?: BusLogger;
+  /** PEM of the CAs a `rediss://` server must chain to. @default the system CAs */
+  tlsCa?: string;
 }
 
 /** {@link RedisBusOptions} with every default filled in. */
-export type ResolvedRedisBusOptions = Readonly<Required<RedisBusOptions>>;
+export type ResolvedRedisBusOptions = Readonly<
+  Required<Omit<RedisBusOptions, 'tlsCa'>> & Pick<RedisBusOptions, 'tlsCa'>
+>;
 
 /** 50, 100, 200 … ms, capped at 2 s, plus up to 100 ms of jitter so instances do not stampede. */
 export function defaultReconnectDelayMs(attempt: number): number {
@@ -92,6 +96,7 @@ const schema = z.strictObject({
       'must have warn and error methods',
     )
     .default(consoleBusLogger),
+  tlsCa: z.string().includes('-----BEGIN ', { message: 'must be PEM text' }).optional(),
 });
 
 /** Validate and default the options, or throw GREGOR_ERR_CONFIG_INVALID naming the bad option. */

@@ -276,7 +276,8 @@ export class RedisBus implements Bus {
   }
 
   #transportError(err: unknown, what: string): void {
-    if (this.#core.isClosed) return;
+    // Before the first connection, connect() reports what went wrong, once.
+    if (this.#core.isClosed || !this.#isStarted) return;
     this.#core.counters.transportErrors++;
     this.#core.logger.warn(
       { err, instanceId: this.instanceId },

@@ -175,6 +175,12 @@ export interface AttachWebSocketOptions {
   path: string;
   /** Options of every accepted session. */
   session?: Omit<RpcSessionOptions, 'id'>;
+  /**
+   * Whether a page of `origin` (a browser's Origin header) may open a session; a refused upgrade
+   * is answered 403. Requests without an Origin header (clients other than browsers) are never
+   * asked about. @default every origin
+   */
+  isOriginAllowed?: (origin: string, req: IncomingMessage) => boolean;
 }
 
 /** WebSocket sessions attached to an http server. */
@@ -182,6 +188,22 @@ export interface WebSocketAttachment {
   readonly sessions: ReadonlySet<RpcSession>;
   /** Stop upgrading, close every session; the http server itself is left to its owner. */
   close(): Promise<void>;
+}
+
+/** The Origin a browser sent (`Sec-WebSocket-Origin` in the old hybi drafts), if any. */
+function originOf(req: IncomingMessage): string | undefined {
+  const origin = req.headers.origin ?? req.headers['sec-websocket-origin'];
+  return Array.isArray(origin) ? origin[0] : origin;
+}
+
+/** Answer an upgrade with a plain HTTP error and drop the socket. */
+function refuseUpgrade(socket: Duplex, status: 403, reason: string): void {
+  const body = `${reason}\n`;
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 function remoteOf(req: IncomingMessage): string {
@@ -203,6 +225,11 @@ export function attachWebSocketServer(
     if (path !== options.path) {
       // Another upgrade listener may serve this path; with none, nobody would answer it.
       if (server.listenerCount('upgrade') === 1) socket.destroy();
+      return;
+    }
+    const origin = originOf(req);
+    if (origin !== undefined && options.isOriginAllowed?.(origin, req) === false) {
+      refuseUpgrade(socket, 403, 'origin not allowed');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

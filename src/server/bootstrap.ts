@@ -4,10 +4,11 @@
  * owns them, and listen. Each failure says which step failed, so the CLI can map it to its exit
  * code (gregor-protocol.md §6.8): GREGOR_ERR_SETUP_FAILED (3) for storage, bus or data directory,
  * GREGOR_ERR_LISTEN_FAILED (4) for an address that cannot be bound, GREGOR_ERR_CONFIG_INVALID (1)
- * for options the components refuse.
+ * for options the components refuse. Every message is one line (startup-error.ts) naming the
+ * cause and the option to fix, and a failed start removes the files it created (created-paths.ts).
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { type Logger, pino } from 'pino';
 import { gregorError, isGregorError } from '../errors.js';
 import { type Bus, InProcessBus, RedisBus } from '../pubsub/index.js';
@@ -21,8 +22,12 @@ import {
   SignedTokenAuthenticator,
 } from './auth/index.js';
 import type { GregordConfig } from './config.js';
+import type { OptionKey } from './config-table.js';
 import { redact } from './config-values.js';
+import { CreatedPaths } from './created-paths.js';
+import { exists, prepareDirectory, sqliteFiles } from './data-files.js';
 import { GregorServer, type ServerAddresses } from './server.js';
+import { causeText, optionHint, rootCause, startupError } from './startup-error.js';
 
 /** A started gregord. */
 export interface RunningGregord {
@@ -45,11 +50,6 @@ export interface StartGregordOptions {
   clock?: Clock;
 }
 
-function setupFailed(what: string, err: unknown): Error {
-  const detail = err instanceof Error ? err.message : String(err);
-  return gregorError('GREGOR_ERR_SETUP_FAILED', `${what}: ${detail}`, { cause: err });
-}
-
 async function closeQuietly(
   logger: Logger,
   ...components: ({ close(): Promise<void> } | undefined)[]
@@ -61,18 +61,32 @@ async function closeQuietly(
   }
 }
 
+/** The options that choose the SQLite file: --storage, and --data-dir when it is the default. */
+function sqliteOptions(config: GregordConfig, path: string): OptionKey[] {
+  const isDefault = resolve(path) === resolve(config.dataDir, 'gregor.db');
+  return isDefault ? ['dataDir', 'storage'] : ['storage'];
+}
+
 async function openStorage(
   config: GregordConfig,
   clock: Clock,
   logger: Logger,
+  created: CreatedPaths,
 ): Promise<StateMachine> {
   const { storage } = config;
   if (storage.kind === 'memory') return new MemoryEngine({ clock });
-  const name = `storage ${redact(storage.url)}`;
+  if (storage.kind === 'sqlite' && storage.path !== ':memory:') {
+    // SQLite writes -wal and -shm files beside the database, so its directory must be writable.
+    const options = sqliteOptions(config, storage.path);
+    await prepareDirectory(
+      dirname(storage.path),
+      { what: 'the SQLite directory', options, isWritten: true },
+      created,
+    );
+    if (!(await exists(storage.path)))
+      for (const file of sqliteFiles(storage.path)) created.addFile(file);
+  }
   try {
-    if (storage.kind === 'sqlite' && storage.path !== ':memory:') {
-      await mkdir(dirname(storage.path), { recursive: true });
-    }
     return await openSqlEngine(storage.url, {
       clock,
       maxQueuedMessages: config.limits.storageQueueSize,
@@ -81,8 +95,21 @@ async function openStorage(
     });
   } catch (err) {
     if (isGregorError(err, 'GREGOR_ERR_CONFIG_INVALID')) throw err;
-    throw setupFailed(name, err);
+    const options =
+      storage.kind === 'sqlite' ? sqliteOptions(config, storage.path) : ['storage' as const];
+    throw startupError('GREGOR_ERR_SETUP_FAILED', `storage ${redact(storage.url)}`, err, options);
   }
+}
+
+/** The options to name when Redis refuses: the credentials, the CA, or just the URL. */
+function redisOptions(err: unknown): OptionKey[] {
+  const text = causeText(err);
+  if (/WRONGPASS|NOAUTH|NOPERM|AUTH|password/.test(text)) return ['redisUrl', 'redisPassword'];
+  const code = (rootCause(err) as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return ['redisUrl', 'tlsCa'];
+  }
+  return ['redisUrl'];
 }
 
 async function openBus(config: GregordConfig, logger: Logger): Promise<Bus> {
@@ -93,10 +120,16 @@ async function openBus(config: GregordConfig, logger: Logger): Promise<Bus> {
       url: config.redisUrl,
       channelPrefix: config.redisChannelPrefix,
       logger: busLogger,
+      ...(config.redisTlsCa === null ? {} : { tlsCa: config.redisTlsCa }),
     });
   } catch (err) {
     if (isGregorError(err, 'GREGOR_ERR_CONFIG_INVALID')) throw err;
-    throw setupFailed(`pub/sub ${redact(config.redisUrl)}`, err);
+    throw startupError(
+      'GREGOR_ERR_SETUP_FAILED',
+      `redis ${redact(config.redisUrl)}`,
+      err,
+      redisOptions(err),
+    );
   }
 }
 
@@ -105,6 +138,7 @@ export async function openAuthenticator(
   config: GregordConfig,
   clock: Clock,
   logger: Logger,
+  created: CreatedPaths = new CreatedPaths(),
 ): Promise<Authenticator> {
   const { auth } = config;
   const onListenerError = (err: unknown): void => logger.warn({ err }, 'a revoke listener threw');
@@ -128,21 +162,59 @@ export async function openAuthenticator(
     case 'signed-token': {
       if (auth.secret !== null)
         return new SignedTokenAuthenticator({ secret: auth.secret, clock, onListenerError });
+      // Only read when it exists: the data directory may be a read-only secret mount.
+      await prepareDirectory(
+        config.dataDir,
+        { what: 'the data directory', options: ['dataDir'], isWritten: false },
+        created,
+      );
       let loaded: Awaited<ReturnType<typeof loadOrCreateTokenSecret>>;
       try {
-        loaded = await loadOrCreateTokenSecret(auth.secretFile);
+        loaded = await loadOrCreateTokenSecret(auth.secretFile, created);
       } catch (err) {
-        throw setupFailed('data directory', err);
+        // Its message names the file, and the chmod that fixes a secret others can read.
+        const hint =
+          (err as Error).cause === undefined
+            ? ''
+            : `; check ${optionHint(['dataDir', 'tokenSecret'])}`;
+        throw gregorError('GREGOR_ERR_SETUP_FAILED', `${(err as Error).message}${hint}`, {
+          cause: err,
+        });
       }
       if (loaded.isNew) logger.info({ path: auth.secretFile }, 'generated a token secret');
-      if (loaded.isExposed)
-        logger.warn(
-          { path: auth.secretFile },
-          'the token secret file is readable by others; chmod 600 it',
-        );
       return new SignedTokenAuthenticator({ secret: loaded.secret, clock, onListenerError });
     }
   }
+}
+
+/** Refuse, before anything is opened, a TLS certificate and key that cannot serve together. */
+function checkTlsPair(config: GregordConfig): void {
+  if (!config.tcp?.tls) return;
+  try {
+    createSecureContext(config.tcp.tls);
+  } catch (err) {
+    throw startupError('GREGOR_ERR_CONFIG_INVALID', 'the TLS certificate and key', err, [
+      'tlsCert',
+      'tlsKey',
+    ]);
+  }
+}
+
+/** A listen failure, naming the listener's option (matched by the port the error names). */
+function listenError(config: GregordConfig, err: unknown): Error {
+  if (!isGregorError(err, 'GREGOR_ERR_LISTEN_FAILED')) return err as Error;
+  const port = (rootCause(err) as { port?: unknown } | null)?.port;
+  const failed = [
+    { key: 'bindAddress' as const, address: config.tcp },
+    { key: 'httpAddress' as const, address: config.http },
+  ].filter((l) => l.address !== null && (port === undefined || l.address.port === port));
+  const where = failed[0]?.address;
+  return startupError(
+    'GREGOR_ERR_LISTEN_FAILED',
+    where ? `cannot listen on ${where.host}:${where.port}` : 'cannot listen',
+    err,
+    failed.map((l) => l.key),
+  );
 }
 
 function logAddresses(config: GregordConfig, addresses: ServerAddresses, logger: Logger): void {
@@ -205,12 +277,15 @@ export async function startGregord(
 ): Promise<RunningGregord> {
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gregord' });
   const clock = options.clock ?? systemClock;
-  const authenticator = await openAuthenticator(config, clock, logger);
+  checkTlsPair(config);
+  const created = new CreatedPaths();
+  let authenticator: Authenticator | undefined;
   let stateMachine: StateMachine | undefined;
   let bus: Bus | undefined;
   let server: GregorServer;
   try {
-    stateMachine = await openStorage(config, clock, logger);
+    authenticator = await openAuthenticator(config, clock, logger, created);
+    stateMachine = await openStorage(config, clock, logger, created);
     bus = await openBus(config, logger);
     server = new GregorServer({
       stateMachine,
@@ -229,7 +304,15 @@ export async function startGregord(
             }),
         ...(config.http === null
           ? {}
-          : { http: { host: config.http.host, port: config.http.port } }),
+          : {
+              http: {
+                host: config.http.host,
+                port: config.http.port,
+                ...(config.wsAllowedOrigins === null
+                  ? {}
+                  : { allowedOrigins: config.wsAllowedOrigins }),
+              },
+            }),
       },
       consumeLimits: { maxBodyBytes: config.limits.maxBodyBytes },
       rpcLimits: {
@@ -254,10 +337,17 @@ export async function startGregord(
     });
   } catch (err) {
     await closeQuietly(logger, bus, stateMachine, authenticator);
+    await created.removeAll();
     throw err;
   }
-  // listen() closes the server, and so everything it owns, when it fails.
-  const addresses = await server.listen();
+  let addresses: ServerAddresses;
+  try {
+    // listen() closes the server, and so everything it owns, when it fails.
+    addresses = await server.listen();
+  } catch (err) {
+    await created.removeAll();
+    throw listenError(config, err);
+  }
   logAddresses(config, addresses, logger);
   return { server, addresses, config, close: () => server.close() };
 }

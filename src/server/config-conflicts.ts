@@ -27,9 +27,10 @@ function authProblems(v: Values, given: GivenOptions): string[] {
     problems.push(`choose one way to authenticate; these are all set: ${modes.join(', ')}`);
   }
   const authServer = v.authServer as { isTls: boolean } | undefined;
-  if (isSet(given.tlsCa) && authServer?.isTls !== true) {
+  const isRedisTls = v.redisUrl?.startsWith('rediss:') === true;
+  if (isSet(given.tlsCa) && authServer?.isTls !== true && !isRedisTls) {
     problems.push(
-      `${given.tlsCa.name} is the CA of an fmprpc+tls:// --auth-server (AUTH_SERVER), and none is set`,
+      `${given.tlsCa.name} is the CA of an fmprpc+tls:// --auth-server (AUTH_SERVER) or a rediss:// --redis-url (REDIS_URL), and neither is set`,
     );
   }
   if (v.mockAuth === true) {
@@ -65,6 +66,20 @@ function listenerProblems(v: Values, given: GivenOptions): string[] {
     }
   }
   return problems;
+}
+
+function redisProblems(v: Values, given: GivenOptions): string[] {
+  const { redisUrl, redisPassword } = given;
+  if (!isSet(redisPassword)) return [];
+  if (redisUrl === undefined) {
+    return [`${redisPassword.name} is the password of --redis-url (REDIS_URL), and none is set`];
+  }
+  if (v.redisUrl !== undefined && new URL(v.redisUrl).password !== '') {
+    return [
+      `${shown(redisUrl)} already holds a password, and ${redisPassword.name} gives another: give one`,
+    ];
+  }
+  return [];
 }
 
 function scaleProblems(v: Values, given: GivenOptions): string[] {
@@ -138,6 +153,7 @@ export function checkConflicts(v: Values, given: GivenOptions): string[] {
   return [
     ...authProblems(v, given),
     ...listenerProblems(v, given),
+    ...redisProblems(v, given),
     ...scaleProblems(v, given),
     ...limitProblems(v, given),
   ];

@@ -21,6 +21,8 @@ export const OPTION_UNIT = {
   level: 'level',
   switch: 'switch',
   prefix: 'prefix',
+  origins: 'origins',
+  password: 'password',
 } as const;
 /** One of the units of {@link OPTION_UNIT}. */
 export type OptionUnit = (typeof OPTION_UNIT)[keyof typeof OPTION_UNIT];
@@ -68,6 +70,14 @@ export const CONFIG_TABLE = [
     help: 'HTTP listener: WebSocket upgrade, /metrics, /healthz, /readyz. Port 0 picks a free port; "off" disables it.',
   },
   {
+    key: 'wsAllowedOrigins',
+    flag: '--ws-allowed-origins',
+    env: 'GREGOR_WS_ALLOWED_ORIGINS',
+    defaultText: null,
+    unit: OPTION_UNIT.origins,
+    help: "Web origins (https://app.example.com, comma-separated, or *) whose pages may open a WebSocket; other Origin headers get 403, the listener's own origin and clients sending none always pass. Unset: any origin, except with --mock-auth.",
+  },
+  {
     key: 'tlsCert',
     flag: '--tls-cert',
     env: 'TLS_CERT',
@@ -89,7 +99,7 @@ export const CONFIG_TABLE = [
     env: 'TLS_CA',
     defaultText: null,
     unit: OPTION_UNIT.pem,
-    help: 'CA certificate(s) that an fmprpc+tls:// --auth-server must chain to, instead of the system CAs: a file path, a file:// URL or the PEM text.',
+    help: 'CA certificate(s) that the servers gregord dials over TLS (an fmprpc+tls:// --auth-server, a rediss:// --redis-url) must chain to, instead of the system CAs: a file path, a file:// URL or the PEM text.',
   },
   {
     key: 'storage',
@@ -113,7 +123,15 @@ export const CONFIG_TABLE = [
     env: 'REDIS_URL',
     defaultText: null,
     unit: OPTION_UNIT.url,
-    help: 'Redis pub/sub between gregord instances (redis:// or rediss://). Absent: the in-process bus, one instance.',
+    help: 'Redis pub/sub between gregord instances: redis://[USER[:PASSWORD]@]HOST:PORT, or rediss:// for TLS. Absent: the in-process bus, one instance.',
+  },
+  {
+    key: 'redisPassword',
+    flag: '--redis-password',
+    env: 'GREGOR_REDIS_PASSWORD',
+    defaultText: null,
+    unit: OPTION_UNIT.password,
+    help: 'Password for --redis-url (with its user, if the URL names one), kept out of the URL (prefer the variable: flags show in ps).',
   },
   {
     key: 'redisChannelPrefix',

@@ -160,12 +160,58 @@ export function parseFmprpcUri(text: string): FmprpcUri {
   return { uri: text, host: address.host, port: address.port, isTls: match[1] !== undefined };
 }
 
-/** `redis://…` or `rediss://…`. */
+/** `redis://…` or `rediss://…`, with user and password if any. */
 export function parseRedisUrl(text: string): string {
-  if (!/^rediss?:\/\/./.test(text)) {
-    throw new Error(`expected redis://HOST:PORT or rediss://…, got ${quoted(redact(text))}`);
+  if (!/^rediss?:\/\/./.test(text) || !URL.canParse(text)) {
+    throw new Error(
+      `expected redis://[USER[:PASSWORD]@]HOST:PORT or rediss://…, got ${quoted(redact(text))}`,
+    );
   }
   return text;
+}
+
+/**
+ * A password: any text without control characters (a stray newline or tab is a copying mistake,
+ * not part of a password). An empty variable counts as unset before this.
+ */
+export function parsePassword(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+  if (text === '' || /[\x00-\x1f\x7f]/.test(text)) {
+    throw new Error('expected a password without control characters (no newline, no tab)');
+  }
+  return text;
+}
+
+/** The wildcard of {@link parseOriginList}: every web origin. */
+export const ANY_ORIGIN = '*';
+
+/**
+ * A list of web origins, separated by commas or spaces: each `*` or `scheme://host[:port]` with
+ * nothing after it, normalized the way a browser sends the Origin header (lower-case host, no
+ * default port).
+ */
+export function parseOriginList(text: string): readonly string[] {
+  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  if (entries.length === 0)
+    throw new Error('expected origins such as https://app.example.com or *');
+  return entries.map((entry) => {
+    if (entry === ANY_ORIGIN) return ANY_ORIGIN;
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    const isBareOrigin =
+      url !== undefined &&
+      url.origin !== 'null' &&
+      url.pathname === '/' &&
+      url.search === '' &&
+      url.hash === '' &&
+      url.username === '' &&
+      url.password === '';
+    if (!isBareOrigin) {
+      throw new Error(
+        `expected an origin such as https://app.example.com (scheme, host, optional port, no path) or *, got ${quoted(entry)}`,
+      );
+    }
+    return url.origin;
+  });
 }
 
 /** PEM text given inline, or read from a path or file:// URL (read once, at startup). */
@@ -225,6 +271,8 @@ export const VALUE = {
   mysqlDsn: fromText(parseMysqlDsn),
   fmprpc: fromText(parseFmprpcUri),
   redis: fromText(parseRedisUrl),
+  password: fromText(parsePassword),
+  origins: fromText(parseOriginList),
   pem: fromText(readPem),
   switch: fromText(parseSwitch),
   logLevel: fromText(parseLogLevel),

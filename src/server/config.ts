@@ -71,9 +71,16 @@ export interface GregordConfig {
     | null;
   /** The HTTP listener (WebSocket, metrics, health), or null when off. */
   readonly http: ListenAddress | null;
+  /**
+   * Origins whose pages may open a WebSocket (`*` for any); the listener's own origin and clients
+   * sending no Origin always may. Null: any origin.
+   */
+  readonly wsAllowedOrigins: readonly string[] | null;
   readonly storage: StorageSpec;
-  /** Redis for pub/sub, or null for the in-process bus. */
+  /** Redis for pub/sub (its password included), or null for the in-process bus. */
   readonly redisUrl: string | null;
+  /** PEM of the CAs a rediss:// Redis must chain to; null: the system CAs. */
+  readonly redisTlsCa: string | null;
   /** Prefix of every Redis channel (RedisBus channelPrefix). */
   readonly redisChannelPrefix: string;
   readonly auth: AuthConfig;
@@ -141,8 +148,11 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
   return {
     tcp: v.bindAddress === null || v.bindAddress === undefined ? null : { ...v.bindAddress, tls },
     http: v.httpAddress ?? null,
+    // --mock-auth lets any page that reaches the listener be anyone: only its own origin, then.
+    wsAllowedOrigins: v.wsAllowedOrigins ?? (auth.mode === 'mock' ? [] : null),
     storage,
-    redisUrl: v.redisUrl ?? null,
+    redisUrl: v.redisUrl === undefined ? null : withPassword(v.redisUrl, v.redisPassword),
+    redisTlsCa: v.redisUrl?.startsWith('rediss:') === true ? (v.tlsCa ?? null) : null,
     redisChannelPrefix: v.redisChannelPrefix as string,
     auth,
     dataDir: v.dataDir as string,
@@ -182,6 +192,14 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
 }
 
 const isGiven = (g: GivenOptions[OptionKey]): boolean => g !== undefined && g.source !== 'default';
+
+/** `url` with `password` as its password (URL-encoded), or as it is without one. */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

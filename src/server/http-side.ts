@@ -14,6 +14,7 @@ import {
   TCP_KEEPALIVE_DELAY_MS,
 } from '../rpc/index.js';
 import { type StateReader, withDeadline } from '../state/index.js';
+import { originPolicy } from './origin-policy.js';
 
 /** The request path that upgrades to a WebSocket RPC session. */
 export const DEFAULT_WS_PATH = '/rpc';
@@ -36,6 +37,11 @@ export interface HttpSideOptions {
   registry: Registry;
   storage: StateReader;
   bus: Bus;
+  /**
+   * Origins whose pages may open a WebSocket (`*` for any), besides the listener's own; see
+   * origin-policy.ts. @default every origin
+   */
+  allowedOrigins?: readonly string[];
 }
 
 /** A listening HTTP server with its WebSocket attachment. */
@@ -61,9 +67,30 @@ export class HttpSide {
         else side.#route(req, res);
       },
     );
+    const isAllowed =
+      opts.allowedOrigins === undefined
+        ? undefined
+        : originPolicy(opts.allowedOrigins, () => side?.address ?? opts);
     const ws = attachWebSocketServer(
       server,
-      { path: opts.wsPath, session: opts.session },
+      {
+        path: opts.wsPath,
+        session: opts.session,
+        ...(isAllowed === undefined
+          ? {}
+          : {
+              isOriginAllowed: (origin: string, req: IncomingMessage) => {
+                const allowed = isAllowed(origin);
+                if (!allowed) {
+                  opts.session.logger?.debug(
+                    { origin, remote: req.socket.remoteAddress },
+                    'WebSocket upgrade refused: origin not in --ws-allowed-origins',
+                  );
+                }
+                return allowed;
+              },
+            }),
+      },
       opts.onSession,
     );
     side = new HttpSide(server, () => ws.close(), opts);

@@ -32,8 +32,9 @@ export {
   type OptionUnit,
   optionName,
 } from './config-table.js';
-export { parseDurationMs, parseListenAddress } from './config-values.js';
+export { parseDurationMs, parseListenAddress, parseSwitch } from './config-values.js';
 export { Connection, connectionOf } from './connection.js';
+export { CreatedPaths } from './created-paths.js';
 export { Delivery } from './delivery.js';
 export type { DispatchServices, MethodImpl, ServedMethod } from './dispatch-services.js';
 export { createDispatcher } from './dispatcher.js';

@@ -58,6 +58,12 @@ export interface HttpListenOptions {
   port: number;
   /** The path that upgrades to a WebSocket RPC session. @default '/rpc' */
   wsPath?: string;
+  /**
+   * Origins (`https://app.example.com`, or `*`) whose browser pages may open a WebSocket session,
+   * besides the listener's own origin; any other Origin header is answered 403. Clients that
+   * send no Origin (everything but browsers) always may. @default every origin
+   */
+  allowedOrigins?: readonly string[];
 }
 
 /** Which components close() also closes. */
@@ -155,7 +161,12 @@ const tuningSchema = z.strictObject({
     .strictObject({
       tcp: z.object({ host, port, tls: z.looseObject({}).optional() }).optional(),
       http: z
-        .strictObject({ host, port, wsPath: z.string().startsWith('/').optional() })
+        .strictObject({
+          host,
+          port,
+          wsPath: z.string().startsWith('/').optional(),
+          allowedOrigins: z.array(z.string().min(1)).readonly().optional(),
+        })
         .optional(),
     })
     .refine((l) => l.tcp !== undefined || l.http !== undefined, {

@@ -208,6 +208,7 @@ export class GregorServer {
           registry: this.#metrics.registry,
           storage: this.#opts.stateMachine,
           bus: this.#opts.bus,
+          ...(http.allowedOrigins === undefined ? {} : { allowedOrigins: http.allowedOrigins }),
         });
       }
     } catch (err) {

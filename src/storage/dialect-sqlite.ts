@@ -7,8 +7,11 @@
  * see only committed data. Large reads are streamed in chunks that yield to the event loop.
  * Writers in this process take a mutex shared per file (see async-mutex.ts for why).
  * `:memory:` has one connection, so reads take the mutex too and never see a batch half-applied.
+ *
+ * File modes: a new database file is created 0600 whatever the umask (it holds every user's
+ * items), its new directory 0700; SQLite gives the -wal and -shm files the database file's mode.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AsyncMutex, sharedMutex } from './async-mutex.js';
@@ -39,6 +42,22 @@ const SQLITE_TYPES: ColumnTypes = {
   int: 'INTEGER',
   serial: 'INTEGER PRIMARY KEY',
 };
+
+/** Create `path` empty with mode 0600 (umask-independent) unless it exists. */
+function createPrivateFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Prepared statements are cached per connection; the cap bounds the varying multi-row texts. */
 const MAX_CACHED_STATEMENTS = 512;
@@ -125,7 +144,8 @@ export class SqliteDialect implements Dialect {
       this.#releaseMutex = () => {};
     } else {
       const path = resolve(opts.path);
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      createPrivateFile(path);
       this.#writer = new Database(path);
       const shared = sharedMutex(path);
       this.#mutex = shared.mutex;

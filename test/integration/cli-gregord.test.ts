@@ -2,118 +2,31 @@
 // default, exit codes (gregor-protocol.md §6.8), graceful stops, and a minted token logging in
 // over TCP. Every process is killed at the end of its test, even on failure.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { METHODS, toHex } from '../../src/protocol/index.js';
 import { connectTcp } from '../../src/rpc/index.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
+import {
+  CliProcess,
+  type CliProcessOptions,
+  LOOPBACK_PORT_0,
+  STEP_TIMEOUT_MS,
+  tcpPort,
+} from './helpers/cli-process.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = import.meta.resolve('tsx');
-const STEP_TIMEOUT_MS = 20_000;
 const UID_HEX = '000102030405060708090a0b0c0d0e0f';
-const LOOPBACK_PORT_0 = ['--bind-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'];
-
-interface LogLine {
-  msg?: string;
-  [key: string]: unknown;
-}
-
-/** One CLI process with its JSON log lines and stderr collected. */
-class CliProcess {
-  readonly child: ChildProcess;
-  readonly logs: LogLine[] = [];
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  #waiters: (() => void)[] = [];
-
-  constructor(
-    script: string,
-    args: string[],
-    options: { cwd?: string; stdin?: 'pipe' | 'ignore' } = {},
-  ) {
-    this.child = spawn(
-      process.execPath,
-      ['--import', TSX, join(ROOT, 'src/cli', script), ...args],
-      {
-        cwd: options.cwd ?? ROOT,
-        env: { ...process.env, DEBUG: '', NODE_OPTIONS: '' },
-        stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
-      },
-    );
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      this.stdout += `${line}\n`;
-      if (line.startsWith('{"level":')) this.logs.push(JSON.parse(line) as LogLine);
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        for (const wake of this.#waiters.splice(0)) wake();
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  /** The first log line whose msg matches, waiting for it (bounded). */
-  async log(msg: RegExp): Promise<LogLine> {
-    const deadline = Date.now() + STEP_TIMEOUT_MS;
-    for (;;) {
-      const found = this.logs.find((l) => msg.test(String(l.msg)));
-      if (found !== undefined) return found;
-      if (this.child.exitCode !== null || Date.now() > deadline) {
-        assert.fail(
-          `no log ${msg} (exit ${this.child.exitCode}); stderr: ${this.stderr}; stdout: ${this.stdout}`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 200).unref();
-      });
-    }
-  }
-
-  /** The exit code, waiting for the process to end (bounded). */
-  async exitCode(): Promise<number | null> {
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(
-        () => reject(new Error(`no exit; stderr: ${this.stderr}`)),
-        STEP_TIMEOUT_MS,
-      ).unref(),
-    );
-    return (await Promise.race([this.exited, timeout])).code;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
-
-/** The TCP port a running gregord logged. */
-async function tcpPort(gregord: CliProcess): Promise<number> {
-  const line = await gregord.log(/listening for framed msgpack-rpc/);
-  return (line.tcp as { port: number }).port;
-}
 
 describe('gregord and gregor, as processes', () => {
   const processes: CliProcess[] = [];
   const dirs: string[] = [];
   const servers: Server[] = [];
-  const run = (
-    script: string,
-    args: string[],
-    options?: ConstructorParameters<typeof CliProcess>[2],
-  ) => {
+  const run = (script: string, args: string[], options?: CliProcessOptions) => {
     const p = new CliProcess(script, args, options);
     processes.push(p);
     return p;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadOrCreateTokenSecret, readTokenSecretFile } from '../../../src/server/auth/index.js';
+import { CreatedPaths } from '../../../src/server/created-paths.js';
 
 describe('token secret file', () => {
   const root = mkdtempSync(join(tmpdir(), 'gregor-secret-'));
@@ -54,5 +55,27 @@ describe('token secret file', () => {
     await loadOrCreateTokenSecret(path);
     chmodSync(path, 0o644);
     assert.equal((await readTokenSecretFile(path)).isExposed, true);
+  });
+
+  it('refuses to start on a secret others can read, naming the file and chmod 600', async () => {
+    const path = fresh();
+    await loadOrCreateTokenSecret(path);
+    chmodSync(path, 0o604);
+    await assert.rejects(loadOrCreateTokenSecret(path), {
+      code: 'GREGOR_ERR_CONFIG_INVALID',
+      message: `the token secret ${path} can be read by its group or others (mode 0604); run chmod 600 ${path}`,
+    });
+  });
+
+  it('records what it creates, and CreatedPaths removes exactly that', async () => {
+    const path = join(root, `case-${++n}`, 'nested', 'token-secret');
+    const created = new CreatedPaths();
+    await loadOrCreateTokenSecret(path, created);
+    const again = new CreatedPaths();
+    await loadOrCreateTokenSecret(path, again);
+    await again.removeAll();
+    assert.equal(statSync(path).isFile(), true, 'a secret read, not made, stays');
+    await created.removeAll();
+    assert.deepEqual(readdirSync(root).includes(`case-${n}`), false);
   });
 });

@@ -268,6 +268,8 @@ const BAD_TEXT: Record<string, string> = {
   bytes: '12XB',
   level: 'loud',
   prefix: 'two words',
+  origins: 'app.example.com',
+  password: 'pass\tword',
 };
 
 describe('parseGregordConfig: errors name the option', () => {
@@ -436,6 +438,59 @@ describe('parseGregordConfig: conflicts name every option involved', () => {
     assert.match(
       message,
       /--max-body-bytes = "2MiB" must be smaller than --max-frame-bytes = "1MiB"/,
+    );
+  });
+});
+
+describe('parseGregordConfig: WebSocket origins and Redis credentials', () => {
+  it('normalizes --ws-allowed-origins as browsers send Origin, and takes * as every origin', () => {
+    const config = parseGregordConfig({
+      flags: { wsAllowedOrigins: 'HTTPS://App.Example.com:443, http://localhost:5173 *' },
+    });
+    assert.deepEqual(config.wsAllowedOrigins, [
+      'https://app.example.com',
+      'http://localhost:5173',
+      '*',
+    ]);
+    assert.match(
+      problemsOf({ env: { GREGOR_WS_ALLOWED_ORIGINS: 'https://app.example.com/login' } }),
+      /GREGOR_WS_ALLOWED_ORIGINS \(--ws-allowed-origins\): expected an origin .*no path/,
+    );
+  });
+
+  it("allows any origin by default, and only the listener's own under --mock-auth", () => {
+    assert.equal(parseGregordConfig().wsAllowedOrigins, null);
+    assert.deepEqual(parseGregordConfig({ flags: { mockAuth: true } }).wsAllowedOrigins, []);
+    const listed = parseGregordConfig({ flags: { mockAuth: true, wsAllowedOrigins: '*' } });
+    assert.deepEqual(listed.wsAllowedOrigins, ['*']);
+  });
+
+  it('puts GREGOR_REDIS_PASSWORD into the URL (encoded) and refuses a second password', () => {
+    const config = parseGregordConfig({
+      flags: { redisUrl: 'redis://gregord@redis.internal:6379/2' },
+      env: { GREGOR_REDIS_PASSWORD: 'p@ss/word' },
+    });
+    assert.equal(config.redisUrl, 'redis://gregord:p%40ss%2Fword@redis.internal:6379/2');
+    const twice = problemsOf({
+      flags: { redisUrl: 'redis://:first-secret@redis.internal:6379' },
+      env: { GREGOR_REDIS_PASSWORD: 'second-secret' },
+    });
+    assert.match(twice, /already holds a password, and GREGOR_REDIS_PASSWORD .* gives another/);
+    assert.doesNotMatch(twice, /first-secret|second-secret/);
+    assert.match(
+      problemsOf({ env: { GREGOR_REDIS_PASSWORD: 'pw' } }),
+      /GREGOR_REDIS_PASSWORD \(--redis-password\) is the password of --redis-url/,
+    );
+  });
+
+  it('takes --tls-ca for a rediss:// Redis, and not for a plain one', () => {
+    const config = parseGregordConfig({
+      flags: { redisUrl: 'rediss://redis.internal:6380', tlsCa: PEM },
+    });
+    assert.equal(config.redisTlsCa, PEM);
+    assert.match(
+      problemsOf({ flags: { redisUrl: 'redis://redis.internal:6379', tlsCa: PEM } }),
+      /--tls-ca is the CA of an fmprpc\+tls:\/\/ --auth-server .* or a rediss:\/\/ --redis-url/,
     );
   });
 });

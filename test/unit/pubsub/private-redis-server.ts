@@ -55,32 +55,67 @@ function watchOver(redisPid: number | undefined): void {
   }).unref();
 }
 
+/** How to configure a private server beyond the defaults. */
+export interface PrivateRedisOptions {
+  /** More redis-server arguments, e.g. `['--requirepass', 'pw']` or an ACL `--user …`. */
+  args?: readonly string[];
+  /** Serve TLS only on the port (`rediss://`), with these PEM files. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+}
+
 /** One private redis-server process that can be killed and restarted on the same port. */
 export class PrivateRedisServer {
   readonly port: number;
+  readonly #options: PrivateRedisOptions;
   #child: ChildProcess | undefined;
   readonly #dir: string;
   readonly #killOnExit = (): void => {
     this.#child?.kill('SIGKILL');
   };
 
-  private constructor(port: number) {
+  private constructor(port: number, options: PrivateRedisOptions) {
     this.port = port;
+    this.#options = options;
     this.#dir = mkdtempSync(join(tmpdir(), 'gregor-redis-'));
     // If the test process dies without running its `after` hook, do not leave a server behind.
     process.once('exit', this.#killOnExit);
   }
 
   /** Start a server on a free port and wait until it accepts connections. */
-  static async start(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<PrivateRedisServer> {
-    const server = new PrivateRedisServer(await freePort());
+  static async start(
+    timeoutMs = DEFAULT_START_TIMEOUT_MS,
+    options: PrivateRedisOptions = {},
+  ): Promise<PrivateRedisServer> {
+    const server = new PrivateRedisServer(await freePort(), options);
     await server.restart(timeoutMs);
     return server;
   }
 
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://127.0.0.1:<port>`, or `rediss://…` when it serves TLS. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.#options.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
+  }
+
+  /** The redis-server arguments: the port (plain or TLS), no persistence, the extra ones. */
+  #args(): string[] {
+    const { tls, args = [] } = this.#options;
+    const port = tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(this.port),
+          '--tls-cert-file',
+          tls.certFile,
+          '--tls-key-file',
+          tls.keyFile,
+          '--tls-ca-cert-file',
+          tls.caFile,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(this.port)];
+    return [...port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args];
   }
 
   /** True while the process is running. */
@@ -93,11 +128,7 @@ export class PrivateRedisServer {
   /** (Re)start the server on the same port; resolves once it accepts connections. */
   async restart(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<void> {
     if (this.isRunning) return;
-    const child = spawn(
-      REDIS_SERVER_BIN,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { cwd: this.#dir, stdio: 'ignore' },
-    );
+    const child = spawn(REDIS_SERVER_BIN, this.#args(), { cwd: this.#dir, stdio: 'ignore' });
     this.#child = child;
     watchOver(child.pid);
     const deadline = Date.now() + timeoutMs;
