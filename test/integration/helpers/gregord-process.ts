@@ -8,8 +8,10 @@
  * SIGKILLs whatever is still running. Tests still stop them in `after`/`finally`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -249,4 +251,24 @@ export function httpGet(port: number, path: string): Promise<{ status: number; b
     req.on('error', reject);
     req.end();
   });
+}
+
+/** True while `pid` runs (a zombie, waiting to be reaped by whoever adopted it, has ended). */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves true once every pid has ended, false if one still runs after `boundMs`. */
+export async function allProcessesEnd(pids: readonly number[], boundMs: number): Promise<boolean> {
+  const deadline = Date.now() + boundMs;
+  while (Date.now() < deadline) {
+    if (!pids.some(isProcessRunning)) return true;
+    await delay(100);
+  }
+  return !pids.some(isProcessRunning);
 }
