@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { gregorError } from '../errors.js';
-import { fromHex, type UID } from '../protocol/index.js';
+import { fromHex, type RevokeSessionsArg, type UID } from '../protocol/index.js';
 import { DEFAULT_BIND_ADDRESS, parseDurationMs, parseListenAddress } from '../server/index.js';
 import type { ClientTarget } from './gregor-client.js';
 
@@ -217,4 +217,27 @@ export function readRemindersOptions(
   });
   const o = readOptions(schema, raw);
   return { ...toSession(o, env), max: o.max, remove: o.delete === true };
+}
+
+/** `gregor revoke`: whose sessions to revoke, with a superuser token; at least one of them. */
+export function readRevokeOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): SessionFlags & { request: RevokeSessionsArg } {
+  const schema = z
+    .object({
+      ...connectShape,
+      token: session.token,
+      session: z.array(z.string().min(1)).optional(),
+      sid: z.array(z.string().min(1)).optional(),
+      uid: z.array(hexUid).optional(),
+    })
+    .refine((o) => o.session !== undefined || o.sid !== undefined || o.uid !== undefined, {
+      message: 'give at least one --session TOKEN, --sid ID or --uid HEX',
+    });
+  const o = readOptions(schema, raw);
+  return {
+    ...toSession({ ...o, uid: undefined }, env),
+    request: { tokens: o.session ?? [], sessionIDs: o.sid ?? [], uids: o.uid ?? [] },
+  };
 }
