@@ -1,7 +1,7 @@
 /**
  * gregord as a real child process (`node --import tsx src/cli/gregord.ts …`) for the scale-out
- * tests and benchmark: started on 127.0.0.1 port 0 with mock auth, its bound ports read from its
- * JSON log, and killed, frozen or stopped on demand.
+ * tests and benchmark: started on 127.0.0.1 port 0 with mock auth (or signed tokens), its bound
+ * ports read from its JSON log, and killed, frozen or stopped on demand.
  *
  * No child outlives the test process: every one runs with `--child-mode` on a stdin pipe (the
  * pipe closes when this process dies, however it dies, and gregord stops), and an 'exit' hook
@@ -37,6 +37,8 @@ export interface GregordProcessOptions {
   name?: string;
   /** Also listen on HTTP (/readyz, /metrics). @default true */
   http?: boolean;
+  /** Check signed tokens with this secret (GREGOR_TOKEN_SECRET) instead of `--mock-auth`. */
+  tokenSecret?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -74,7 +76,7 @@ export class GregordProcess {
       TSX,
       `${ROOT}src/cli/gregord.ts`,
       '--child-mode',
-      '--mock-auth',
+      ...(options.tokenSecret === undefined ? ['--mock-auth'] : []),
       '--storage',
       options.storage,
       '--bind-address',
@@ -86,7 +88,12 @@ export class GregordProcess {
     ];
     this.child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, DEBUG: '', NODE_OPTIONS: '' },
+      env: {
+        ...process.env,
+        DEBUG: '',
+        NODE_OPTIONS: '',
+        GREGOR_TOKEN_SECRET: options.tokenSecret ?? '',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     running.add(this.child);
