@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { gregorError } from '../errors.js';
 import { fromHex, type RevokeSessionsArg, type UID } from '../protocol/index.js';
-import { DEFAULT_BIND_ADDRESS, parseDurationMs, parseListenAddress } from '../server/index.js';
+import {
+  DEFAULT_BIND_ADDRESS,
+  MAX_TOKEN_TTL_MS,
+  parseDurationMs,
+  parseListenAddress,
+} from '../server/index.js';
 import type { ClientTarget } from './gregor-client.js';
 
 /** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
@@ -54,7 +59,9 @@ export const tokenSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9_-]')
       .optional(),
-    ttl: duration.default(24 * 60 * 60 * 1000),
+    ttl: duration
+      .refine((ms) => ms <= MAX_TOKEN_TTL_MS, 'must be at most 366 days (8784h)')
+      .default(24 * 60 * 60 * 1000),
     username: z.string().optional(),
     secret: z
       .string()
