@@ -46,6 +46,12 @@ const sessions = new WeakMap<RpcSession, Connection>();
 const MAX_TIMER_MS = 0x7fff_ffff;
 /** When a validity check could not reach the authority, how long until the next try, ms. */
 const VALIDITY_RETRY_MS = 30_000;
+/**
+ * The shortest wait before a session that was just accepted is checked again, ms: a validity time
+ * already past by the server's clock, although the authenticator (its own clock) still accepts the
+ * session, must not turn into a loop of checks.
+ */
+const MIN_RECHECK_MS = 1000;
 const NO_UID = new Uint8Array(0) as UID;
 const BROADCAST = METHODS.broadcastMessage.name;
 
@@ -284,14 +290,17 @@ export class Connection implements HubMember {
       this.#endSession('expired', asAuthError(err));
       return;
     }
-    this.#armValidityCheck();
+    this.#armValidityCheck(MIN_RECHECK_MS);
   }
 
-  #armValidityCheck(): void {
+  #armValidityCheck(minDelayMs = 0): void {
     clearTimeout(this.#validityTimer);
     const untilMs = this.#services.authenticator.validUntil?.(this.#token);
     if (untilMs === undefined || this.#isClosed) return;
-    const delayMs = Math.min(Math.max(0, untilMs - this.#services.clock.now()), MAX_TIMER_MS);
+    const delayMs = Math.min(
+      Math.max(minDelayMs, untilMs - this.#services.clock.now()),
+      MAX_TIMER_MS,
+    );
     // The instance rides as the timer's argument, like the login timer.
     this.#validityTimer = setTimeout(checkValidity, delayMs, this).unref();
   }
