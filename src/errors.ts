@@ -114,6 +114,11 @@ export const ERROR_CODES = {
     status: STATUS_CODE.GENERIC,
     message: 'authentication service unavailable',
   },
+  GREGOR_ERR_AUTH_REVOKE_UNSUPPORTED: {
+    kind: 'auth',
+    status: STATUS_CODE.GENERIC,
+    message: 'this authenticator does not revoke sessions itself',
+  },
   GREGOR_ERR_STORAGE_FAILED: {
     kind: 'storage',
     status: STATUS_CODE.GENERIC,

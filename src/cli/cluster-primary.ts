@@ -6,10 +6,13 @@
  * and its exit code becomes the primary's: a supervisor restarts the whole unit.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { type Logger, pino } from 'pino';
 import { CreatedPaths, type GregordConfig, loadOrCreateTokenSecret } from '../server/index.js';
 import { EXIT_CODE } from './exit-codes.js';
-import { waitForShutdown } from './shutdown.js';
+import type { ProcessLog } from './process-log.js';
+import { stopDeadlineMs, waitForShutdown } from './shutdown.js';
+
+/** Room after the workers' own deadline before the primary kills what is left of them, ms. */
+const WORKER_KILL_GRACE_MS = 2000;
 
 function exitOf(worker: Worker): Promise<number> {
   return new Promise((resolve) => {
@@ -19,8 +22,8 @@ function exitOf(worker: Worker): Promise<number> {
 }
 
 /** Fork `config.workers` workers and supervise them; resolves with the exit code. */
-export async function runClusterPrimary(config: GregordConfig): Promise<number> {
-  const logger = pino({ level: config.logLevel, name: 'gregord-primary' });
+export async function runClusterPrimary(config: GregordConfig, log: ProcessLog): Promise<number> {
+  const { logger } = log;
   const created = new CreatedPaths();
   if (config.auth.mode === 'signed-token' && config.auth.secret === null) {
     // Create the secret before forking, so every worker reads the same one.
@@ -38,19 +41,20 @@ export async function runClusterPrimary(config: GregordConfig): Promise<number> 
   cluster.once('listening', () => {
     hasListened = true;
   });
-  const code = await superviseWorkers(config, logger);
+  const code = await superviseWorkers(config, log);
   if (code !== EXIT_CODE.ok && !hasListened) await created.removeAll();
   return code;
 }
 
-async function superviseWorkers(config: GregordConfig, logger: Logger): Promise<number> {
+async function superviseWorkers(config: GregordConfig, log: ProcessLog): Promise<number> {
+  const { logger } = log;
   const workers = Array.from({ length: config.workers }, () => cluster.fork());
   const exits = workers.map(exitOf);
   const stopping = waitForShutdown({
     isChildMode: config.childMode,
     onForce: () => {
       for (const worker of workers) worker.process.kill('SIGKILL');
-      process.exit(EXIT_CODE.badOption);
+      void log.exit(EXIT_CODE.forced);
     },
   });
   logger.info({ workers: workers.map((w) => w.process.pid) }, `started ${workers.length} workers`);
@@ -62,7 +66,14 @@ async function superviseWorkers(config: GregordConfig, logger: Logger): Promise<
   for (const worker of workers) {
     if (!worker.isDead()) worker.process.kill('SIGTERM');
   }
+  // Each worker bounds its own stop; a worker stuck past that is killed, so the unit still ends.
+  const deadline = setTimeout(() => {
+    logger.error({}, 'workers did not stop in time; killing them');
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
+  }, stopDeadlineMs(config.shutdownTimeoutMs) + WORKER_KILL_GRACE_MS);
+  deadline.unref();
   const codes = await Promise.all(exits);
+  clearTimeout(deadline);
   // A worker that stopped first decides the code; otherwise the worst of the graceful stops.
   return first.code !== EXIT_CODE.ok ? first.code : Math.max(EXIT_CODE.ok, ...codes);
 }

@@ -6,7 +6,7 @@ import { isGregorError } from '../errors.js';
 
 /** Exit codes of `gregord` and `gregor`. */
 export const EXIT_CODE = {
-  /** Ran and stopped cleanly (also after SIGTERM/SIGINT, stdin EOF in child mode, or --help). */
+  /** Ran and stopped cleanly (also after SIGTERM/SIGINT, the parent gone in child mode, or --help). */
   ok: 0,
   /** A bad option, value or combination; or a failure that is none of the below. */
   badOption: 1,
@@ -14,6 +14,8 @@ export const EXIT_CODE = {
   setup: 3,
   /** An address could not be listened on (in use, not permitted, not local). */
   listen: 4,
+  /** The stop was forced: a second signal, or the graceful stop overran its deadline. */
+  forced: 5,
 } as const;
 /** One of {@link EXIT_CODE}. */
 export type ExitCode = (typeof EXIT_CODE)[keyof typeof EXIT_CODE];
@@ -22,7 +24,7 @@ export type ExitCode = (typeof EXIT_CODE)[keyof typeof EXIT_CODE];
 export const EXIT_CODE_TABLE: readonly { readonly code: ExitCode; readonly meaning: string }[] = [
   {
     code: EXIT_CODE.ok,
-    meaning: 'stopped cleanly: SIGTERM, SIGINT, stdin EOF with --child-mode, or --help',
+    meaning: 'stopped cleanly: SIGTERM, SIGINT, the parent gone with --child-mode, or --help',
   },
   {
     code: EXIT_CODE.badOption,
@@ -35,6 +37,11 @@ export const EXIT_CODE_TABLE: readonly { readonly code: ExitCode; readonly meani
   {
     code: EXIT_CODE.listen,
     meaning: 'an address could not be listened on (in use, not permitted)',
+  },
+  {
+    code: EXIT_CODE.forced,
+    meaning:
+      'the stop was forced: a second SIGTERM/SIGINT, or the graceful stop did not finish within --shutdown-timeout plus 5 s',
   },
 ];
 

@@ -3,7 +3,7 @@
  * calls by method key from the one method table (STYLE.md §1.4), closed when done.
  */
 import { readFileSync } from 'node:fs';
-import type { MethodArg, MethodKey, MethodResult } from '../protocol/index.js';
+import type { MethodArg, MethodKey, MethodResult, MethodSpec } from '../protocol/index.js';
 import { METHODS } from '../protocol/index.js';
 import { connectTcp, HandlerRegistry, type RpcSession } from '../rpc/index.js';
 
@@ -48,12 +48,17 @@ export class GregorAdminClient {
     return new GregorAdminClient(session, target.timeoutMs);
   }
 
-  /** Call `key` with `arg`; rejects with the server's error. */
-  async call<K extends MethodKey>(key: K, arg: MethodArg<K>): Promise<MethodResult<K>> {
-    const spec = METHODS[key];
-    const encodeArg = spec.encodeArg as (a: MethodArg<K>) => unknown;
-    const raw = await this.#session.call(spec.name, encodeArg(arg), { timeoutMs: this.#timeoutMs });
-    return spec.decodeResult(raw) as MethodResult<K>;
+  /** Call gregor.1 method `key` with `arg`; rejects with the server's error. */
+  call<K extends MethodKey>(key: K, arg: MethodArg<K>): Promise<MethodResult<K>> {
+    return this.callSpec(METHODS[key] as unknown as MethodSpec<MethodArg<K>, MethodResult<K>>, arg);
+  }
+
+  /** Call the method `spec` declares (gregor.1 or gregord's own) with `arg`. */
+  async callSpec<A, R>(spec: MethodSpec<A, R>, arg: A): Promise<R> {
+    const raw = await this.#session.call(spec.name, spec.encodeArg(arg), {
+      timeoutMs: this.#timeoutMs,
+    });
+    return spec.decodeResult(raw);
   }
 
   /** Resolves when the session closes (the server went away, or `close()`). */

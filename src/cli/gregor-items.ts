@@ -19,7 +19,7 @@ import type { SessionFlags } from './gregor-options.js';
 type Print = (text: string) => void;
 
 /** Connect, log in, and run `fn` with the session's uid (or --uid, for the superuser). */
-async function withLogin<T>(
+export async function withLogin<T>(
   flags: SessionFlags,
   fn: (client: GregorAdminClient, uid: UID) => Promise<T>,
   handlers?: HandlerRegistry,

@@ -5,8 +5,13 @@
  */
 import { z } from 'zod';
 import { gregorError } from '../errors.js';
-import { fromHex, type UID } from '../protocol/index.js';
-import { DEFAULT_BIND_ADDRESS, parseDurationMs, parseListenAddress } from '../server/index.js';
+import { fromHex, type RevokeSessionsArg, type UID } from '../protocol/index.js';
+import {
+  DEFAULT_BIND_ADDRESS,
+  MAX_TOKEN_TTL_MS,
+  parseDurationMs,
+  parseListenAddress,
+} from '../server/index.js';
 import type { ClientTarget } from './gregor-client.js';
 
 /** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
@@ -54,7 +59,9 @@ export const tokenSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9_-]')
       .optional(),
-    ttl: duration.default(24 * 60 * 60 * 1000),
+    ttl: duration
+      .refine((ms) => ms <= MAX_TOKEN_TTL_MS, 'must be at most 366 days (8784h)')
+      .default(24 * 60 * 60 * 1000),
     username: z.string().optional(),
     secret: z
       .string()
@@ -217,4 +224,27 @@ export function readRemindersOptions(
   });
   const o = readOptions(schema, raw);
   return { ...toSession(o, env), max: o.max, remove: o.delete === true };
+}
+
+/** `gregor revoke`: whose sessions to revoke, with a superuser token; at least one of them. */
+export function readRevokeOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): SessionFlags & { request: RevokeSessionsArg } {
+  const schema = z
+    .object({
+      ...connectShape,
+      token: session.token,
+      session: z.array(z.string().min(1)).optional(),
+      sid: z.array(z.string().min(1)).optional(),
+      uid: z.array(hexUid).optional(),
+    })
+    .refine((o) => o.session !== undefined || o.sid !== undefined || o.uid !== undefined, {
+      message: 'give at least one --session TOKEN, --sid ID or --uid HEX',
+    });
+  const o = readOptions(schema, raw);
+  return {
+    ...toSession({ ...o, uid: undefined }, env),
+    request: { tokens: o.session ?? [], sessionIDs: o.sid ?? [], uids: o.uid ?? [] },
+  };
 }

@@ -9,6 +9,7 @@
  *   gregor dismiss --token TOKEN --id HEX [--id HEX …]
  *   gregor watch --token TOKEN
  *   gregor reminders --token SUPERUSER-TOKEN [--max N] [--delete]
+ *   gregor revoke --token SUPERUSER-TOKEN [--session TOKEN …] [--sid ID …] [--uid HEX …]
  *
  * Each subcommand: commander splits argv, a zod schema reads and checks the values (a bad one is
  * named by its flag, exit 1), then one library call.
@@ -27,10 +28,12 @@ import {
   readDismissOptions,
   readOptions,
   readRemindersOptions,
+  readRevokeOptions,
   readSessionOptions,
   secretSource,
   tokenSchema,
 } from './gregor-options.js';
+import { revokeSessions } from './gregor-revoke.js';
 
 const out = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -164,6 +167,20 @@ function program(run: (action: Promise<void>) => void): Command {
     .action((opts: Record<string, unknown>) =>
       run(pullReminders(readRemindersOptions(opts, process.env), out)),
     );
+  connectOptions(
+    root
+      .command('revoke')
+      .description(
+        'revoke sessions on every gregord of the cluster (superuser token): their connections close and their tokens are refused',
+      ),
+  )
+    .option('--token <token>', 'a superuser token to log in with [env GREGOR_TOKEN]')
+    .option('--session <token...>', 'a session token to revoke (repeatable)')
+    .option('--sid <id...>', 'a session id to revoke (repeatable)')
+    .option('--uid <hex...>', 'revoke every session of this user issued before now (repeatable)')
+    .action((opts: Record<string, unknown>) =>
+      run(revokeSessions(readRevokeOptions(opts, process.env), out)),
+    );
   for (const sub of root.commands) sub.exitOverride().allowExcessArguments(false);
   return root;
 }
@@ -184,7 +201,7 @@ async function main(): Promise<number> {
   if (action === undefined)
     throw gregorError(
       'GREGOR_ERR_INPUT_INVALID',
-      'no subcommand given (token, ping, state, add, dismiss, watch or reminders)',
+      'no subcommand given (token, ping, state, add, dismiss, watch, reminders or revoke)',
     );
   await action;
   return EXIT_CODE.ok;

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * `gregord`: parse argv (commander) → validate with the environment (zod, parseGregordConfig) →
- * start the server (startGregord) → wait for SIGTERM/SIGINT or, in child mode, stdin EOF → close
- * gracefully → exit. No logic of its own beyond mapping outcomes to the exit-code table.
+ * start the server (startGregord) → wait for SIGTERM/SIGINT or, in child mode, the parent going
+ * away → close gracefully → exit. No logic of its own beyond mapping outcomes to the exit-code
+ * table; every exit goes through the process log, so none waits on a log reader that is gone.
  */
 import cluster from 'node:cluster';
-import { pino } from 'pino';
 import {
   type GregordConfig,
   parseGregordConfig,
@@ -15,10 +15,8 @@ import {
 import { runClusterPrimary } from './cluster-primary.js';
 import { EXIT_CODE, exitCodeOf } from './exit-codes.js';
 import { parseGregordArgs } from './gregord-command.js';
-import { waitForShutdown } from './shutdown.js';
-
-/** Room after the drain timeout for closing sockets, the bus and the storage, ms. */
-const CLOSE_GRACE_MS = 5000;
+import { openProcessLog, type ProcessLog } from './process-log.js';
+import { stopDeadlineMs, waitForShutdown } from './shutdown.js';
 
 function isDebug(config: GregordConfig): boolean {
   return config.logLevel === 'debug' || config.logLevel === 'trace';
@@ -33,16 +31,17 @@ function errorCode(err: unknown): unknown {
   return (err as { code?: unknown } | null)?.code;
 }
 
-async function serve(config: GregordConfig): Promise<number> {
-  const logger = pino({ level: config.logLevel, name: 'gregord' });
+async function serve(config: GregordConfig, log: ProcessLog): Promise<number> {
+  const { logger } = log;
   // A cluster worker leaves stdin and forcing to the primary: a Ctrl-C reaches the whole process
-  // group, and the primary's relayed SIGTERM must not count as a second signal.
+  // group, and the primary's relayed SIGTERM must not count as a second signal. (A worker whose
+  // primary dies is ended by Node's cluster module when the IPC channel disconnects.)
   const stopping = waitForShutdown({
     isChildMode: config.childMode && !cluster.isWorker,
     onForce: (signal) => {
       if (cluster.isWorker) return;
       logger.warn({ signal }, 'second signal: exiting without finishing the shutdown');
-      process.exit(EXIT_CODE.badOption);
+      void log.exit(EXIT_CODE.forced);
     },
   });
   let running: Awaited<ReturnType<typeof startGregord>>;
@@ -62,10 +61,11 @@ async function serve(config: GregordConfig): Promise<number> {
   const reason = await stopping;
   logger.info({ reason }, 'shutting down: finishing in-flight consumes');
   // A close that cannot finish (a database that never answers) must not keep the process alive.
+  const deadlineMs = stopDeadlineMs(config.shutdownTimeoutMs);
   setTimeout(() => {
-    logger.error({}, 'shutdown did not finish in time; exiting');
-    process.exit(EXIT_CODE.badOption);
-  }, config.shutdownTimeoutMs + CLOSE_GRACE_MS).unref();
+    logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
+    void log.exit(EXIT_CODE.forced);
+  }, deadlineMs).unref();
   await running.close();
   return EXIT_CODE.ok;
 }
@@ -80,11 +80,12 @@ async function main(): Promise<number> {
     process.stderr.write(`gregord: ${err instanceof Error ? err.message : String(err)}\n`);
     return exitCodeOf(err);
   }
-  if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config);
-  return serve(config);
+  const isPrimary = config.workers > 1 && cluster.isPrimary;
+  const log = openProcessLog(config.logLevel, isPrimary ? 'gregord-primary' : 'gregord');
+  // Exit explicitly: a driver's idle timer must not keep a stopped server's process alive.
+  return log.exit(await (isPrimary ? runClusterPrimary(config, log) : serve(config, log)));
 }
 
-// Exit explicitly: a driver's idle timer must not keep a stopped server's process alive.
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -12,6 +12,7 @@ export {
   readMap,
   readString,
 } from './fields.js';
+export * from './gregord-methods.js';
 export * from './hex.js';
 export * from './methods.js';
 export * from './msgpack-scan.js';

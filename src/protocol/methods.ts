@@ -58,7 +58,8 @@ export interface MethodSpec<A, R> {
 
 const ARG = 'arg';
 
-function method<A, R>(
+/** Declare one method: its argument is the one-element map of the wire, its result `toGoShape`d. */
+export function method<A, R>(
   name: string,
   auth: MethodAuth,
   decodeArg: (m: Record<string, unknown>) => A,

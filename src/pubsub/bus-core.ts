@@ -5,6 +5,7 @@
  */
 import { gregorError } from '../errors.js';
 import type {
+  AnnouncementHandler,
   BusHandler,
   BusLogger,
   BusStats,
@@ -39,6 +40,7 @@ export class BusCore {
     published: 0,
     publishFailures: 0,
     delivered: 0,
+    announcements: 0,
     droppedOwn: 0,
     malformed: 0,
     handlerErrors: 0,
@@ -46,6 +48,7 @@ export class BusCore {
     resyncs: 0,
   };
   readonly #resyncHandlers = new Set<ResyncHandler>();
+  readonly #announcementHandlers = new Set<AnnouncementHandler>();
   #gatherHandler: GatherHandler | undefined;
   #isClosed = false;
   readonly #keyOf: (uid: Uint8Array) => string;
@@ -121,6 +124,33 @@ export class BusCore {
     }
   }
 
+  onAnnouncement(handler: AnnouncementHandler): () => void {
+    // A wrapper per registration, so the same function added twice is removed once per remover.
+    const entry: AnnouncementHandler = (payload) => handler(payload);
+    this.#announcementHandlers.add(entry);
+    return () => this.#announcementHandlers.delete(entry);
+  }
+
+  /** Hand another instance's announcement to every handler; a throw is counted and logged. */
+  announced(payload: Uint8Array): void {
+    if (this.#isClosed) return;
+    this.counters.announcements++;
+    for (const handler of [...this.#announcementHandlers]) {
+      try {
+        handler(payload);
+      } catch (err) {
+        this.handlerFailed(err, 'announcement handler');
+      }
+    }
+  }
+
+  /** Throw GREGOR_ERR_INPUT_INVALID unless `payload` is bytes. */
+  assertPayload(payload: unknown): asserts payload is Uint8Array {
+    if (!(payload instanceof Uint8Array)) {
+      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'bus: payload must be a Uint8Array');
+    }
+  }
+
   onGather(handler: GatherHandler): () => void {
     this.#gatherHandler = handler;
     return () => {
@@ -161,6 +191,7 @@ export class BusCore {
     this.#isClosed = true;
     this.registry.clear();
     this.#resyncHandlers.clear();
+    this.#announcementHandlers.clear();
     this.#gatherHandler = undefined;
     this.gathers.failAll(gregorError('GREGOR_ERR_CLOSED', 'bus closed'));
     return true;

@@ -21,6 +21,13 @@ export type BusHandler = (payload: Uint8Array, uid: Uint8Array) => void;
  */
 export type GatherHandler = (request: Uint8Array) => Promise<Uint8Array>;
 
+/**
+ * Receives what another instance announced to the whole cluster (a session revocation, for
+ * gregord). Called synchronously, in announcement order. A throw is caught, counted in
+ * `stats().handlerErrors` and logged.
+ */
+export type AnnouncementHandler = (payload: Uint8Array) => void;
+
 /** Called after the bus lost its connection, got it back and resubscribed every live uid. */
 export type ResyncHandler = () => void;
 
@@ -57,6 +64,8 @@ export interface BusStats {
   readonly publishFailures: number;
   /** Payloads handed to local subscribers (one per handler call). */
   readonly delivered: number;
+  /** Announcements of other instances received. */
+  readonly announcements: number;
   /** Own publications received back and dropped. */
   readonly droppedOwn: number;
   /** Envelopes that were not ours to read (bad version, kind or length) and were dropped. */
@@ -101,6 +110,15 @@ export interface Bus {
   subscribe(uid: Uint8Array, handler: BusHandler): Promise<Subscription>;
   /** Register a resync handler; returns a function that removes it. */
   onResync(handler: ResyncHandler): () => void;
+  /**
+   * Send `payload` to every other live instance, whatever users it serves (not to this one).
+   * Delivery is best effort, as for `publish`: an instance that is disconnected at that moment
+   * misses it (it gets a resync once back). Rejects with GREGOR_ERR_BUS_FAILED when the transport
+   * is down, full or too slow, and with GREGOR_ERR_CLOSED after close().
+   */
+  announce(payload: Uint8Array, opts?: PublishOptions): Promise<void>;
+  /** Add a handler of the other instances' announcements; returns a function that removes it. */
+  onAnnouncement(handler: AnnouncementHandler): () => void;
   /**
    * Ask every other live instance; resolve with the answers that arrived within `timeoutMs`
    * (early, once every instance that got the request has replied).

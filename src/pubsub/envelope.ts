@@ -28,6 +28,8 @@ export const ENVELOPE_KIND = {
   gatherAnswer: 3,
   /** "No answer from me" (no handler, or it failed), so the asker need not wait for the timeout. */
   gatherDecline: 4,
+  /** A message to every instance, whatever users it serves (a session revocation). */
+  announcement: 5,
 } as const;
 export type EnvelopeKind = (typeof ENVELOPE_KIND)[keyof typeof ENVELOPE_KIND];
 
@@ -71,7 +73,7 @@ export function encodeEnvelope(
 }
 
 function isKind(value: number): value is EnvelopeKind {
-  return value >= ENVELOPE_KIND.message && value <= ENVELOPE_KIND.gatherDecline;
+  return value >= ENVELOPE_KIND.message && value <= ENVELOPE_KIND.announcement;
 }
 
 /**

@@ -10,6 +10,8 @@ export interface BrokerMember {
   readonly instanceId: string;
   /** A publication for the uid `key` from another member. */
   receive(key: string, payload: Uint8Array): void;
+  /** An announcement from another member. */
+  receiveAnnouncement(payload: Uint8Array): void;
   /** A cluster query from another member; null means "no answer". Never rejects. */
   answerGather(request: Uint8Array): Promise<Uint8Array | null>;
 }
@@ -40,6 +42,13 @@ export class InProcessBroker {
   publish(from: BrokerMember, key: string, payload: Uint8Array): void {
     for (const member of this.#members) {
       if (member !== from) queueMicrotask(() => member.receive(key, payload));
+    }
+  }
+
+  /** Queue `payload` as an announcement for every member but `from`, in order. */
+  announce(from: BrokerMember, payload: Uint8Array): void {
+    for (const member of this.#members) {
+      if (member !== from) queueMicrotask(() => member.receiveAnnouncement(payload));
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { gregorError } from '../errors.js';
 import type {
+  AnnouncementHandler,
   Bus,
   BusHandler,
   BusLogger,
@@ -47,6 +48,7 @@ export class InProcessBus implements Bus {
     this.#member = {
       instanceId: core.instanceId,
       receive: (key, payload) => core.deliver(key, payload),
+      receiveAnnouncement: (payload) => core.announced(payload),
       answerGather: (request) => core.answerGather(request),
     };
     this.#broker.join(this.#member);
@@ -63,12 +65,21 @@ export class InProcessBus implements Bus {
   async publish(uid: Uint8Array, payload: Uint8Array, opts?: PublishOptions): Promise<void> {
     this.#core.assertOpen('publish');
     const key = this.#core.keyOf(uid);
-    if (!(payload instanceof Uint8Array)) {
-      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'bus: payload must be a Uint8Array');
-    }
+    this.#core.assertPayload(payload);
     if (opts?.signal?.aborted) throw gregorError('GREGOR_ERR_ABORTED', 'publish aborted');
     this.#broker.publish(this.#member, key, payload);
     this.#core.counters.published++;
+  }
+
+  async announce(payload: Uint8Array, opts?: PublishOptions): Promise<void> {
+    this.#core.assertOpen('announce');
+    this.#core.assertPayload(payload);
+    if (opts?.signal?.aborted) throw gregorError('GREGOR_ERR_ABORTED', 'announce aborted');
+    this.#broker.announce(this.#member, payload);
+  }
+
+  onAnnouncement(handler: AnnouncementHandler): () => void {
+    return this.#core.onAnnouncement(handler);
   }
 
   subscribe(uid: Uint8Array, handler: BusHandler): Promise<Subscription> {

@@ -1,5 +1,6 @@
 /** The public surface of the pubsub layer: the Bus, in-process and over Redis. */
 export type {
+  AnnouncementHandler,
   Bus,
   BusHandler,
   BusLogger,

@@ -5,6 +5,7 @@
  * - `<prefix>u:<hex uid>`: publications for a uid; an instance subscribes while it has a local
  *   connection of that user, so Redis sends each message only where it is needed;
  * - `<prefix>g`: cluster queries, subscribed by every instance;
+ * - `<prefix>a`: announcements to every instance (session revocations), subscribed by every one;
  * - `<prefix>r:<instance id>`: answers to this instance's queries.
  *
  * Every payload travels in an envelope (envelope.ts) naming its origin, so that an instance drops
@@ -17,6 +18,7 @@
 import { gregorError, isGregorError } from '../errors.js';
 import { withDeadline } from '../state/index.js';
 import type {
+  AnnouncementHandler,
   Bus,
   BusHandler,
   BusStats,
@@ -56,6 +58,7 @@ export class RedisBus implements Bus {
   readonly #receiver: RedisReceiver;
   readonly #gatherChannel: string;
   readonly #replyChannel: string;
+  readonly #announceChannel: string;
   /** The first connection is up and the fixed channels are subscribed. */
   #isStarted = false;
   /** Redis holds every registry uid on the current subscriber connection. */
@@ -75,6 +78,7 @@ export class RedisBus implements Bus {
     );
     this.#gatherChannel = `${prefix}g`;
     this.#replyChannel = `${prefix}r:${this.#core.instanceId}`;
+    this.#announceChannel = `${prefix}a`;
     const { publisher, subscriber } = createClients(options);
     this.#publisher = publisher;
     this.#subscriber = subscriber;
@@ -101,11 +105,7 @@ export class RedisBus implements Bus {
     const bus = new RedisBus(resolveRedisBusOptions(options));
     try {
       await connectClients([bus.#publisher, bus.#subscriber], bus.#options.connectTimeoutMs);
-      await bus.#subscriber.subscribe(
-        [bus.#gatherChannel, bus.#replyChannel],
-        bus.#receiver.listener,
-        true,
-      );
+      await bus.#subscriber.subscribe(bus.#fixedChannels(), bus.#receiver.listener, true);
     } catch (err) {
       await bus.close();
       if (isGregorError(err)) throw err;
@@ -133,9 +133,7 @@ export class RedisBus implements Bus {
   async publish(uid: Uint8Array, payload: Uint8Array, opts?: PublishOptions): Promise<void> {
     this.#core.assertOpen('publish');
     const channel = this.#core.keyOf(uid);
-    if (!(payload instanceof Uint8Array)) {
-      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'bus: payload must be a Uint8Array');
-    }
+    this.#core.assertPayload(payload);
     try {
       await this.#send(
         channel,
@@ -147,6 +145,17 @@ export class RedisBus implements Bus {
       throw err;
     }
     this.#core.counters.published++;
+  }
+
+  async announce(payload: Uint8Array, opts?: PublishOptions): Promise<void> {
+    this.#core.assertOpen('announce');
+    this.#core.assertPayload(payload);
+    const envelope = encodeEnvelope(ENVELOPE_KIND.announcement, this.#core.origin, payload);
+    await this.#send(this.#announceChannel, envelope, opts);
+  }
+
+  onAnnouncement(handler: AnnouncementHandler): () => void {
+    return this.#core.onAnnouncement(handler);
   }
 
   subscribe(uid: Uint8Array, handler: BusHandler): Promise<Subscription> {
@@ -188,6 +197,11 @@ export class RedisBus implements Bus {
   async #shutdown(): Promise<void> {
     this.#core.close();
     await Promise.all([closeClient(this.#publisher), closeClient(this.#subscriber)]);
+  }
+
+  /** The channels every instance subscribes from its start, whatever users it serves. */
+  #fixedChannels(): string[] {
+    return [this.#gatherChannel, this.#replyChannel, this.#announceChannel];
   }
 
   /** PUBLISH through the publisher; resolves with the receiver count. */
@@ -246,7 +260,7 @@ export class RedisBus implements Bus {
   async #resubscribe(): Promise<void> {
     const generation = ++this.#generation;
     this.#isSynced = false;
-    const wanted = [this.#gatherChannel, this.#replyChannel, ...this.#core.registry.keys()];
+    const wanted = [...this.#fixedChannels(), ...this.#core.registry.keys()];
     try {
       await reconcileSubscriptions(this.#subscriber, wanted, this.#receiver.listener);
     } catch (err) {

@@ -51,6 +51,9 @@ export class RedisReceiver {
       case ENVELOPE_KIND.gatherDecline:
         this.#core.gathers.reply(env.requestId, null);
         return;
+      case ENVELOPE_KIND.announcement:
+        this.#core.announced(env.body);
+        return;
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The superuser methods (gregor-protocol.md §5, §6.7): describeConnectedUsers (cluster-wide, via
- * `bus.gather`), describeConnectedUsersInternal (this instance), getReminders, deleteReminders.
+ * `bus.gather`), describeConnectedUsersInternal (this instance), getReminders, deleteReminders;
+ * and gregord's own revokeSessions.
  * The dispatcher's gate has already required the superuser.
  */
 import { gregorError } from '../errors.js';
@@ -10,7 +11,7 @@ import {
   encodeDescribeRequest,
   mergeConnectedUsers,
 } from './cluster-describe.js';
-import type { MethodImpl } from './dispatch-services.js';
+import type { GregordMethodImpl, MethodImpl } from './dispatch-services.js';
 import { storageCall } from './storage-call.js';
 
 /** `describeConnectedUsersInternal`: the local connections of `uids`. */
@@ -62,4 +63,9 @@ export const deleteReminders: MethodImpl<'deleteReminders'> = {
       await storageCall(metrics, 'deleteReminder', () => sm.deleteReminder(id, opts));
     }
   },
+};
+
+/** gregord's `revokeSessions`: revoke here and announce to the other instances (SessionRevoker). */
+export const revokeSessions: GregordMethodImpl<'revokeSessions'> = {
+  run: async ({ revoker }, _conn, arg) => ({ closed: await revoker.revoke(arg) }),
 };

@@ -331,7 +331,7 @@ export const CONFIG_TABLE = [
     env: 'GREGOR_SHUTDOWN_TIMEOUT',
     defaultText: '10s',
     unit: OPTION_UNIT.duration,
-    help: 'On SIGTERM/SIGINT, how long in-flight consumes may take to finish before connections are cut.',
+    help: 'On SIGTERM/SIGINT, how long in-flight consumes may take to finish before connections are cut. 5 s later the process exits anyway (exit code 5).',
   },
   {
     key: 'workers',
@@ -363,7 +363,7 @@ export const CONFIG_TABLE = [
     env: null,
     defaultText: null,
     unit: OPTION_UNIT.switch,
-    help: 'Shut down when stdin reaches end of file (run as a child of another process).',
+    help: 'Run as a child of another process: shut down when the parent goes away (stdin reaches end of file, the IPC channel disconnects, or the parent process id changes).',
   },
 ] as const satisfies readonly ConfigOption[];
 

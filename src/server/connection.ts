@@ -47,6 +47,16 @@ export interface ConnectionServices {
 }
 
 const sessions = new WeakMap<RpcSession, Connection>();
+/** The longest delay a Node timer takes (~24.8 days); a later check is re-armed when this one fires. */
+const MAX_TIMER_MS = 0x7fff_ffff;
+/** When a validity check could not reach the authority, how long until the next try, ms. */
+const VALIDITY_RETRY_MS = 30_000;
+/**
+ * The shortest wait before a session that was just accepted is checked again, ms: a validity time
+ * already past by the server's clock, although the authenticator (its own clock) still accepts the
+ * session, must not turn into a loop of checks.
+ */
+const MIN_RECHECK_MS = 1000;
 const NO_UID = new Uint8Array(0) as UID;
 const BROADCAST = METHODS.broadcastMessage.name;
 
@@ -82,6 +92,8 @@ export class Connection implements HubMember {
   #hasLeft = false;
   #leftWaiters: (() => void)[] | undefined;
   #loginTimer: NodeJS.Timeout | undefined;
+  /** Fires when the session must be checked again unprompted (its token's expiry). */
+  #validityTimer: NodeJS.Timeout | undefined;
 
   constructor(id: number, session: RpcSession, services: ConnectionServices, userAgent = '') {
     this.id = id;
@@ -193,6 +205,7 @@ export class Connection implements HubMember {
       this.close(isGregorError(err) ? err : undefined);
       throw err;
     }
+    this.#armValidityCheck();
     return result;
   }
 
@@ -268,14 +281,68 @@ export class Connection implements HubMember {
     else this.#services.logger.error({ conn: this.id, method, err }, 'call failed');
   }
 
-  /** Re-check the session after a revocation (§6.6); a refused session is closed now. */
-  async recheck(): Promise<void> {
-    if (this.#token === '' || this.#isClosed) return;
+  /**
+   * Re-check the session after a revocation (§6.6); a refused session is closed now. Resolves
+   * true when the connection was closed.
+   */
+  async recheck(): Promise<boolean> {
+    if (this.#token === '' || this.#isClosed) return false;
     try {
       await this.authorize(this.uid);
+      return false;
     } catch (err) {
-      this.close(asAuthError(err));
+      this.#endSession('revoked', asAuthError(err));
+      return true;
     }
+  }
+
+  /**
+   * The session's validity time came (its token's expiry, or the end of the authority's cached
+   * answer): check it again. Refused: the connection is closed, so it stops receiving the user's
+   * broadcasts. The authority unreachable: try again later rather than drop every connection
+   * during an outage. Accepted: wait for the next validity time.
+   */
+  async checkValidity(): Promise<void> {
+    if (this.#token === '' || this.#isClosed) return;
+    try {
+      await this.#services.authenticator.authenticate(this.#token, {
+        timeoutMs: this.#services.authTimeoutMs,
+      });
+    } catch (err) {
+      if (this.#isClosed) return;
+      if (
+        isGregorError(err, 'GREGOR_ERR_AUTH_UNAVAILABLE') ||
+        isGregorError(err, 'GREGOR_ERR_TIMEOUT')
+      ) {
+        this.#validityTimer = setTimeout(checkValidity, VALIDITY_RETRY_MS, this).unref();
+        return;
+      }
+      this.#endSession('expired', asAuthError(err));
+      return;
+    }
+    this.#armValidityCheck(MIN_RECHECK_MS);
+  }
+
+  #armValidityCheck(minDelayMs = 0): void {
+    clearTimeout(this.#validityTimer);
+    const untilMs = this.#services.authenticator.validUntil?.(this.#token);
+    if (untilMs === undefined || this.#isClosed) return;
+    const delayMs = Math.min(
+      Math.max(minDelayMs, untilMs - this.#services.clock.now()),
+      MAX_TIMER_MS,
+    );
+    // The instance rides as the timer's argument, like the login timer.
+    this.#validityTimer = setTimeout(checkValidity, delayMs, this).unref();
+  }
+
+  #endSession(reason: 'expired' | 'revoked', err: GregorError): void {
+    if (this.#isClosed) return;
+    this.#services.metrics.sessionsEnded.inc({ reason });
+    this.#services.logger.info(
+      { conn: this.id, uid: toHex(this.uid), sid: this.#auth?.sid, reason, err: err.message },
+      `session ${reason}: closing the connection`,
+    );
+    this.close(err);
   }
 
   #refresh(token: SessionToken, result: AuthResult): AuthResult {
@@ -287,6 +354,7 @@ export class Connection implements HubMember {
     }
     this.#token = token;
     this.#auth = result;
+    this.#armValidityCheck();
     return result;
   }
 
@@ -309,6 +377,7 @@ export class Connection implements HubMember {
   #onSessionClose(err: GregorError | undefined): void {
     this.#isClosed = true;
     clearTimeout(this.#loginTimer);
+    clearTimeout(this.#validityTimer);
     this.#services.metrics.connections.dec();
     if (this.#isCountedForUser) this.#services.limits.loggedOut(toHex(this.uid));
     if (err?.code === 'GREGOR_ERR_PROTOCOL_FRAME_TIMEOUT') {
@@ -331,6 +400,10 @@ export class Connection implements HubMember {
 
 function expireLogin(conn: Connection): void {
   conn.expireLogin();
+}
+
+function checkValidity(conn: Connection): void {
+  void conn.checkValidity();
 }
 
 function asAuthError(err: unknown): GregorError {

@@ -3,7 +3,14 @@
  * handler serves one entry of the `METHODS` table; the dispatcher derives the wire names, argument
  * decoding, auth gate and result encoding from that table.
  */
-import type { MethodArg, MethodKey, MethodResult } from '../protocol/index.js';
+import type {
+  GREGORD_METHODS,
+  GregordMethodKey,
+  MethodArg,
+  MethodKey,
+  MethodResult,
+  MethodSpec,
+} from '../protocol/index.js';
 import type { Bus } from '../pubsub/index.js';
 import type { StateMachine } from '../state/index.js';
 import type { CallTracker } from './call-tracker.js';
@@ -12,6 +19,7 @@ import type { Hub } from './hub.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ReadGate } from './read-gate.js';
 import type { ServerSettings } from './server-options.js';
+import type { SessionRevoker } from './session-revoker.js';
 
 /** The server components a handler may use. */
 export interface DispatchServices {
@@ -24,6 +32,8 @@ export interface DispatchServices {
   readonly calls: CallTracker;
   /** The bound on reads running at once, per connection and per user. */
   readonly reads: ReadGate<Connection>;
+  /** Revokes sessions here and on the other instances. */
+  readonly revoker: SessionRevoker;
 }
 
 /** Methods gregord serves to its clients: every METHODS entry except the `peer` ones. */
@@ -32,14 +42,16 @@ export type ServedMethod = Exclude<
   'createGregorSuperUserSessionToken' | 'revokeSessionIDs' | 'broadcastMessage'
 >;
 
-/** The implementation of one served method; its auth gate has already passed when `run` runs. */
-export interface MethodImpl<K extends ServedMethod> {
-  run(
-    services: DispatchServices,
-    conn: Connection,
-    arg: MethodArg<K>,
-    signal: AbortSignal,
-  ): Promise<MethodResult<K>> | MethodResult<K>;
+/** The implementation of a method taking `A` and answering `R`; its auth gate has passed when `run` runs. */
+export interface Implementation<A, R> {
+  run(services: DispatchServices, conn: Connection, arg: A, signal: AbortSignal): Promise<R> | R;
   /** Close the connection when the auth gate refuses the call (consumePublishMessage, §6.3). */
   readonly closeOnDenied?: boolean;
 }
+
+/** The implementation of one served gregor.1 method. */
+export type MethodImpl<K extends ServedMethod> = Implementation<MethodArg<K>, MethodResult<K>>;
+
+/** The implementation of one gregord-only method. */
+export type GregordMethodImpl<K extends GregordMethodKey> =
+  (typeof GREGORD_METHODS)[K] extends MethodSpec<infer A, infer R> ? Implementation<A, R> : never;

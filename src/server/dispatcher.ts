@@ -10,9 +10,10 @@
  */
 import { type GregorError, gregorError, isGregorError } from '../errors.js';
 import {
+  GREGORD_METHODS,
+  type GregordMethodKey,
   METHODS,
   type MethodAuth,
-  type MethodKey,
   type MethodSpec,
   SUPER_UID,
   type UID,
@@ -21,7 +22,12 @@ import { type Admission, type HandlerContext, HandlerRegistry } from '../rpc/ind
 import * as admin from './admin-handlers.js';
 import { type Connection, connectionOf } from './connection.js';
 import * as consume from './consume-handlers.js';
-import type { DispatchServices, MethodImpl, ServedMethod } from './dispatch-services.js';
+import type {
+  DispatchServices,
+  GregordMethodImpl,
+  MethodImpl,
+  ServedMethod,
+} from './dispatch-services.js';
 import * as query from './query-handlers.js';
 
 const authenticateSessionToken: MethodImpl<'authenticateSessionToken'> = {
@@ -43,6 +49,11 @@ const IMPLEMENTATIONS: { readonly [K in ServedMethod]: MethodImpl<K> } = {
   describeConnectedUsersInternal: admin.describeConnectedUsersInternal,
   getReminders: admin.getReminders,
   deleteReminders: admin.deleteReminders,
+};
+
+/** The implementation of every gregord-only method, keyed like GREGORD_METHODS. */
+const GREGORD_IMPLEMENTATIONS: { readonly [K in GregordMethodKey]: GregordMethodImpl<K> } = {
+  revokeSessions: admin.revokeSessions,
 };
 
 interface AnyImpl {
@@ -116,16 +127,16 @@ function asGregor(err: unknown): GregorError {
   return isGregorError(err) ? err : gregorError('GREGOR_ERR_INTERNAL', undefined, { cause: err });
 }
 
-/**
- * Build the registry serving every client-callable method of METHODS with `services`. Throws at
- * startup if a method of the table has no implementation.
- */
-export function createDispatcher(services: DispatchServices): HandlerRegistry {
-  const registry = new HandlerRegistry();
-  for (const key of Object.keys(METHODS) as MethodKey[]) {
-    const spec = METHODS[key] as MethodSpec<unknown, unknown>;
+/** Register every client-callable method of `table` with its implementation in `impls`. */
+function registerTable(
+  registry: HandlerRegistry,
+  services: DispatchServices,
+  table: Readonly<Record<string, MethodSpec<unknown, unknown>>>,
+  impls: Readonly<Record<string, AnyImpl | undefined>>,
+): void {
+  for (const [key, spec] of Object.entries(table)) {
     if (spec.auth === 'peer') continue;
-    const impl = (IMPLEMENTATIONS as Record<string, AnyImpl | undefined>)[key];
+    const impl = impls[key];
     if (impl === undefined) {
       throw gregorError('GREGOR_ERR_INTERNAL', `no implementation for ${spec.name}`);
     }
@@ -135,5 +146,22 @@ export function createDispatcher(services: DispatchServices): HandlerRegistry {
       admissionOf(spec, impl),
     );
   }
+}
+
+/**
+ * Build the registry serving every client-callable method of METHODS and GREGORD_METHODS with
+ * `services`. Throws at startup if a method of either table has no implementation.
+ */
+export function createDispatcher(services: DispatchServices): HandlerRegistry {
+  const registry = new HandlerRegistry();
+  type Table = Readonly<Record<string, MethodSpec<unknown, unknown>>>;
+  type Impls = Readonly<Record<string, AnyImpl | undefined>>;
+  registerTable(registry, services, METHODS as unknown as Table, IMPLEMENTATIONS as Impls);
+  registerTable(
+    registry,
+    services,
+    GREGORD_METHODS as unknown as Table,
+    GREGORD_IMPLEMENTATIONS as Impls,
+  );
   return registry;
 }

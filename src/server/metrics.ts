@@ -58,6 +58,10 @@ export class ServerMetrics {
   readonly busPublishFailures: Counter;
   /** Non-critical pipeline consumers that failed, by consumer. */
   readonly consumerFailures: Counter<'consumer'>;
+  /** Connections closed because their session ended: `expired` (or refused on a later check), `revoked`. */
+  readonly sessionsEnded: Counter<'reason'>;
+  /** Revocations this instance applied, by where they came from: `local` (a call here) or `bus`. */
+  readonly revocations: Counter<'source'>;
 
   constructor(sources: MetricsSources, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -148,6 +152,18 @@ export class ServerMetrics {
       name: 'gregor_consumer_failures_total',
       help: 'Non-critical pipeline consumers that failed, by consumer',
       labelNames: ['consumer'],
+      registers,
+    });
+    this.sessionsEnded = new Counter({
+      name: 'gregor_sessions_ended_total',
+      help: 'Connections closed because their session ended, by reason (expired, revoked)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.revocations = new Counter({
+      name: 'gregor_revocations_total',
+      help: 'Session and user revocations applied, by source (local call, or bus from another instance)',
+      labelNames: ['source'],
       registers,
     });
   }

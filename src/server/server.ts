@@ -16,6 +16,7 @@ import {
   type RpcSession,
   type RpcSessionOptions,
 } from '../rpc/index.js';
+import type { RevokeRequest } from './auth/index.js';
 import { BroadcasterConsumer } from './broadcaster-consumer.js';
 import { CallTracker } from './call-tracker.js';
 import { decodeDescribeRequest, encodeDescribeReply } from './cluster-describe.js';
@@ -34,6 +35,7 @@ import {
   resolveServerSettings,
   type ServerSettings,
 } from './server-options.js';
+import { SessionRevoker } from './session-revoker.js';
 import { StorageConsumer } from './storage-consumer.js';
 
 /** The lifecycle states of a server. */
@@ -64,6 +66,7 @@ export class GregorServer {
   readonly #connections = new Set<Connection>();
   readonly #calls = new CallTracker();
   readonly #limits: ConnectionLimits;
+  readonly #revoker: SessionRevoker;
   readonly #unsubscribers: (() => void)[] = [];
   #state: ServerState = SERVER_STATE.created;
   #tcp: RpcListener | undefined;
@@ -108,7 +111,15 @@ export class GregorServer {
       mailbox: { maxQueuedPerKey: this.#settings.maxQueuedPerUser },
     });
     hubRef.hub = this.#hub;
+    this.#revoker = new SessionRevoker({
+      authenticator: opts.authenticator,
+      bus: opts.bus,
+      metrics: this.#metrics,
+      logger,
+      connections: () => this.#connections,
+    });
     const handlers = createDispatcher({
+      revoker: this.#revoker,
       calls: this.#calls,
       hub: this.#hub,
       stateMachine: opts.stateMachine,
@@ -223,6 +234,20 @@ export class GregorServer {
     return addresses;
   }
 
+  /**
+   * Revoke sessions on every instance of the cluster: by token, by session id, or every session
+   * of a uid issued before now. Their connections are closed and their tokens refused from then
+   * on, here and, through the bus, on the other instances. Resolves with the number of
+   * connections closed here. Needs an authenticator that revokes itself (signed tokens, mock):
+   * otherwise GREGOR_ERR_AUTH_REVOKE_UNSUPPORTED. See SessionRevoker.revoke for the other errors.
+   */
+  revokeSessions(request: RevokeRequest): Promise<number> {
+    if (this.#state !== SERVER_STATE.listening) {
+      return Promise.reject(gregorError('GREGOR_ERR_CLOSED', `server is ${this.#state}`));
+    }
+    return this.#revoker.revoke(request);
+  }
+
   /** Close everything (see the file header); idempotent, resolves when closed. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -288,7 +313,7 @@ export class GregorServer {
     );
   }
 
-  /** Bus resync → `gregor.resync` to every local connection; cluster queries; revocations. */
+  /** Bus resync → `gregor.resync` to every local connection; cluster queries; revocations (from the authenticator, and announced by other instances). */
   #watchComponents(): void {
     const { bus, authenticator } = this.#opts;
     this.#unsubscribers.push(
@@ -300,6 +325,7 @@ export class GregorServer {
         encodeDescribeReply(this.#hub.describe(decodeDescribeRequest(request))),
       ),
       authenticator.onRevoke((sids) => this.#revoke(sids)),
+      bus.onAnnouncement((payload) => this.#revoker.onAnnouncement(payload)),
     );
   }
 

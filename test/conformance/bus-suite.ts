@@ -242,6 +242,42 @@ export function runBusSuite(name: string, factory: BusFactory): void {
       await assert.rejects(pending, { code: 'GREGOR_ERR_ABORTED' });
     });
 
+    it('announces to every other instance, not to itself, in order, until the handler is removed', async () => {
+      const [a, b, c] = await cluster(3);
+      const atA = new Recorder();
+      const atB = new Recorder();
+      const atC = new Recorder();
+      a!.onAnnouncement(atA.handler);
+      const offB = b!.onAnnouncement(atB.handler);
+      c!.onAnnouncement(atC.handler);
+      // No subscription to any uid is needed: an announcement is for the whole cluster.
+      for (const m of ['r1', 'r2', 'r3']) await a!.announce(text(m));
+      await atB.until('r3');
+      await atC.until('r3');
+      assert.deepEqual(atB.received, ['r1', 'r2', 'r3']);
+      assert.deepEqual(atC.received, ['r1', 'r2', 'r3']);
+      offB();
+      await a!.announce(text('after'));
+      await c!.announce(text('fence'));
+      await atC.until('after');
+      await atA.until('fence');
+      assert.deepEqual(atA.received, ['fence'], 'the announcer never hears itself');
+      assert.deepEqual(atB.received, ['r1', 'r2', 'r3'], 'a removed handler hears nothing more');
+      assert.equal(c!.stats().announcements, 4);
+    });
+
+    it('keeps telling other announcement handlers when one throws, and counts the failure', async () => {
+      const [a, b] = await cluster(2);
+      const atB = new Recorder();
+      b!.onAnnouncement(() => {
+        throw new Error('handler bug');
+      });
+      b!.onAnnouncement(atB.handler);
+      await a!.announce(text('r'));
+      await atB.until('r');
+      assert.equal(b!.stats().handlerErrors, 1);
+    });
+
     it('rejects every operation with GREGOR_ERR_CLOSED after close, which is idempotent', async () => {
       const [a, b] = await cluster(2);
       b!.onGather(() => new Promise<Uint8Array>(() => {}));
@@ -259,6 +295,7 @@ export function runBusSuite(name: string, factory: BusFactory): void {
         { code: 'GREGOR_ERR_CLOSED' },
       );
       await assert.rejects(a!.gather(text('q'), { timeoutMs: 100 }), { code: 'GREGOR_ERR_CLOSED' });
+      await assert.rejects(a!.announce(text('r')), { code: 'GREGOR_ERR_CLOSED' });
       await sub.unsubscribe();
     });
 

@@ -10,10 +10,11 @@ export {
   DEFAULT_AUTHD_TIMEOUT_MS,
   DEFAULT_SUPER_TOKEN_REFRESH_INTERVAL_MS,
 } from './authd-connection.js';
-export type { Authenticator } from './authenticator.js';
+export type { Authenticator, RevokeRequest } from './authenticator.js';
 export {
   LocalAuthenticator,
   type LocalAuthenticatorOptions,
+  type LocalSession,
   type LocalTokenRules,
 } from './local-authenticator.js';
 export {
@@ -35,12 +36,16 @@ export {
 } from './session-cache.js';
 export {
   type ListenerErrorHandler,
+  type RevocableSession,
+  type Revocation,
   type RevokeListener,
   SessionRevocations,
 } from './session-revocations.js';
 export {
   DEFAULT_TOKEN_TTL_MS,
   generateTokenSecret,
+  LEGACY_SIGNED_TOKEN_PREFIX,
+  MAX_TOKEN_TTL_MS,
   MIN_TOKEN_SECRET_BYTES,
   mintToken,
   randomSessionID,

@@ -7,8 +7,8 @@ import { gregorError } from '../../errors.js';
 import type { AuthResult, SessionID, SessionToken } from '../../protocol/index.js';
 import type { Clock, WaitOptions } from '../../state/index.js';
 import { systemClock } from '../../state/index.js';
-import type { Authenticator } from './authenticator.js';
-import type { ListenerErrorHandler, RevokeListener } from './session-revocations.js';
+import type { Authenticator, RevokeRequest } from './authenticator.js';
+import type { ListenerErrorHandler, Revocation, RevokeListener } from './session-revocations.js';
 import { SessionRevocations } from './session-revocations.js';
 import { throwIfAborted } from './wait-options.js';
 
@@ -20,10 +20,21 @@ export interface LocalAuthenticatorOptions {
   onListenerError?: ListenerErrorHandler;
 }
 
+/** A token read by LocalTokenRules. */
+export interface LocalSession {
+  readonly result: AuthResult;
+  /** When the token stops being valid, ms since the epoch; undefined: never. */
+  readonly expiresAtMs: number | undefined;
+  /** When it was issued, ms since the epoch; undefined when the token does not say. */
+  readonly issuedAtMs: number | undefined;
+}
+
 /** How a local authenticator reads tokens. */
 export interface LocalTokenRules {
   /** The session of `token` at `nowMs`, or a throw (AuthError) when it is refused. */
-  verify(token: SessionToken, nowMs: number): AuthResult;
+  verify(token: SessionToken, nowMs: number): LocalSession;
+  /** The longest a token may stay valid, ms: how long revocations without an end are kept. */
+  readonly maxTokenLifetimeMs: number;
   /** A superuser token valid at `nowMs`. */
   superuserToken(nowMs: number): SessionToken;
 }
@@ -48,11 +59,50 @@ export class LocalAuthenticator implements Authenticator {
     // gregor-protocol.md §6.2 step 3: a blank token is "unauthed session" (BAD_SESSION).
     if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
     const nowMs = this.#clock.now();
-    const result = this.#rules.verify(token, nowMs);
-    if (this.#revocations.isRevoked(result.sid, nowMs)) {
+    const { result, issuedAtMs } = this.#rules.verify(token, nowMs);
+    if (
+      this.#revocations.isSessionRevoked({ sid: result.sid, uid: result.uid, issuedAtMs }, nowMs)
+    ) {
       throw gregorError('GREGOR_ERR_AUTH_FAILED', 'authentication failed: session revoked');
     }
     return result;
+  }
+
+  /** The token's expiry; now for a token refused already (checked again at once). */
+  validUntil(token: SessionToken): number | undefined {
+    const nowMs = this.#clock.now();
+    try {
+      return this.#rules.verify(token, nowMs).expiresAtMs;
+    } catch {
+      return nowMs;
+    }
+  }
+
+  /**
+   * A token's session until the token expires; a session id, and a user's sessions issued before
+   * now, for the longest token lifetime. Throws GREGOR_ERR_AUTH_FAILED naming an unreadable token
+   * (an expired one is still read: revoking it is harmless).
+   */
+  revocationsFor(request: RevokeRequest): Revocation[] {
+    this.#assertOpen();
+    const nowMs = this.#clock.now();
+    const untilMs = nowMs + this.#rules.maxTokenLifetimeMs;
+    const revocations: Revocation[] = [];
+    for (const token of request.tokens ?? []) {
+      // Read it as of a moment before its expiry could have passed, so expired tokens still read.
+      const { result, expiresAtMs } = this.#rules.verify(token, 0);
+      revocations.push({ kind: 'session', sid: result.sid, untilMs: expiresAtMs ?? untilMs });
+    }
+    for (const sid of request.sessionIDs ?? []) revocations.push({ kind: 'session', sid, untilMs });
+    for (const uid of request.uids ?? []) {
+      revocations.push({ kind: 'user', uid, issuedBeforeMs: nowMs, untilMs });
+    }
+    return revocations;
+  }
+
+  applyRevocations(revocations: readonly Revocation[]): void {
+    this.#assertOpen();
+    this.#revocations.record(revocations, this.#clock.now());
   }
 
   /**
@@ -63,6 +113,11 @@ export class LocalAuthenticator implements Authenticator {
   revokeSessionIDs(sessionIDs: readonly SessionID[], untilMs?: number): void {
     this.#assertOpen();
     this.#revocations.revoke(sessionIDs, this.#clock.now(), untilMs);
+  }
+
+  /** Revocations remembered now (sessions and users). */
+  get revocationCount(): number {
+    return this.#revocations.size;
   }
 
   onRevoke(listener: RevokeListener): () => void {

@@ -9,6 +9,7 @@ import type { AuthResult, SessionID, SessionToken, UID } from '../../protocol/in
 import { fromHex, SUPER_UID, toHex } from '../../protocol/index.js';
 import type { LocalAuthenticatorOptions } from './local-authenticator.js';
 import { LocalAuthenticator } from './local-authenticator.js';
+import { MAX_TOKEN_TTL_MS } from './signed-token.js';
 
 /** The mock token that logs in as the superuser. */
 export const MOCK_SUPERUSER_TOKEN = 'superuser';
@@ -47,6 +48,18 @@ export function parseMockToken(token: SessionToken): AuthResult {
 /** Accepts `<uid hex>[:<sid>]` and `superuser`; refuses anything else and revoked sessions. */
 export class MockAuthenticator extends LocalAuthenticator {
   constructor(options: LocalAuthenticatorOptions = {}) {
-    super({ verify: parseMockToken, superuserToken: () => MOCK_SUPERUSER_TOKEN }, options);
+    super(
+      {
+        // A mock token neither expires nor says when it was issued.
+        verify: (token) => ({
+          result: parseMockToken(token),
+          expiresAtMs: undefined,
+          issuedAtMs: undefined,
+        }),
+        maxTokenLifetimeMs: MAX_TOKEN_TTL_MS,
+        superuserToken: () => MOCK_SUPERUSER_TOKEN,
+      },
+      options,
+    );
   }
 }

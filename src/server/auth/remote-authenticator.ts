@@ -123,6 +123,14 @@ export class RemoteAuthenticator implements Authenticator {
     return raceSignal(pending, opts?.signal);
   }
 
+  /**
+   * When the cached answer for `token` runs out: authd says nothing of a session's end, but may
+   * have ended it since, so a connection that makes no call is checked with authd again then.
+   */
+  validUntil(token: SessionToken): number {
+    return this.#cache.expiresAtMs(token) ?? this.#clock.now() + this.#cache.ttlMs;
+  }
+
   onRevoke(listener: RevokeListener): () => void {
     return this.#revocations.onRevoke(listener);
   }

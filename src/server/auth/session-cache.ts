@@ -51,6 +51,16 @@ export class SessionCache {
     return undefined;
   }
 
+  /** When the cached entry of `token` runs out, ms since the epoch; undefined when not cached. */
+  expiresAtMs(token: SessionToken): number | undefined {
+    return this.#byToken.get(token)?.expiresAtMs;
+  }
+
+  /** How long an entry is trusted, ms. */
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
   /** Remember that `token` is `result`'s session, from `nowMs` for the cache's TTL. */
   set(token: SessionToken, result: AuthResult, nowMs: number): void {
     const previous = this.#byToken.get(token);

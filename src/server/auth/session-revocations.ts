@@ -1,8 +1,14 @@
 /**
- * Revoked session IDs and the listeners that hear about them (gregor-protocol.md §6.6), shared by
- * the authenticators so each one answers `onRevoke` the same way.
+ * Revoked sessions and the listeners that hear about them (gregor-protocol.md §6.6), shared by the
+ * authenticators so each one answers `onRevoke` the same way.
+ *
+ * Two kinds are remembered: a session (its sid), and a user's sessions issued before a time ("log
+ * this user out everywhere"). Each is kept until a given time, the latest a token it refuses could
+ * still be valid; entries past it are pruned on the next revocation, so memory stays bounded by the
+ * revocations that still matter.
  */
-import type { SessionID } from '../../protocol/index.js';
+import type { SessionID, UID } from '../../protocol/index.js';
+import { toHex } from '../../protocol/index.js';
 
 /** Receives the session IDs just revoked. */
 export type RevokeListener = (sessionIDs: readonly SessionID[]) => void;
@@ -10,13 +16,40 @@ export type RevokeListener = (sessionIDs: readonly SessionID[]) => void;
 /** Called when a revoke listener throws; the throw never reaches the revoker. */
 export type ListenerErrorHandler = (err: unknown) => void;
 
-/**
- * Remembers revoked session IDs until a given time and tells listeners about each revocation.
- * Entries whose `untilMs` has passed are pruned on the next revoke, so the set stays bounded by
- * the sessions that could still be presented.
- */
+/** One revocation, as the instances of a cluster hand it to each other. */
+export type Revocation =
+  | {
+      readonly kind: 'session';
+      readonly sid: SessionID;
+      /** Remembered until then (the token's expiry), ms since the epoch. */
+      readonly untilMs: number;
+    }
+  | {
+      readonly kind: 'user';
+      readonly uid: UID;
+      /** Sessions of the uid issued before this time are refused, ms since the epoch. */
+      readonly issuedBeforeMs: number;
+      /** Remembered until then (when the last such token has expired), ms since the epoch. */
+      readonly untilMs: number;
+    };
+
+/** What a revocation is checked against. */
+export interface RevocableSession {
+  readonly sid: SessionID;
+  readonly uid: UID;
+  /** When its token was issued; undefined when the token does not say (refused by a user revocation). */
+  readonly issuedAtMs: number | undefined;
+}
+
+interface UserEntry {
+  issuedBeforeMs: number;
+  untilMs: number;
+}
+
+/** Remembers revocations until their end and tells listeners about session revocations. */
 export class SessionRevocations {
   #revoked = new Map<SessionID, number>();
+  #users = new Map<string, UserEntry>();
   #listeners = new Set<RevokeListener>();
   #onListenerError: ListenerErrorHandler;
 
@@ -33,11 +66,29 @@ export class SessionRevocations {
     nowMs: number,
     untilMs = Number.POSITIVE_INFINITY,
   ): void {
-    for (const [sid, until] of this.#revoked) if (until <= nowMs) this.#revoked.delete(sid);
-    for (const sid of sessionIDs) {
-      this.#revoked.set(sid, Math.max(untilMs, this.#revoked.get(sid) ?? 0));
-    }
+    this.record(
+      sessionIDs.map((sid) => ({ kind: 'session', sid, untilMs })),
+      nowMs,
+    );
     this.notify(sessionIDs);
+  }
+
+  /** Record `revocations` (prune what ran out before `nowMs` first); listeners are not told. */
+  record(revocations: readonly Revocation[], nowMs: number): void {
+    this.#prune(nowMs);
+    for (const r of revocations) {
+      if (r.untilMs <= nowMs) continue;
+      if (r.kind === 'session') {
+        this.#revoked.set(r.sid, Math.max(r.untilMs, this.#revoked.get(r.sid) ?? 0));
+        continue;
+      }
+      const key = toHex(r.uid);
+      const known = this.#users.get(key);
+      this.#users.set(key, {
+        issuedBeforeMs: Math.max(r.issuedBeforeMs, known?.issuedBeforeMs ?? 0),
+        untilMs: Math.max(r.untilMs, known?.untilMs ?? 0),
+      });
+    }
   }
 
   /** True when `sid` was revoked and the revocation still holds at `nowMs`. */
@@ -46,9 +97,18 @@ export class SessionRevocations {
     return until !== undefined && until > nowMs;
   }
 
-  /** Number of revocations currently remembered. */
+  /** True when `session` is refused at `nowMs`: its sid was revoked, or its user's sessions. */
+  isSessionRevoked(session: RevocableSession, nowMs: number): boolean {
+    if (this.isRevoked(session.sid, nowMs)) return true;
+    if (this.#users.size === 0) return false;
+    const user = this.#users.get(toHex(session.uid));
+    if (user === undefined || user.untilMs <= nowMs) return false;
+    return session.issuedAtMs === undefined || session.issuedAtMs < user.issuedBeforeMs;
+  }
+
+  /** Number of revocations currently remembered (sessions and users). */
   get size(): number {
-    return this.#revoked.size;
+    return this.#revoked.size + this.#users.size;
   }
 
   /** Tell every listener about `sessionIDs` without recording them (the remote authority keeps its own list). */
@@ -79,5 +139,11 @@ export class SessionRevocations {
   clear(): void {
     this.#listeners.clear();
     this.#revoked.clear();
+    this.#users.clear();
+  }
+
+  #prune(nowMs: number): void {
+    for (const [sid, until] of this.#revoked) if (until <= nowMs) this.#revoked.delete(sid);
+    for (const [uid, entry] of this.#users) if (entry.untilMs <= nowMs) this.#users.delete(uid);
   }
 }

@@ -8,7 +8,7 @@ import { SUPER_UID } from '../../protocol/index.js';
 import type { LocalAuthenticatorOptions } from './local-authenticator.js';
 import { LocalAuthenticator } from './local-authenticator.js';
 import type { TokenSecret } from './signed-token.js';
-import { mintToken, randomSessionID, verifyToken } from './signed-token.js';
+import { MAX_TOKEN_TTL_MS, mintToken, randomSessionID, verifyToken } from './signed-token.js';
 
 export type { TokenClaims, TokenSecret, VerifiedToken } from './signed-token.js';
 export {
@@ -67,7 +67,8 @@ export class SignedTokenAuthenticator extends LocalAuthenticator {
     );
     super(
       {
-        verify: (token, nowMs) => verifyToken(token, secret, nowMs).result,
+        verify: (token, nowMs) => verifyToken(token, secret, nowMs),
+        maxTokenLifetimeMs: MAX_TOKEN_TTL_MS,
         superuserToken: (nowMs) => minter.token(nowMs),
       },
       options,

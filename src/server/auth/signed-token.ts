@@ -4,21 +4,30 @@
  *
  * Format (ASCII, dot-separated, all parts URL-safe):
  *
- *     g1.<uid hex>.<sid>.<expiry ms>.<username base64url>.<HMAC-SHA256 base64url>
+ *     g2.<uid hex>.<sid>.<issued ms>.<expiry ms>.<username base64url>.<HMAC-SHA256 base64url>
  *
  * The MAC covers everything before the last dot. The uid is lowercase hex of 1 to 64 bytes, the
  * sid is 1 to 64 characters of `[A-Za-z0-9_-]` (it names the session for revocation, §6.6), the
- * expiry is a decimal count of milliseconds since the epoch, and the username may be empty.
+ * times are decimal counts of milliseconds since the epoch, and the username may be empty. The
+ * issue time lets "every session of this user issued before now" be revoked; a token lives at most
+ * MAX_TOKEN_TTL_MS, which bounds how long such a revocation must be remembered.
+ *
+ * Tokens of the first format, `g1.<uid hex>.<sid>.<expiry ms>.<username>.<mac>` (no issue time),
+ * are still accepted; a revocation of their user refuses them whenever they were issued.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { gregorError } from '../../errors.js';
 import type { AuthResult, SessionToken, UID } from '../../protocol/index.js';
 import { fromHex, toHex } from '../../protocol/index.js';
 
-/** The version tag every signed token starts with. */
-export const SIGNED_TOKEN_PREFIX = 'g1';
+/** The version tag every minted token starts with. */
+export const SIGNED_TOKEN_PREFIX = 'g2';
+/** The version tag of tokens minted before issue times were carried; still accepted. */
+export const LEGACY_SIGNED_TOKEN_PREFIX = 'g1';
 /** @default 24 h: the lifetime of a minted token when none is given. */
 export const DEFAULT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+/** The longest lifetime a minted token may have: 366 days. */
+export const MAX_TOKEN_TTL_MS = 366 * 24 * 60 * 60 * 1000;
 /** The shortest secret accepted, in bytes (HMAC-SHA256 wants at least 16 bytes of key material). */
 export const MIN_TOKEN_SECRET_BYTES = 16;
 
@@ -81,9 +90,12 @@ export function mintToken(claims: TokenClaims, secret: TokenSecret, nowMs = Date
   const sid = claims.sid ?? randomSessionID();
   if (!SID_PATTERN.test(sid)) throw invalid('sid must be 1 to 64 characters of [A-Za-z0-9_-]');
   const ttlMs = claims.ttlMs ?? DEFAULT_TOKEN_TTL_MS;
-  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw invalid('ttlMs must be a positive integer');
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) {
+    throw invalid(`ttlMs must be a positive integer up to ${MAX_TOKEN_TTL_MS} (366 days)`);
+  }
   const user = Buffer.from(claims.username ?? '', 'utf8').toString('base64url');
-  const payload = [SIGNED_TOKEN_PREFIX, uidHex, sid, String(nowMs + ttlMs), user].join('.');
+  const times = [String(nowMs), String(nowMs + ttlMs)];
+  const payload = [SIGNED_TOKEN_PREFIX, uidHex, sid, ...times, user].join('.');
   return `${payload}.${mac(payload, key).toString('base64url')}`;
 }
 
@@ -92,6 +104,23 @@ export interface VerifiedToken {
   readonly result: AuthResult;
   /** When the token stops being valid, ms since the epoch. */
   readonly expiresAtMs: number;
+  /** When it was minted, ms since the epoch; undefined for a token of the first format (g1). */
+  readonly issuedAtMs: number | undefined;
+}
+
+const TIME_PATTERN = /^\d{1,16}$/;
+
+/** The fields of a token between its prefix and its MAC, or undefined when malformed. */
+function fieldsOf(parts: readonly string[]) {
+  if (parts[0] === SIGNED_TOKEN_PREFIX && parts.length === 7) {
+    const [, uidHex = '', sid = '', issued = '', expiry = '', user = ''] = parts;
+    return { uidHex, sid, issued, expiry, user };
+  }
+  if (parts[0] === LEGACY_SIGNED_TOKEN_PREFIX && parts.length === 6) {
+    const [, uidHex = '', sid = '', expiry = '', user = ''] = parts;
+    return { uidHex, sid, issued: undefined, expiry, user };
+  }
+  return undefined;
 }
 
 function refused(reason: string): Error {
@@ -111,8 +140,8 @@ export function verifyToken(
   if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
   const key = secretBytes(secret);
   const cut = token.lastIndexOf('.');
-  const parts = token.split('.');
-  if (parts.length !== 6 || parts[0] !== SIGNED_TOKEN_PREFIX) throw refused('malformed token');
+  const fields = fieldsOf(token.split('.'));
+  if (fields === undefined) throw refused('malformed token');
   // Compare the base64url text, not decoded bytes: base64url decoding is lenient, and a token
   // must have exactly one valid spelling (the session cache is keyed by the token string).
   const given = Buffer.from(token.slice(cut + 1), 'utf8');
@@ -122,17 +151,26 @@ export function verifyToken(
   }
   // The signature holds, so the fields below were written by mintToken; still check them, since
   // a leaked secret in an older format must not crash the server.
-  const [, uidHex = '', sid = '', expiry = '', user = ''] = parts;
+  const { uidHex, sid, issued, expiry, user } = fields;
   const expiresAtMs = Number(expiry);
-  if (!UID_HEX_PATTERN.test(uidHex) || !SID_PATTERN.test(sid) || !/^\d{1,16}$/.test(expiry)) {
+  const issuedAtMs = issued === undefined ? undefined : Number(issued);
+  if (
+    !UID_HEX_PATTERN.test(uidHex) ||
+    !SID_PATTERN.test(sid) ||
+    !TIME_PATTERN.test(expiry) ||
+    (issued !== undefined && !TIME_PATTERN.test(issued))
+  ) {
     throw refused('malformed token');
   }
   if (expiresAtMs <= nowMs) throw refused('token expired');
+  if (issuedAtMs !== undefined && expiresAtMs - issuedAtMs > MAX_TOKEN_TTL_MS) {
+    throw refused('token lifetime too long');
+  }
   const result: AuthResult = {
     uid: fromHex(uidHex) as UID,
     username: Buffer.from(user, 'base64url').toString('utf8'),
     sid,
     isAdmin: false,
   };
-  return { result, expiresAtMs };
+  return { result, expiresAtMs, issuedAtMs };
 }

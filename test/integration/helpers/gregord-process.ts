@@ -1,15 +1,17 @@
 /**
  * gregord as a real child process (`node --import tsx src/cli/gregord.ts …`) for the scale-out
- * tests and benchmark: started on 127.0.0.1 port 0 with mock auth, its bound ports read from its
- * JSON log, and killed, frozen or stopped on demand.
+ * tests and benchmark: started on 127.0.0.1 port 0 with mock auth (or signed tokens), its bound
+ * ports read from its JSON log, and killed, frozen or stopped on demand.
  *
  * No child outlives the test process: every one runs with `--child-mode` on a stdin pipe (the
  * pipe closes when this process dies, however it dies, and gregord stops), and an 'exit' hook
  * SIGKILLs whatever is still running. Tests still stop them in `after`/`finally`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -35,6 +37,8 @@ export interface GregordProcessOptions {
   name?: string;
   /** Also listen on HTTP (/readyz, /metrics). @default true */
   http?: boolean;
+  /** Check signed tokens with this secret (GREGOR_TOKEN_SECRET) instead of `--mock-auth`. */
+  tokenSecret?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -72,7 +76,7 @@ export class GregordProcess {
       TSX,
       `${ROOT}src/cli/gregord.ts`,
       '--child-mode',
-      '--mock-auth',
+      ...(options.tokenSecret === undefined ? ['--mock-auth'] : []),
       '--storage',
       options.storage,
       '--bind-address',
@@ -84,7 +88,12 @@ export class GregordProcess {
     ];
     this.child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, DEBUG: '', NODE_OPTIONS: '' },
+      env: {
+        ...process.env,
+        DEBUG: '',
+        NODE_OPTIONS: '',
+        GREGOR_TOKEN_SECRET: options.tokenSecret ?? '',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     running.add(this.child);
@@ -249,4 +258,24 @@ export function httpGet(port: number, path: string): Promise<{ status: number; b
     req.on('error', reject);
     req.end();
   });
+}
+
+/** True while `pid` runs (a zombie, waiting to be reaped by whoever adopted it, has ended). */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves true once every pid has ended, false if one still runs after `boundMs`. */
+export async function allProcessesEnd(pids: readonly number[], boundMs: number): Promise<boolean> {
+  const deadline = Date.now() + boundMs;
+  while (Date.now() < deadline) {
+    if (!pids.some(isProcessRunning)) return true;
+    await delay(100);
+  }
+  return !pids.some(isProcessRunning);
 }

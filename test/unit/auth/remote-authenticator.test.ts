@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { SUPER_UID } from '../../../src/protocol/index.js';
-import { RemoteAuthenticator } from '../../../src/server/auth/remote-authenticator.js';
+import {
+  DEFAULT_SESSION_CACHE_TTL_MS,
+  RemoteAuthenticator,
+} from '../../../src/server/auth/index.js';
 import { FakeAuthd, GOOD } from './fake-authd.js';
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -50,6 +53,17 @@ describe('RemoteAuthenticator', () => {
     assert.deepEqual(await auth.authenticate('goodtoken'), GOOD);
     assert.equal(authd.authCalls, 1);
     assert.equal(auth.cachedTokens, 1);
+  });
+
+  it('says a session must be checked with authd again when its cached answer runs out', async () => {
+    const { auth } = await setup();
+    const before = Date.now();
+    await auth.authenticate('goodtoken');
+    const until = auth.validUntil('goodtoken');
+    assert.ok(
+      until >= before + DEFAULT_SESSION_CACHE_TTL_MS &&
+        until <= Date.now() + DEFAULT_SESSION_CACHE_TTL_MS,
+    );
   });
 
   it('shares one authd call between concurrent checks of a token', async () => {

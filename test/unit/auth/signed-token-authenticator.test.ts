@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SUPER_UID, toHex } from '../../../src/protocol/index.js';
+import { SUPER_UID, toHex, type UID as UIDType } from '../../../src/protocol/index.js';
 import {
   DEFAULT_TOKEN_TTL_MS,
   generateTokenSecret,
+  MAX_TOKEN_TTL_MS,
   mintToken,
   SignedTokenAuthenticator,
-} from '../../../src/server/auth/signed-token-authenticator.js';
+} from '../../../src/server/auth/index.js';
 
 const SECRET = 'a-test-secret-of-enough-length!!';
-const UID = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+const UID = Uint8Array.from({ length: 16 }, (_, i) => i + 1) as UIDType;
 const T0 = 1_700_000_000_000;
 
 function setup() {
@@ -19,17 +21,24 @@ function setup() {
 }
 
 describe('mintToken', () => {
-  it('mints g1.<uid>.<sid>.<expiry>.<username>.<mac> with a 24 h default lifetime', () => {
+  it('mints g2.<uid>.<sid>.<issued>.<expiry>.<username>.<mac> with a 24 h default lifetime', () => {
     const token = mintToken({ uid: UID, sid: 's1', username: 'alice' }, SECRET, T0);
     const parts = token.split('.');
-    assert.equal(parts.length, 6);
-    assert.deepEqual(parts.slice(0, 4), [
-      'g1',
+    assert.equal(parts.length, 7);
+    assert.deepEqual(parts.slice(0, 5), [
+      'g2',
       toHex(UID),
       's1',
+      String(T0),
       String(T0 + DEFAULT_TOKEN_TTL_MS),
     ]);
-    assert.equal(Buffer.from(parts[4] as string, 'base64url').toString(), 'alice');
+    assert.equal(Buffer.from(parts[5] as string, 'base64url').toString(), 'alice');
+  });
+
+  it('refuses a lifetime over 366 days', () => {
+    assert.throws(() => mintToken({ uid: UID, ttlMs: MAX_TOKEN_TTL_MS + 1 }, SECRET), {
+      message: /ttlMs/,
+    });
   });
 
   it('accepts the uid as hex and picks a random session id when none is given', () => {
@@ -156,5 +165,66 @@ describe('SignedTokenAuthenticator', () => {
     await auth.close();
     await auth.close();
     await assert.rejects(auth.authenticate(token), { code: 'GREGOR_ERR_CLOSED' });
+  });
+
+  it('still accepts a token of the first format (g1, no issue time)', async () => {
+    const { auth } = setup();
+    const token = legacyToken('old-session', T0 + 1000);
+    assert.equal((await auth.authenticate(token)).sid, 'old-session');
+  });
+
+  it('tells when a session must be checked again: its expiry', () => {
+    const { auth } = setup();
+    assert.equal(auth.validUntil(mintToken({ uid: UID, ttlMs: 5000 }, SECRET, T0)), T0 + 5000);
+    assert.equal(auth.validUntil('g2.garbage'), T0, 'a refused token: at once');
+  });
+});
+
+/** A g1 token, as minted before issue times were carried. */
+function legacyToken(sid: string, expiresAtMs: number): string {
+  const payload = ['g1', toHex(UID), sid, String(expiresAtMs), ''].join('.');
+  return `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url')}`;
+}
+
+describe('SignedTokenAuthenticator revocations (revocationsFor, applyRevocations)', () => {
+  it('revokes a session by token until the token expires, then forgets it', async () => {
+    const { auth, clock } = setup();
+    const token = mintToken({ uid: UID, sid: 'by-token', ttlMs: 1000 }, SECRET, T0);
+    const revocations = auth.revocationsFor({ tokens: [token] });
+    assert.deepEqual(revocations, [{ kind: 'session', sid: 'by-token', untilMs: T0 + 1000 }]);
+    auth.applyRevocations(revocations);
+    await assert.rejects(auth.authenticate(token), { message: /revoked/ });
+    clock.nowMs = T0 + 2000;
+    auth.applyRevocations([]);
+    assert.equal(auth.revocationCount, 0, 'pruned once the token expired');
+  });
+
+  it('refuses a token it cannot read, naming why', () => {
+    const { auth } = setup();
+    assert.throws(() => auth.revocationsFor({ tokens: ['g2.nonsense'] }), {
+      code: 'GREGOR_ERR_AUTH_FAILED',
+      message: /malformed/,
+    });
+  });
+
+  it('revokes a user: sessions issued before now are refused, later ones accepted', async () => {
+    const { auth, clock } = setup();
+    const before = mintToken({ uid: UID, sid: 'before' }, SECRET, T0 - 1);
+    const legacy = legacyToken('legacy', T0 + 10_000);
+    const other = mintToken({ uid: SUPER_UID, sid: 'other-user' }, SECRET, T0 - 1);
+    auth.applyRevocations(auth.revocationsFor({ uids: [UID] }));
+    await assert.rejects(auth.authenticate(before), { message: /revoked/ });
+    await assert.rejects(
+      auth.authenticate(legacy),
+      { message: /revoked/ },
+      'no issue time: refused',
+    );
+    assert.equal((await auth.authenticate(other)).sid, 'other-user');
+    clock.nowMs = T0 + 1;
+    const after = mintToken({ uid: UID, sid: 'after' }, SECRET, clock.nowMs);
+    assert.equal((await auth.authenticate(after)).sid, 'after');
+    clock.nowMs = T0 + MAX_TOKEN_TTL_MS;
+    auth.applyRevocations([]);
+    assert.equal(auth.revocationCount, 0, 'kept for the longest token lifetime only');
   });
 });
