@@ -127,6 +127,23 @@ export function numberedCreation(
   };
 }
 
+/** An in-band dismissal for `uid`, id seqID(user, n), of the creations numbered `targets`. */
+export function numberedDismissal(
+  uid: UID,
+  user: number,
+  n: number,
+  targets: readonly number[],
+): Message {
+  return {
+    ibm: {
+      stateUpdate: {
+        md: { uid, msgID: seqID(user, n), ctime: 0, deviceID: null, inBandMsgType: 1 },
+        dismissal: { msgIDs: targets.map((t) => seqID(user, t)), ranges: [] },
+      },
+    },
+  };
+}
+
 /** An out-of-band message for `uid` with system `o<n>` (relayed, never stored). */
 export function numberedOOB(uid: UID, n: number): Message {
   return { oobm: { uid, system: `o${n}`, body: new TextEncoder().encode(`oob ${n}`) } };
