@@ -126,14 +126,18 @@ export async function verifyLedger(su: TestClient, ledger: UserLedger): Promise<
   });
   const sync = await su.call('sync', { uid, deviceid: null, ctime: 0 });
   const inState = new Set(state.items.map((i) => (i.md ? toHex(i.md.msgID) : '')));
-  const inSync = new Set(sync.msgs.map((m) => (m.stateUpdate ? toHex(m.stateUpdate.md.msgID) : '')));
+  const inSync = new Set(
+    sync.msgs.map((m) => (m.stateUpdate ? toHex(m.stateUpdate.md.msgID) : '')),
+  );
   const label = (n: number): string => `${toHex(uid)}:${n}`;
   const idOf = (n: number): string => toHex(seqID(ledger.user, n));
   const lost = [...ledger.ackedCreations]
     .filter((n) => !ledger.targeted.has(n))
     .filter((n) => !inState.has(idOf(n)) || !inSync.has(idOf(n)))
     .map(label);
-  const resurrected = [...ledger.ackedDismissalTargets].filter((n) => inState.has(idOf(n))).map(label);
+  const resurrected = [...ledger.ackedDismissalTargets]
+    .filter((n) => inState.has(idOf(n)))
+    .map(label);
   return {
     acked: ledger.acked,
     lost,

@@ -18,7 +18,8 @@ export function parseFlags(argv: readonly string[]): Flags {
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
     const eq = arg.indexOf('=');
     if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags[arg.slice(2)] = argv[++i]!;
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--'))
+      flags[arg.slice(2)] = argv[++i]!;
     else flags[arg.slice(2)] = 'true';
   }
   return flags;
@@ -93,7 +94,9 @@ export async function runScenario(spec: ScenarioSpec): Promise<never> {
   const flags = parseFlags(process.argv.slice(2));
   const report = new Report(spec.name, flags);
   const limitSec = spec.limitSec(flags);
-  console.log(`# ${spec.name} ${JSON.stringify(flags)} (limit ${limitSec} s, node ${process.version})`);
+  console.log(
+    `# ${spec.name} ${JSON.stringify(flags)} (limit ${limitSec} s, node ${process.version})`,
+  );
   const watchdog = setTimeout(() => {
     console.log(`FAIL ${spec.name}: still running after its limit of ${limitSec} s`);
     process.exit(1);
@@ -102,7 +105,9 @@ export async function runScenario(spec: ScenarioSpec): Promise<never> {
   try {
     await spec.run(report);
   } catch (err) {
-    report.failures.push(`aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    report.failures.push(
+      `aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
   }
   clearTimeout(watchdog);
   const took = `${report.elapsedSec.toFixed(0)} s`;

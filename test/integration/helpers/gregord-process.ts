@@ -35,6 +35,11 @@ export interface GregordProcessOptions {
   name?: string;
   /** Also listen on HTTP (/readyz, /metrics). @default true */
   http?: boolean;
+  /**
+   * A prebuilt gregord bundle that node runs without tsx (test/reliability/gregord-bundle.ts):
+   * for loops that start gregord hundreds of times. @default src/cli/gregord.ts through tsx
+   */
+  script?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -68,9 +73,9 @@ export class GregordProcess {
   private constructor(options: GregordProcessOptions) {
     this.name = options.name ?? 'gregord';
     const args = [
-      '--import',
-      TSX,
-      `${ROOT}src/cli/gregord.ts`,
+      ...(options.script === undefined
+        ? ['--import', TSX, `${ROOT}src/cli/gregord.ts`]
+        : [options.script]),
       '--child-mode',
       '--mock-auth',
       '--storage',
