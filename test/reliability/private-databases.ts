@@ -8,7 +8,15 @@
  * process: an exit hook and a watcher shell (watchOver) kill the group.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -152,6 +160,23 @@ const MARIADB: Flavour = {
   },
 };
 
+/** The pids whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Field 4 (ppid) follows the command, which is in parentheses and may hold spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
 /** The engines a private server can be started for. */
 export const PRIVATE_DATABASES = { postgres: POSTGRES, mysql: MARIADB } as const;
 export type PrivateDatabaseKind = keyof typeof PRIVATE_DATABASES;
@@ -264,13 +289,20 @@ export class PrivateDatabase {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Signal the server's process group and every child of its main process: PostgreSQL's
+   * backends call setsid() and leave the postmaster's group, so a group signal alone would
+   * freeze the postmaster and leave every open connection answering.
+   */
   #signalGroup(signal: NodeJS.Signals): void {
     const pid = this.#child?.pid;
     if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // The group is gone already.
+    for (const target of [-pid, ...childrenOf(pid)]) {
+      try {
+        process.kill(target, signal);
+      } catch {
+        // Gone already.
+      }
     }
   }
 }
