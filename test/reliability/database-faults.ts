@@ -20,8 +20,9 @@ import { isGregorError } from '../../src/errors.js';
 import { prng } from '../helpers/random.js';
 import { GregordProcess, httpGet } from '../integration/helpers/gregord-process.js';
 import { mockTokenOf, runUIDs, SUPERUSER_TOKEN } from '../integration/helpers/scale-fixtures.js';
-import { TestClient } from '../integration/helpers/test-client.js';
+import type { TestClient } from '../integration/helpers/test-client.js';
 import { reportLedgerTotals, UserLedger, verifyLedgers } from './acked-ledger.js';
+import { loggedIn, within } from './live-checks.js';
 import { PrivateDatabase, type PrivateDatabaseKind } from './private-databases.js';
 import { numberFlag, type Report, runScenario } from './scenario.js';
 
@@ -34,21 +35,6 @@ interface Probe {
   sentAt: number;
   settledMs?: number;
   outcome?: string;
-}
-
-async function loggedIn(port: number, token: string): Promise<TestClient> {
-  const client = await TestClient.tcp(port);
-  await client.login(token);
-  return client;
-}
-
-/** Reject with a clear message if `promise` does not settle within `ms`. */
-async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** /readyz's status, or "no answer in 5 s": a finding to report, not a crash. */
