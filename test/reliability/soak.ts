@@ -1,0 +1,194 @@
+/**
+ * soak: at half its measured peak, gregord's memory and file descriptors stay flat and nothing
+ * acknowledged is lost.
+ *
+ * One gregord (SQLite), `--users` users each with a sender connection and a GregorClient device.
+ * First a ramp measures the peak: every user keeps 1, 2, 4, … messages in flight (half in-band
+ * creations and dismissals, half out-of-band) for `--ramp-sec` each, until the rate stops
+ * growing. Then `--minutes` at half that rate, sampling the server's RSS and open fds every
+ * `--sample-sec`. Reported: the least-squares slope of each after the warm-up (the first
+ * `--warmup-sec`), in KiB/min and fds/min. Fails when:
+ * - RSS grows faster than `--max-rss-slope-kib` KiB/min (default 2048: a leak of 1 KiB per
+ *   consume at 500 consumes/s would be 30 MiB/min, fifteen times that),
+ * - fds grow faster than `--max-fd-slope` per minute (default 1), or end more than 5 above
+ *   where the soak started,
+ * - the server falls behind (sends skipped at the in-flight bound) or refuses consumes,
+ * - a device does not reach the stored state afterwards, or an acknowledged message is lost.
+ *
+ *   node --import tsx test/reliability/soak.ts [--minutes 10] [--users 50] [--ramp-sec 3]
+ *     [--sample-sec 5] [--warmup-sec 60] [--max-rss-slope-kib 2048] [--max-fd-slope 1]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { GregorClient } from '../../src/client/index.js';
+import { prng } from '../helpers/random.js';
+import { GregordProcess } from '../integration/helpers/gregord-process.js';
+import {
+  hex,
+  mockTokenOf,
+  rotatingConnector,
+  runUIDs,
+  SUPERUSER_TOKEN,
+} from '../integration/helpers/scale-fixtures.js';
+import type { TestClient } from '../integration/helpers/test-client.js';
+import { failureCounts, reportLedgerTotals, UserLedger, verifyLedgers } from './acked-ledger.js';
+import { loggedIn } from './live-checks.js';
+import { type LoadUser, MixedLoad } from './mixed-load.js';
+import { ProcessSampler, slope } from './process-sampler.js';
+import { numberFlag, type Report, runScenario } from './scenario.js';
+
+const MAX_IN_FLIGHT = 2_000;
+const CONVERGE_BOUND_MS = 60_000;
+
+/** Closed-loop rates at growing windows; the best one is the peak. */
+async function measurePeak(report: Report, load: MixedLoad, rampMs: number): Promise<number> {
+  let peak = 0;
+  for (const window of [1, 2, 4, 8, 16, 32, 64]) {
+    const counts = await load.closedLoop(window, rampMs);
+    const rate = counts.acked / counts.seconds;
+    report.figure(`ramp, ${window} in flight per user`, rate, 'messages/s');
+    if (rate < peak * 1.05) break;
+    peak = rate;
+  }
+  return Math.max(peak, 1);
+}
+
+async function run(report: Report, dir: string): Promise<void> {
+  const flags = report.flags;
+  const minutes = numberFlag(flags, 'minutes', 10);
+  const userCount = numberFlag(flags, 'users', 50);
+  const sampleMs = numberFlag(flags, 'sample-sec', 5) * 1000;
+  const warmupSec = numberFlag(flags, 'warmup-sec', Math.min(60, minutes * 12));
+  const maxRssSlope = numberFlag(flags, 'max-rss-slope-kib', 2048);
+  const maxFdSlope = numberFlag(flags, 'max-fd-slope', 1);
+  const gregord = await GregordProcess.start({
+    storage: `sqlite:${join(dir, 'gregor.db')}`,
+    args: ['--data-dir', dir],
+    name: 'gregord-soak',
+  });
+  const clients: TestClient[] = [];
+  const devices: GregorClient[] = [];
+  try {
+    const users: LoadUser[] = [];
+    for (const [i, uid] of runUIDs(userCount).entries()) {
+      const sender = await loggedIn(gregord.tcpPort, mockTokenOf(uid, 'sender'));
+      clients.push(sender);
+      users.push({ sender, ledger: new UserLedger(uid, i) });
+      const device = new GregorClient({
+        uid,
+        token: mockTokenOf(uid, 'device'),
+        connect: rotatingConnector(() => [gregord.tcpPort]),
+        reconnect: () => 200,
+      });
+      devices.push(device);
+      await device.start();
+    }
+    const load = new MixedLoad(users, prng(11));
+    const peak = await measurePeak(report, load, numberFlag(flags, 'ramp-sec', 3) * 1000);
+    const rate = peak / 2;
+    report.figure('peak', peak, 'messages/s');
+    report.figure('soak rate (half the peak)', rate, 'messages/s');
+    report.figure('connections', userCount * 2);
+
+    const sampler = new ProcessSampler(gregord.child.pid!, sampleMs);
+    const progress = setInterval(() => {
+      const last = sampler.samples.at(-1);
+      if (last)
+        report.log(
+          `RSS ${(last.rssKiB / 1024).toFixed(1)} MiB, ${last.fds} fds, ${load.inFlight} in flight`,
+        );
+    }, 60_000);
+    const counts = await load.paced(rate, minutes * 60_000, MAX_IN_FLIGHT);
+    clearInterval(progress);
+    sampler.sample();
+    sampler.stop();
+
+    const steady = sampler.samples.filter((s) => s.atSec >= warmupSec);
+    const perMin = (points: { x: number; y: number }[]): number => slope(points) * 60;
+    const rssSlope = perMin(steady.map((s) => ({ x: s.atSec, y: s.rssKiB })));
+    const fdSlope = perMin(steady.map((s) => ({ x: s.atSec, y: s.fds })));
+    const first = steady[0] ?? sampler.samples[0]!;
+    const last = sampler.samples.at(-1)!;
+    report.figure(
+      'soak',
+      `${counts.seconds.toFixed(0)} s, ${counts.sent} sent, ${counts.acked} acknowledged, ${counts.errors} failed, ${counts.skipped} skipped`,
+    );
+    report.figure('achieved rate', counts.acked / counts.seconds, 'messages/s');
+    report.figure('samples (after warm-up)', `${sampler.samples.length} (${steady.length})`);
+    report.figure(
+      'RSS after warm-up -> end',
+      `${(first.rssKiB / 1024).toFixed(1)} -> ${(last.rssKiB / 1024).toFixed(1)}`,
+      'MiB',
+    );
+    report.figure('RSS max', (sampler.maxRssKiB / 1024).toFixed(1), 'MiB');
+    report.figure('RSS slope', rssSlope, 'KiB/min');
+    report.figure('open fds after warm-up -> end', `${first.fds} -> ${last.fds}`);
+    report.figure('open fds slope', fdSlope, 'fds/min');
+    report.figure('consumes refused', JSON.stringify(failureCounts(users.map((u) => u.ledger))));
+    report.check(
+      steady.length >= 5,
+      `too few samples after the warm-up (${steady.length}) for a slope`,
+    );
+    report.check(
+      rssSlope <= maxRssSlope,
+      `RSS grows ${rssSlope.toFixed(0)} KiB/min (bound ${maxRssSlope})`,
+    );
+    report.check(
+      fdSlope <= maxFdSlope,
+      `open fds grow ${fdSlope.toFixed(2)}/min (bound ${maxFdSlope})`,
+    );
+    report.check(last.fds <= first.fds + 5, `open fds went from ${first.fds} to ${last.fds}`);
+    report.check(
+      counts.skipped === 0,
+      `the server fell behind half its peak: ${counts.skipped} sends skipped`,
+    );
+    report.check(counts.errors === 0, `${counts.errors} consumes failed at half the peak`);
+    report.check(gregord.isAlive, `gregord died: ${gregord.stderr}`);
+
+    const su = await loggedIn(gregord.tcpPort, SUPERUSER_TOKEN);
+    clients.push(su);
+    const start = performance.now();
+    let behind = 0;
+    for (const [i, device] of devices.entries()) {
+      const uid = users[i]!.ledger.uid;
+      const stored = hex((await su.call('sync', { uid, deviceid: null, ctime: 0 })).hash);
+      const isAtStored = async (): Promise<boolean> => hex(await device.stateHash()) === stored;
+      while (!(await isAtStored()) && performance.now() - start < CONVERGE_BOUND_MS)
+        await delay(50);
+      if (!(await isAtStored())) behind++;
+    }
+    report.figure(
+      'devices at the stored state afterwards',
+      `${devices.length - behind} of ${devices.length}`,
+    );
+    report.check(behind === 0, `${behind} devices did not reach the stored state`);
+    reportLedgerTotals(
+      report,
+      'every user',
+      await verifyLedgers(
+        su,
+        users.map((u) => u.ledger),
+      ),
+    );
+  } finally {
+    await Promise.all(devices.map((d) => d.close()));
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    const code = await gregord.stop();
+    report.check(code === 0, `gregord did not stop cleanly (exit ${code})`);
+  }
+}
+
+await runScenario({
+  name: 'soak',
+  limitSec: (flags) => 600 + numberFlag(flags, 'minutes', 10) * 60,
+  async run(report) {
+    const dir = mkdtempSync(join(tmpdir(), 'gregor-soak-'));
+    try {
+      await run(report, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});
