@@ -33,6 +33,8 @@ export class UserLedger {
   /** Creations some dismissal targeted, acknowledged or not: their fate is open. */
   readonly targeted = new Set<number>();
   readonly ackedDismissalTargets = new Set<number>();
+  /** When each creation was acknowledged (performance.now()), to place a loss in time. */
+  readonly ackedAtMs = new Map<number, number>();
   /** Consumes answered with an error, by error code. */
   readonly failures = new Map<string, number>();
   #next = 0;
@@ -65,7 +67,10 @@ export class UserLedger {
     }
     return {
       m: numberedCreation(this.uid, this.user, n),
-      acknowledge: () => this.ackedCreations.add(n),
+      acknowledge: () => {
+        this.ackedCreations.add(n);
+        this.ackedAtMs.set(n, performance.now());
+      },
     };
   }
 

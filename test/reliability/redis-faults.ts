@@ -27,6 +27,7 @@ import {
   rotatingConnector,
   runUIDs,
   SUPERUSER_TOKEN,
+  seqID,
 } from '../integration/helpers/scale-fixtures.js';
 import type { TestClient } from '../integration/helpers/test-client.js';
 import { PrivateRedisServer } from '../unit/pubsub/private-redis-server.js';
@@ -85,6 +86,25 @@ async function crossInstanceDelivery(
   return performance.now() - start;
 }
 
+/** Numbers of the acknowledged creations of `ledger` that `device` lacks but `su` has stored. */
+async function missingOn(
+  device: GregorClient,
+  su: TestClient,
+  ledger: UserLedger,
+): Promise<number[]> {
+  const ids = (items: { md?: { msgID: Uint8Array } }[]): Set<string> =>
+    new Set(items.map((it) => (it.md ? hex(it.md.msgID) : '')));
+  const uid = ledger.uid;
+  const local = ids((await device.stateMachineState(null, false)).items);
+  const stored = ids(
+    (await su.call('state', { uid, deviceid: null, timeOrOffset: { time: 0, offset: 0 } })).items,
+  );
+  return [...ledger.ackedCreations].filter((n) => {
+    const id = hex(seqID(ledger.user, n));
+    return stored.has(id) && !local.has(id);
+  });
+}
+
 async function run(report: Report): Promise<void> {
   const cycles = numberFlag(report.flags, 'cycles', 10);
   const outageMs = numberFlag(report.flags, 'outage-sec', 2) * 1000;
@@ -125,6 +145,7 @@ async function run(report: Report): Promise<void> {
     }
     const rand = prng(7);
     const resumeMs: number[] = [];
+    const marks = { restarted: 0, ready: 0 };
     const convergeMs: number[] = [];
     for (let cycle = 1; cycle <= cycles; cycle++) {
       let isWriting = true;
@@ -138,7 +159,9 @@ async function run(report: Report): Promise<void> {
         `cycle ${cycle}: an instance died while Redis was down`,
       );
       await redis.restart();
+      marks.restarted = performance.now();
       await allReady(nodes, 200, `cycle ${cycle}: both instances ready again`);
+      marks.ready = performance.now();
       resumeMs.push(await crossInstanceDelivery(prober, watcher, uid, `probe-${cycle}`));
       isWriting = false;
       await writing;
@@ -149,13 +172,16 @@ async function run(report: Report): Promise<void> {
         while (!(await isAtStored()) && performance.now() - start < CONVERGE_BOUND_MS)
           await delay(25);
         if (!(await isAtStored())) {
-          const items = (await device.stateMachineState(null, false)).items.length;
-          const storedItems = (
-            await su.call('state', { uid, deviceid: null, timeOrOffset: { time: 0, offset: 0 } })
-          ).items.length;
+          const missing = await missingOn(device, su, ledger);
+          const when = missing
+            .map(
+              (n) =>
+                `${n} acknowledged ${Math.round((ledger.ackedAtMs.get(n) ?? 0) - marks.restarted)} ms after the restart`,
+            )
+            .join(', ');
           report.check(
             false,
-            `cycle ${cycle}: device ${i} (on instance ${i}) not at the stored state after ${CONVERGE_BOUND_MS} ms: ${items} items, stored ${storedItems}; resyncs ${resyncs}; status ${device.currentStatus.type}`,
+            `cycle ${cycle}: device ${i} (on instance ${i}) not at the stored state after ${CONVERGE_BOUND_MS} ms; missing creations ${when || '(none: extra or dismissed items)'}; instances ready ${Math.round(marks.ready - marks.restarted)} ms after the restart; resyncs ${resyncs}`,
           );
         }
       }
