@@ -1,5 +1,5 @@
 /**
- * The frame of every reliability scenario (test/reliability/README.md): flags, a hard time limit,
+ * The frame of every reliability scenario (docs/reliability.md): flags, a hard time limit,
  * figures, checks, and one final PASS/FAIL line with the exit code to match.
  *
  * A scenario is a program, not a node:test file: it runs for minutes, prints figures as it goes,
