@@ -19,10 +19,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isGregorError } from '../../src/errors.js';
 import { prng } from '../helpers/random.js';
 import { GregordProcess, httpGet } from '../integration/helpers/gregord-process.js';
-import { mockTokenOf, runUIDs, SUPERUSER_TOKEN } from '../integration/helpers/scale-fixtures.js';
+import {
+  mockTokenOf,
+  runUIDs,
+  SUPERUSER_TOKEN,
+  within,
+} from '../integration/helpers/scale-fixtures.js';
 import type { TestClient } from '../integration/helpers/test-client.js';
 import { reportLedgerTotals, UserLedger, verifyLedgers } from './acked-ledger.js';
-import { loggedIn, within } from './live-checks.js';
+import { loggedIn } from './live-checks.js';
 import { PrivateDatabase, type PrivateDatabaseKind } from './private-databases.js';
 import { numberFlag, type Report, runScenario } from './scenario.js';
 

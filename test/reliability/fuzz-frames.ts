@@ -15,18 +15,21 @@
  *   node --import tsx test/reliability/fuzz-frames.ts [--frames 1000000] [--attackers 32]
  *     [--seed N] [--rss-limit-mib 512] [--hostile-share 0.3] [--settle-ms 250] [--hold-ms 1000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { toHex, type UID } from '../../src/protocol/index.js';
 import { GregordProcess, httpGet } from '../integration/helpers/gregord-process.js';
-import { mockTokenOf, numberedCreation, runUIDs } from '../integration/helpers/scale-fixtures.js';
+import {
+  mockTokenOf,
+  numberedCreation,
+  runUIDs,
+  within,
+} from '../integration/helpers/scale-fixtures.js';
 import type { TestClient } from '../integration/helpers/test-client.js';
 import { AttackStats, FrameAttacker } from './frame-attacker.js';
-import { loggedIn, within } from './live-checks.js';
+import { loggedIn } from './live-checks.js';
 import { ProcessSampler, peakRssKiB } from './process-sampler.js';
-import { numberFlag, type Report, runScenario } from './scenario.js';
+import { numberFlag, type Report, runScenario, withTempDir } from './scenario.js';
 
 /** gregord's default --max-frame-bytes (docs/configuration.md). */
 const MAX_FRAME_BYTES = 16 << 20;
@@ -193,11 +196,6 @@ await runScenario({
   // frames take about an hour; the limit leaves a margin.
   limitSec: (flags) => 300 + numberFlag(flags, 'frames', 1_000_000) / 150,
   async run(report) {
-    const dir = mkdtempSync(join(tmpdir(), 'gregor-fuzz-frames-'));
-    try {
-      await run(report, dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withTempDir('gregor-fuzz-frames-', (dir) => run(report, dir));
   },
 });

@@ -7,7 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import { encodeCanonical, METHODS } from '../../src/protocol/index.js';
 import { encodeFrame, encodeLengthPrefix } from '../../src/rpc/index.js';
-import { type FuzzInput, nextInput } from '../fuzz/frame-generators.js';
+import { concat, type FuzzInput, nextInput, rawFrame } from '../fuzz/frame-generators.js';
 
 /** An input, and whether it is a frame left unfinished on purpose (the attacker then holds). */
 export interface HostileInput extends FuzzInput {
@@ -16,21 +16,6 @@ export interface HostileInput extends FuzzInput {
 
 type Rand = () => number;
 const int = (rand: Rand, n: number): number => Math.floor(rand() * n);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** A frame whose payload is `payload` verbatim. */
-function rawFrame(payload: Uint8Array): Uint8Array {
-  return concat(encodeLengthPrefix(payload.length), payload);
-}
 
 /** `[0, seq, method, …` with the array header claiming four elements, for raw args to follow. */
 function callHead(seq: number, method: string): Uint8Array {

@@ -6,6 +6,22 @@
  * and must stop by itself. Its child processes (gregord, private databases, Redis) are killed by
  * their helpers' exit hooks however the scenario ends, so `process.exit` is safe here.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Run `body` with a fresh temp dir, removed afterwards whatever happens. */
+export async function withTempDir<T>(
+  prefix: string,
+  body: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    return await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The flags of one run: `--name value` pairs, numbers where they parse as numbers. */
 export type Flags = Readonly<Record<string, string>>;

@@ -18,8 +18,6 @@
  *   node --import tsx test/reliability/soak.ts [--minutes 10] [--users 50] [--ramp-sec 3]
  *     [--sample-sec 5] [--warmup-sec 60] [--max-rss-slope-kib 2048] [--max-fd-slope 1]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GregorClient } from '../../src/client/index.js';
@@ -37,7 +35,7 @@ import { failureCounts, reportLedgerTotals, UserLedger, verifyLedgers } from './
 import { loggedIn } from './live-checks.js';
 import { type LoadUser, MixedLoad } from './mixed-load.js';
 import { ProcessSampler, slope } from './process-sampler.js';
-import { numberFlag, type Report, runScenario } from './scenario.js';
+import { numberFlag, type Report, runScenario, withTempDir } from './scenario.js';
 
 const MAX_IN_FLIGHT = 2_000;
 const CONVERGE_BOUND_MS = 60_000;
@@ -184,11 +182,6 @@ await runScenario({
   name: 'soak',
   limitSec: (flags) => 600 + numberFlag(flags, 'minutes', 10) * 60,
   async run(report) {
-    const dir = mkdtempSync(join(tmpdir(), 'gregor-soak-'));
-    try {
-      await run(report, dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withTempDir('gregor-soak-', (dir) => run(report, dir));
   },
 });

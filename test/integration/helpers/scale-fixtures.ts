@@ -204,5 +204,14 @@ export async function eventually(
   }
 }
 
+/** `promise`, or a rejection naming `what` if it has not settled within `ms`. */
+export function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Hex of bytes, for comparing hashes in assertions. */
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
