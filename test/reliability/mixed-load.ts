@@ -13,6 +13,11 @@ import type { UserLedger } from './acked-ledger.js';
 export interface LoadUser {
   sender: TestClient;
   ledger: UserLedger;
+  /**
+   * A new logged-in sender, for when the server closed this one: gregord closes a connection
+   * that does not answer its broadcasts in time (a slow reader), and a real client reconnects.
+   */
+  reopen(): Promise<TestClient>;
 }
 
 /** Counts of a load phase. */
@@ -34,7 +39,10 @@ export class MixedLoad {
   readonly #users: readonly LoadUser[];
   readonly #rand: () => number;
   #oob = 0;
+  readonly #reopening = new Map<number, Promise<void>>();
   inFlight = 0;
+  /** Senders the server closed and this load reopened. */
+  reopened = 0;
 
   constructor(users: readonly LoadUser[], rand: () => number) {
     this.#users = users;
@@ -43,9 +51,12 @@ export class MixedLoad {
 
   /** Send one message for user `i`; resolves true when acknowledged. Never rejects. */
   async sendOne(i: number): Promise<boolean> {
-    const { sender, ledger } = this.#users[i]!;
+    const user = this.#users[i]!;
+    const { ledger } = user;
     this.inFlight++;
     try {
+      if (user.sender.session.isClosed) await this.#reopen(i);
+      const sender = user.sender;
       if (this.#rand() < OOB_SHARE) {
         await sender.call('consumeMessage', { m: numberedOOB(ledger.uid, ++this.#oob) });
       } else {
@@ -60,6 +71,23 @@ export class MixedLoad {
     } finally {
       this.inFlight--;
     }
+  }
+
+  /** Reopen user `i`'s sender once, however many sends find it closed. */
+  #reopen(i: number): Promise<void> {
+    let reopening = this.#reopening.get(i);
+    if (reopening === undefined) {
+      const user = this.#users[i]!;
+      reopening = user
+        .reopen()
+        .then((sender) => {
+          user.sender = sender;
+          this.reopened++;
+        })
+        .finally(() => this.#reopening.delete(i));
+      this.#reopening.set(i, reopening);
+    }
+    return reopening;
   }
 
   /** Every user keeps `window` messages in flight for `ms`. */

@@ -12,7 +12,8 @@
  *   consume at 500 consumes/s would be 30 MiB/min, fifteen times that),
  * - fds grow faster than `--max-fd-slope` per minute (default 1), or end more than 5 above
  *   where the soak started,
- * - the server falls behind (sends skipped at the in-flight bound) or refuses consumes,
+ * - the server falls behind (more than 1 % of the sends skipped at the in-flight bound) or
+ *   refuses a consume (a sender the server closed as a slow reader is reopened and counted),
  * - a device does not reach the stored state afterwards, or an acknowledged message is lost.
  *
  *   node --import tsx test/reliability/soak.ts [--minutes 10] [--users 50] [--ramp-sec 3]
@@ -71,9 +72,16 @@ async function run(report: Report, dir: string): Promise<void> {
   try {
     const users: LoadUser[] = [];
     for (const [i, uid] of runUIDs(userCount).entries()) {
-      const sender = await loggedIn(gregord.tcpPort, mockTokenOf(uid, 'sender'));
-      clients.push(sender);
-      users.push({ sender, ledger: new UserLedger(uid, i) });
+      const openSender = async (): Promise<TestClient> => {
+        const sender = await loggedIn(gregord.tcpPort, mockTokenOf(uid, 'sender'));
+        clients.push(sender);
+        return sender;
+      };
+      users.push({
+        sender: await openSender(),
+        ledger: new UserLedger(uid, i),
+        reopen: openSender,
+      });
       const device = new GregorClient({
         uid,
         token: mockTokenOf(uid, 'device'),
@@ -138,11 +146,20 @@ async function run(report: Report, dir: string): Promise<void> {
       `open fds grow ${fdSlope.toFixed(2)}/min (bound ${maxFdSlope})`,
     );
     report.check(last.fds <= first.fds + 5, `open fds went from ${first.fds} to ${last.fds}`);
+    report.figure('senders closed by the server and reopened', load.reopened);
     report.check(
-      counts.skipped === 0,
-      `the server fell behind half its peak: ${counts.skipped} sends skipped`,
+      counts.skipped <= counts.sent / 100,
+      `the server fell behind half its peak: ${counts.skipped} sends skipped (bound: 1 % of ${counts.sent})`,
     );
-    report.check(counts.errors === 0, `${counts.errors} consumes failed at half the peak`);
+    // A consume cut off when the server closed a slow sender (GREGOR_ERR_CLOSED) is the
+    // slow-reader rule at work; any other refusal is a failure.
+    const refused = Object.entries(failureCounts(users.map((u) => u.ledger))).filter(
+      ([code]) => code !== 'GREGOR_ERR_CLOSED',
+    );
+    report.check(
+      refused.length === 0,
+      `consumes refused at half the peak: ${JSON.stringify(refused)}`,
+    );
     report.check(gregord.isAlive, `gregord died: ${gregord.stderr}`);
 
     const su = await loggedIn(gregord.tcpPort, SUPERUSER_TOKEN);
