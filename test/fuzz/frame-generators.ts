@@ -63,8 +63,7 @@ function frame(value: unknown): Uint8Array {
   return encodeFrame(encodeCanonical(value));
 }
 
-/** The bytes of `parts`, one after the other, in one fresh buffer. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
+function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -75,7 +74,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** A frame whose payload is `payload` bytes verbatim. */
-export function rawFrame(payload: Uint8Array): Uint8Array {
+function rawFrame(payload: Uint8Array): Uint8Array {
   return concat(encodeLengthPrefix(payload.length), payload);
 }
 

@@ -14,6 +14,7 @@
  *
  *   node --import tsx test/reliability/fuzz-frames.ts [--frames 1000000] [--attackers 32]
  *     [--seed N] [--rss-limit-mib 512] [--hostile-share 0.3] [--settle-ms 250] [--hold-ms 1000]
+ *     [--gregord-src DIR]   (attack the gregord of another checkout, e.g. /work/main)
  */
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,6 +28,7 @@ import {
 } from '../integration/helpers/scale-fixtures.js';
 import type { TestClient } from '../integration/helpers/test-client.js';
 import { AttackStats, FrameAttacker } from './frame-attacker.js';
+import { bundleGregord } from './gregord-bundle.js';
 import { loggedIn } from './live-checks.js';
 import { ProcessSampler, peakRssKiB } from './process-sampler.js';
 import { numberFlag, type Report, runScenario, withTempDir } from './scenario.js';
@@ -77,10 +79,15 @@ async function run(report: Report, dir: string): Promise<void> {
   const rssLimitMiB = numberFlag(flags, 'rss-limit-mib', 512);
   const seed = numberFlag(flags, 'seed', Math.floor(Math.random() * 2 ** 32));
   report.figure('seed', seed, `(attacker i uses seed + i; replay with --seed ${seed})`);
+  // --gregord-src DIR: attack the gregord of another checkout (bundled from DIR/src, read only).
+  const source = flags['gregord-src'];
+  const bundle = source === undefined ? undefined : await bundleGregord(source);
+  if (source !== undefined) report.figure('gregord source', source);
   const gregord = await GregordProcess.start({
     storage: `sqlite:${join(dir, 'gregor.db')}`,
     args: ['--data-dir', dir],
     name: 'gregord-fuzzed',
+    script: bundle?.script,
   });
   const sampler = new ProcessSampler(gregord.child.pid!, 250);
   try {
@@ -187,6 +194,7 @@ async function run(report: Report, dir: string): Promise<void> {
   } finally {
     sampler.stop();
     await gregord.stop();
+    bundle?.remove();
   }
 }
 

@@ -2,7 +2,8 @@
  * gregord bundled into one JavaScript file with esbuild (npm packages left external), so a
  * scenario that starts gregord hundreds of times does not pay tsx's load-time transpiling on
  * every start: on this 2-core machine that is about 1.5 s of CPU per start. The bundle is the
- * same source as `src/cli/gregord.ts`, built fresh at the start of each run.
+ * same source as `src/cli/gregord.ts`, built fresh at the start of each run. Given another
+ * checkout's root, it bundles that checkout's gregord (read only), to run a scenario against it.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,12 +16,14 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  * the external packages from the repository's node_modules from there). Returns its path and a
  * `remove()` for the end of the run.
  */
-export async function bundleGregord(): Promise<{ script: string; remove(): void }> {
+export async function bundleGregord(
+  sourceRoot = ROOT,
+): Promise<{ script: string; remove(): void }> {
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, '.tmp', 'gregord-bundle-'));
   const script = join(dir, 'gregord.mjs');
   await build({
-    entryPoints: [join(ROOT, 'src/cli/gregord.ts')],
+    entryPoints: [join(sourceRoot, 'src/cli/gregord.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -7,7 +7,8 @@
 import { gzipSync } from 'node:zlib';
 import { encodeCanonical, METHODS } from '../../src/protocol/index.js';
 import { encodeFrame, encodeLengthPrefix } from '../../src/rpc/index.js';
-import { concat, type FuzzInput, nextInput, rawFrame } from '../fuzz/frame-generators.js';
+import { type FuzzInput, nextInput } from '../fuzz/frame-generators.js';
+import { concat, rawFrame } from '../helpers/bytes.js';
 
 /** An input, and whether it is a frame left unfinished on purpose (the attacker then holds). */
 export interface HostileInput extends FuzzInput {
