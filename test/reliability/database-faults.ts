@@ -121,6 +121,8 @@ async function runFault(
   const readyz = new Set<string>();
   let readyzInFlight: Promise<void> | undefined;
   const faultStart = performance.now();
+  /** The consumes' outcomes when the fault ends, before the recovery. */
+  let atEnd: string | undefined;
   try {
     const fresh = await within(
       `${label}: a new login`,
@@ -142,7 +144,8 @@ async function runFault(
       else report.check(false, `${label}: /healthz did not answer 200`);
       // /readyz may hang on a frozen database: asked alongside, one at a time, never awaited here.
       readyzInFlight ??= readyzStatus(gregord).then((status) => {
-        readyz.add(status);
+        // An answer that comes only after the recovery says nothing about the fault.
+        if (atEnd === undefined) readyz.add(status);
         readyzInFlight = undefined;
       });
       await delay(250);
@@ -150,6 +153,7 @@ async function runFault(
   } catch (err) {
     report.check(false, `${label}: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
+    atEnd = probes.summary();
     if (what === 'stop') await db.restart();
     else db.thaw();
     await readyzInFlight;
@@ -158,7 +162,7 @@ async function runFault(
   report.figure(`${label}: bystander ping, slowest`, Math.round(maxPingMs), 'ms');
   report.figure(`${label}: /healthz 200 answers`, healthz);
   report.figure(`${label}: /readyz answers seen`, [...readyz].join(', '));
-  report.figure(`${label}: consumes during the fault (at its end)`, probes.summary());
+  report.figure(`${label}: consumes during the fault (at its end)`, atEnd);
 
   // Recovery: how long until a consume succeeds again.
   const recoveryStart = performance.now();

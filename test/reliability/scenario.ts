@@ -111,10 +111,10 @@ export async function runScenario(spec: ScenarioSpec): Promise<never> {
   const report = new Report(spec.name, flags);
   const limitSec = spec.limitSec(flags);
   console.log(
-    `# ${spec.name} ${JSON.stringify(flags)} (limit ${limitSec} s, node ${process.version})`,
+    `# ${spec.name} ${JSON.stringify(flags)} (limit ${Math.ceil(limitSec)} s, node ${process.version})`,
   );
   const watchdog = setTimeout(() => {
-    console.log(`FAIL ${spec.name}: still running after its limit of ${limitSec} s`);
+    console.log(`FAIL ${spec.name}: still running after its limit of ${Math.ceil(limitSec)} s`);
     process.exit(1);
   }, limitSec * 1000);
   watchdog.unref();
