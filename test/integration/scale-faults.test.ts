@@ -23,6 +23,7 @@ import {
   runUIDs,
   type ScratchDatabase,
   SUPERUSER_TOKEN,
+  within,
 } from './helpers/scale-fixtures.js';
 import { TestClient } from './helpers/test-client.js';
 
@@ -30,14 +31,6 @@ const INSTANCES = 3;
 /** describeConnectedUsers waits DEFAULT_GATHER_TIMEOUT_MS (1 s) for a silent instance. */
 const DESCRIBE_BOUND_MS = 5_000;
 const SKIP = (await serviceSkipReason('postgres')) ?? (await serviceSkipReason('redis'));
-
-function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /** Devices per user hex, from a describeConnectedUsers answer. */
 function deviceCounts(users: ConnectedUser[]): Record<string, number> {

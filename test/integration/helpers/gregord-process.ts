@@ -39,6 +39,11 @@ export interface GregordProcessOptions {
   http?: boolean;
   /** Check signed tokens with this secret (GREGOR_TOKEN_SECRET) instead of `--mock-auth`. */
   tokenSecret?: string;
+  /**
+   * A prebuilt gregord bundle that node runs without tsx (test/reliability/gregord-bundle.ts):
+   * for loops that start gregord hundreds of times. @default src/cli/gregord.ts through tsx
+   */
+  script?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -72,9 +77,9 @@ export class GregordProcess {
   private constructor(options: GregordProcessOptions) {
     this.name = options.name ?? 'gregord';
     const args = [
-      '--import',
-      TSX,
-      `${ROOT}src/cli/gregord.ts`,
+      ...(options.script === undefined
+        ? ['--import', TSX, `${ROOT}src/cli/gregord.ts`]
+        : [options.script]),
       '--child-mode',
       ...(options.tokenSecret === undefined ? ['--mock-auth'] : []),
       '--storage',

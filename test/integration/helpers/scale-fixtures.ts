@@ -127,6 +127,23 @@ export function numberedCreation(
   };
 }
 
+/** An in-band dismissal for `uid`, id seqID(user, n), of the creations numbered `targets`. */
+export function numberedDismissal(
+  uid: UID,
+  user: number,
+  n: number,
+  targets: readonly number[],
+): Message {
+  return {
+    ibm: {
+      stateUpdate: {
+        md: { uid, msgID: seqID(user, n), ctime: 0, deviceID: null, inBandMsgType: 1 },
+        dismissal: { msgIDs: targets.map((t) => seqID(user, t)), ranges: [] },
+      },
+    },
+  };
+}
+
 /** An out-of-band message for `uid` with system `o<n>` (relayed, never stored). */
 export function numberedOOB(uid: UID, n: number): Message {
   return { oobm: { uid, system: `o${n}`, body: new TextEncoder().encode(`oob ${n}`) } };
@@ -185,6 +202,15 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await delay(25);
   }
+}
+
+/** `promise`, or a rejection naming `what` if it has not settled within `ms`. */
+export function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Hex of bytes, for comparing hashes in assertions. */

@@ -42,14 +42,16 @@ function answers(port: number): Promise<boolean> {
 }
 
 /**
- * Kill the server if this process dies without cleaning up (SIGKILL, a runner timeout): an
+ * Kill a server if this process dies without cleaning up (SIGKILL, a runner timeout): an
  * 'exit' handler does not run then. A detached shell polls both pids and goes away with either.
+ * With `isGroup`, `serverPid` leads a process group (spawned `detached`) and the whole group is
+ * killed: a PostgreSQL postmaster's backends too.
  */
-function watchOver(redisPid: number | undefined): void {
-  if (redisPid === undefined) return;
-  const script =
-    'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 0.5; done; kill -9 "$1" 2>/dev/null';
-  spawn('/bin/sh', ['-c', script, String(process.pid), String(redisPid)], {
+export function watchOver(serverPid: number | undefined, isGroup = false): void {
+  if (serverPid === undefined) return;
+  const target = isGroup ? '-- "-$1"' : '"$1"';
+  const script = `while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 0.5; done; kill -9 ${target} 2>/dev/null`;
+  spawn('/bin/sh', ['-c', script, String(process.pid), String(serverPid)], {
     detached: true,
     stdio: 'ignore',
   }).unref();
