@@ -30,6 +30,11 @@ export const ENVELOPE_KIND = {
   gatherDecline: 4,
   /** A message to every instance, whatever users it serves (a session revocation). */
   announcement: 5,
+  /**
+   * "Publications of mine were lost": sent to every instance once the sender's connection works
+   * again after a publication failed, so each tells its clients to resync (gregor.resync).
+   */
+  resyncRequest: 6,
 } as const;
 export type EnvelopeKind = (typeof ENVELOPE_KIND)[keyof typeof ENVELOPE_KIND];
 
@@ -73,7 +78,7 @@ export function encodeEnvelope(
 }
 
 function isKind(value: number): value is EnvelopeKind {
-  return value >= ENVELOPE_KIND.message && value <= ENVELOPE_KIND.announcement;
+  return value >= ENVELOPE_KIND.message && value <= ENVELOPE_KIND.resyncRequest;
 }
 
 /**

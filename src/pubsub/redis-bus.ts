@@ -63,6 +63,12 @@ export class RedisBus implements Bus {
   #isStarted = false;
   /** Redis holds every registry uid on the current subscriber connection. */
   #isSynced = false;
+  /**
+   * A publication failed since the other instances were last asked to resync: the messages it
+   * carried never reached their users' devices elsewhere, and those instances may already have
+   * resynced after the same outage. Asked again once a publication gets through.
+   */
+  #hasLostPublications = false;
   /** Bumped at each reconnect, so a stale reconciliation does not emit resync. */
   #generation = 0;
   #closing: Promise<void> | undefined;
@@ -86,6 +92,7 @@ export class RedisBus implements Bus {
     publisher.on('error', (err: unknown) => this.#transportError(err, 'publisher'));
     subscriber.on('error', (err: unknown) => this.#transportError(err, 'subscriber'));
     subscriber.on('ready', () => this.#onSubscriberReady());
+    publisher.on('ready', () => this.#askResyncIfLost());
     for (const client of [publisher, subscriber]) {
       client.on('terminated', (cause: unknown) =>
         this.#core.logger.error(
@@ -142,9 +149,24 @@ export class RedisBus implements Bus {
       );
     } catch (err) {
       this.#core.counters.publishFailures++;
+      this.#hasLostPublications = true;
       throw err;
     }
     this.#core.counters.published++;
+    this.#askResyncIfLost();
+  }
+
+  /** Ask every other instance to resync its clients, once, after publications were lost. */
+  #askResyncIfLost(): void {
+    if (!this.#hasLostPublications || !this.#isStarted || this.#core.isClosed) return;
+    if (!this.#publisher.isReady) return;
+    this.#hasLostPublications = false;
+    const envelope = encodeEnvelope(ENVELOPE_KIND.resyncRequest, this.#core.origin, EMPTY);
+    const asking = this.#send(this.#announceChannel, envelope).catch((err: unknown) => {
+      this.#hasLostPublications = true;
+      throw err;
+    });
+    this.#core.detach(asking, 'redis bus: resync request failed');
   }
 
   async announce(payload: Uint8Array, opts?: PublishOptions): Promise<void> {

@@ -54,6 +54,9 @@ export class RedisReceiver {
       case ENVELOPE_KIND.announcement:
         this.#core.announced(env.body);
         return;
+      case ENVELOPE_KIND.resyncRequest:
+        this.#core.emitResync();
+        return;
     }
   }
 }

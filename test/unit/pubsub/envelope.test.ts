@@ -56,7 +56,7 @@ describe('envelope', () => {
       'one byte short of a header': good.subarray(0, ENVELOPE_HEADER_BYTES - 1),
       'version 2': Buffer.concat([hex('02'), good.subarray(1)]),
       'kind 0': Buffer.concat([hex('0100'), good.subarray(2)]),
-      'kind 6': Buffer.concat([hex('0106'), good.subarray(2)]),
+      'kind 7': Buffer.concat([hex('0107'), good.subarray(2)]),
       'plain text': Buffer.from('hello, this is not an envelope'),
     };
     for (const [name, bytes] of Object.entries(cases)) {
