@@ -297,7 +297,13 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   /** A fatal fault: log it, emit 'error' once, then close. */
   #fail(err: GregorError): void {
     if (this.#isClosed) return;
-    this.#logger.warn({ session: this.id, code: err.code, err: err.message }, 'rpc session failed');
+    // What a peer sent is the peer's fault, logged at debug so a stranger cannot fill the logs
+    // (a server counts these in a metric); a local failure is worth a warning.
+    const level = err.code.startsWith('GREGOR_ERR_PROTOCOL_') ? 'debug' : 'warn';
+    this.#logger[level](
+      { session: this.id, code: err.code, err: err.message },
+      'rpc session failed',
+    );
     this.#shutdown(err, true);
     this.#transport.close();
   }
