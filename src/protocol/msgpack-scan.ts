@@ -25,12 +25,76 @@ function refuse(detail: string): never {
   throw gregorError('GREGOR_ERR_PROTOCOL_BAD_FRAME', `msgpack refused: ${detail}`);
 }
 
-/** How a head byte begins its value: the header size and, from it, the count or length. */
-enum Kind {
-  Scalar,
-  Array,
-  Map,
-  Bytes,
+/** What a head byte begins: a scalar, an array, a map, or bytes (str, bin, ext). */
+const SCALAR = 0;
+const ARRAY = 1;
+const MAP = 2;
+const BYTES = 3;
+/** Reserved: never valid msgpack. */
+const INVALID = 4;
+
+/**
+ * For each head byte: its kind, the size of its header, and where its count or length lies: for
+ * fix types in the head byte itself (`FIX_MASK`), else in the `LENGTH_BYTES` bytes after it.
+ * Tables keep the per-value work to a few array reads (the scan runs on every incoming frame).
+ */
+const KIND = new Uint8Array(256);
+const HEADER_BYTES = new Uint8Array(256).fill(1);
+const LENGTH_BYTES = new Uint8Array(256);
+const FIX_MASK = new Uint8Array(256);
+
+function define(head: number, kind: number, headerBytes: number, lengthBytes = 0): void {
+  KIND[head] = kind;
+  HEADER_BYTES[head] = headerBytes;
+  LENGTH_BYTES[head] = lengthBytes;
+}
+/** fixmap, fixarray, fixstr: the count or length is in the head byte's low bits. */
+function defineFix(first: number, last: number, kind: number): void {
+  for (let head = first; head <= last; head++) {
+    define(head, kind, 1);
+    FIX_MASK[head] = last - first;
+  }
+}
+defineFix(0x80, 0x8f, MAP);
+defineFix(0x90, 0x9f, ARRAY);
+defineFix(0xa0, 0xbf, BYTES);
+define(0xc1, INVALID, 1);
+define(0xc4, BYTES, 2, 1); // bin 8, 16, 32
+define(0xc5, BYTES, 3, 2);
+define(0xc6, BYTES, 5, 4);
+define(0xc7, BYTES, 3, 1); // ext 8, 16, 32: length, then a type byte
+define(0xc8, BYTES, 4, 2);
+define(0xc9, BYTES, 6, 4);
+define(0xca, SCALAR, 5); // float 32, 64
+define(0xcb, SCALAR, 9);
+define(0xcc, SCALAR, 2); // uint 8..64
+define(0xcd, SCALAR, 3);
+define(0xce, SCALAR, 5);
+define(0xcf, SCALAR, 9);
+define(0xd0, SCALAR, 2); // int 8..64
+define(0xd1, SCALAR, 3);
+define(0xd2, SCALAR, 5);
+define(0xd3, SCALAR, 9);
+define(0xd4, SCALAR, 3); // fixext 1, 2, 4, 8, 16: type byte + data
+define(0xd5, SCALAR, 4);
+define(0xd6, SCALAR, 6);
+define(0xd7, SCALAR, 10);
+define(0xd8, SCALAR, 18);
+define(0xd9, BYTES, 2, 1); // str 8, 16, 32
+define(0xda, BYTES, 3, 2);
+define(0xdb, BYTES, 5, 4);
+define(0xdc, ARRAY, 3, 2); // array 16, 32
+define(0xdd, ARRAY, 5, 4);
+define(0xde, MAP, 3, 2); // map 16, 32
+define(0xdf, MAP, 5, 4);
+
+/** The big-endian unsigned integer of `count` (1, 2 or 4) bytes at `at`. */
+function readLength(bytes: Uint8Array, at: number, count: number): number {
+  if (count === 1) return bytes[at]!;
+  if (count === 2) return (bytes[at]! << 8) | bytes[at + 1]!;
+  return (
+    ((bytes[at]! << 24) >>> 0) + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!)
+  );
 }
 
 /**
@@ -40,7 +104,6 @@ enum Kind {
  * GREGOR_ERR_PROTOCOL_BAD_FRAME naming the first violation.
  */
 export function scanMsgpack(bytes: Uint8Array, limits: ScanLimits): number[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.byteLength;
   const topOffsets: number[] = [];
   /** Elements still to read in each open container (a map counts keys and values). */
@@ -49,147 +112,37 @@ export function scanMsgpack(bytes: Uint8Array, limits: ScanLimits): number[] {
   let values = 0;
   let isTopArray = false;
   do {
-    if (pending.length === 1 && isTopArray) topOffsets.push(pos);
+    if (isTopArray && pending.length === 1) topOffsets.push(pos);
     if (pos >= end) refuse(`truncated at byte ${pos}`);
     if (++values > limits.maxValues) refuse(`more than ${limits.maxValues} values`);
     const head = bytes[pos]!;
-    let kind = Kind.Scalar;
-    let size = 1; // header bytes
-    let n = 0; // elements or payload bytes
-    if (head <= 0x7f || head >= 0xe0 || (head >= 0xc0 && head <= 0xc3)) {
-      // fixint, nil, (never used) 0xc1, false, true
-      if (head === 0xc1) refuse(`reserved byte 0xc1 at ${pos}`);
-    } else if (head <= 0x8f) {
-      kind = Kind.Map;
-      n = head & 0x0f;
-    } else if (head <= 0x9f) {
-      kind = Kind.Array;
-      n = head & 0x0f;
-    } else if (head <= 0xbf) {
-      kind = Kind.Bytes;
-      n = head & 0x1f;
-    } else {
-      const need = (k: number): void => {
-        if (pos + k > end) refuse(`truncated header at byte ${pos}`);
-      };
-      switch (head) {
-        case 0xc4: // bin8
-        case 0xd9: // str8
-          need(2);
-          kind = Kind.Bytes;
-          size = 2;
-          n = bytes[pos + 1]!;
-          break;
-        case 0xc5:
-        case 0xda:
-          need(3);
-          kind = Kind.Bytes;
-          size = 3;
-          n = view.getUint16(pos + 1);
-          break;
-        case 0xc6:
-        case 0xdb:
-          need(5);
-          kind = Kind.Bytes;
-          size = 5;
-          n = view.getUint32(pos + 1);
-          break;
-        case 0xc7: // ext8: length, type
-          need(3);
-          kind = Kind.Bytes;
-          size = 3;
-          n = bytes[pos + 1]!;
-          break;
-        case 0xc8:
-          need(4);
-          kind = Kind.Bytes;
-          size = 4;
-          n = view.getUint16(pos + 1);
-          break;
-        case 0xc9:
-          need(6);
-          kind = Kind.Bytes;
-          size = 6;
-          n = view.getUint32(pos + 1);
-          break;
-        case 0xca: // float32
-          size = 5;
-          break;
-        case 0xcb: // float64
-          size = 9;
-          break;
-        case 0xcc:
-        case 0xd0:
-          size = 2;
-          break;
-        case 0xcd:
-        case 0xd1:
-          size = 3;
-          break;
-        case 0xce:
-        case 0xd2:
-          size = 5;
-          break;
-        case 0xcf:
-        case 0xd3:
-          size = 9;
-          break;
-        case 0xd4: // fixext 1, 2, 4, 8, 16: type byte + data
-          size = 3;
-          break;
-        case 0xd5:
-          size = 4;
-          break;
-        case 0xd6:
-          size = 6;
-          break;
-        case 0xd7:
-          size = 10;
-          break;
-        case 0xd8:
-          size = 18;
-          break;
-        case 0xdc:
-          need(3);
-          kind = Kind.Array;
-          size = 3;
-          n = view.getUint16(pos + 1);
-          break;
-        case 0xdd:
-          need(5);
-          kind = Kind.Array;
-          size = 5;
-          n = view.getUint32(pos + 1);
-          break;
-        case 0xde:
-          need(3);
-          kind = Kind.Map;
-          size = 3;
-          n = view.getUint16(pos + 1);
-          break;
-        default: // 0xdf
-          need(5);
-          kind = Kind.Map;
-          size = 5;
-          n = view.getUint32(pos + 1);
-      }
-    }
+    const kind = KIND[head]!;
+    if (kind === INVALID) refuse(`reserved byte 0x${head.toString(16)} at ${pos}`);
+    const size = HEADER_BYTES[head]!;
     if (pos + size > end) refuse(`truncated value at byte ${pos}`);
     if (pending.length > 0) pending[pending.length - 1]!--;
-    pos += size;
-    const left = end - pos;
-    if (kind === Kind.Bytes) {
-      if (n > left) refuse(`${n} bytes claimed at byte ${pos - size}, ${left} left`);
-      pos += n;
-    } else if (kind !== Kind.Scalar) {
-      const elements = kind === Kind.Map ? 2 * n : n;
-      if (elements > left) {
-        refuse(`${elements} elements claimed at byte ${pos - size}, ${left} bytes left`);
-      }
-      if (pending.length === 0 && kind === Kind.Array) isTopArray = true;
-      if (elements > 0) {
-        if (pending.length >= limits.maxDepth) refuse(`nested deeper than ${limits.maxDepth}`);
-        pending.push(elements);
+    if (kind === SCALAR) {
+      pos += size;
+    } else {
+      const lengthBytes = LENGTH_BYTES[head]!;
+      const n =
+        lengthBytes === 0 ? head & FIX_MASK[head]! : readLength(bytes, pos + 1, lengthBytes);
+      const at = pos;
+      pos += size;
+      const left = end - pos;
+      if (kind === BYTES) {
+        if (n > left) refuse(`${n} bytes claimed at byte ${at}, ${left} left`);
+        pos += n;
+      } else {
+        const elements = kind === MAP ? 2 * n : n;
+        if (elements > left) {
+          refuse(`${elements} elements claimed at byte ${at}, ${left} bytes left`);
+        }
+        if (pending.length === 0 && kind === ARRAY) isTopArray = true;
+        if (elements > 0) {
+          if (pending.length >= limits.maxDepth) refuse(`nested deeper than ${limits.maxDepth}`);
+          pending.push(elements);
+        }
       }
     }
     while (pending.length > 0 && pending[pending.length - 1] === 0) pending.pop();
