@@ -7,6 +7,8 @@
  *    message array (no canonical key order, no framing, no message parsing);
  * 2. the per-connection cost of a broadcast whose args are encoded once (header + splice), against
  *    encoding the whole frame for every connection;
+ *    and the bounds check every incoming frame passes (scanMsgpack), against the library's decode
+ *    of the same bytes;
  * 3. ping round trips/s over one loopback TCP and WebSocket connection with 1 and 64 calls in
  *    flight, against a bare socket echo of the same frame bytes.
  * Every measurement is bounded (about a second or two each). Round trips alternate ours and the
@@ -16,14 +18,18 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { Bench } from 'tinybench';
 import {
-  decodeMsgpack,
+  DEFAULT_DECODE_LIMITS,
   encodeCanonical,
   METHODS,
   type Message,
   type MsgID,
+  scanMsgpack,
   type UID,
 } from '../src/protocol/index.js';
 import {
+  type CallMessage,
+  decodeArgs,
+  decodeFrame,
   encodeCallHeader,
   encodeLengthPrefix,
   FrameDecoder,
@@ -70,11 +76,12 @@ function encodeCallFrame(seq: number, method: string, arg: unknown): Uint8Array[
   return [encodeLengthPrefix(header.length + args.length), header, args];
 }
 
-/** What RpcSession does with received bytes: split frames, decode, parse. */
+/** What RpcSession does with received bytes: split frames, check and decode, parse, then args. */
 function decodeCallFrame(chunks: Uint8Array[]): unknown {
   const decoder = new FrameDecoder(16 * 1024 * 1024);
   for (const chunk of chunks) decoder.push(chunk);
-  return parseMessage(decodeMsgpack(decoder.next()!));
+  const message = parseMessage(decodeFrame(decoder.next()!, DEFAULT_DECODE_LIMITS));
+  return decodeArgs((message as CallMessage).args);
 }
 
 function join(chunks: Uint8Array[]): Uint8Array {
@@ -128,6 +135,17 @@ async function codecRows(): Promise<Row[]> {
     baseline: 0,
     unit: 'ops/s',
   });
+  // The bounds check every incoming frame passes before it is decoded (msgpack-scan.ts), against
+  // the library's decode of the same bytes: the check's cost as a share of decoding.
+  const consumeFrame = encodeCanonical([0, 7, METHODS.consumeMessage.name, [consumeArg]]);
+  bench.add('bounds check: ours', () => scanMsgpack(consumeFrame, DEFAULT_DECODE_LIMITS));
+  bench.add('bounds check: baseline', () => decode(consumeFrame));
+  rows.push({
+    name: `consumeMessage bounds check vs library decode (${consumeFrame.length} B)`,
+    ours: 0,
+    baseline: 0,
+    unit: 'ops/s',
+  });
   await bench.run();
   const hz = (name: string): number => bench.getTask(name)?.result?.throughput.mean ?? Number.NaN;
   rows[0]!.ours = hz('consumeMessage call frame: ours');
@@ -136,6 +154,8 @@ async function codecRows(): Promise<Row[]> {
   rows[1]!.baseline = hz('broadcastMessage call frame: baseline');
   rows[2]!.ours = hz('fan-out: ours');
   rows[2]!.baseline = hz('fan-out: baseline');
+  rows[3]!.ours = hz('bounds check: ours');
+  rows[3]!.baseline = hz('bounds check: baseline');
   return rows;
 }
 

@@ -30,6 +30,8 @@ export type {
 export {
   COMPRESSION_TYPE,
   callSeqOf,
+  decodeArgs,
+  decodeFrame,
   encodeCallHeader,
   encodeMessage,
   MESSAGE_TYPE,
