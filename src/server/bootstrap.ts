@@ -331,6 +331,7 @@ export async function startGregord(
       authTimeoutMs: config.authTimeoutMs,
       loginTimeoutMs: config.loginTimeoutMs,
       maxLoginFrameBytes: config.limits.maxLoginFrameBytes,
+      maxClientFrameBytes: config.limits.maxClientFrameBytes,
       drainTimeoutMs: config.shutdownTimeoutMs,
       logger,
       owns: { stateMachine: true, bus: true, authenticator: true },

@@ -122,6 +122,16 @@ function limitProblems(v: Values, given: GivenOptions): string[] {
       `${shown(maxBodyBytes)} must be smaller than ${shown(maxFrameBytes)}: a body travels inside a frame`,
     );
   }
+  const { maxClientFrameBytes } = given;
+  if (
+    maxClientFrameBytes &&
+    maxBodyBytes &&
+    (v.maxBodyBytes ?? 0) >= (v.maxClientFrameBytes ?? 0)
+  ) {
+    problems.push(
+      `${shown(maxBodyBytes)} must be smaller than ${shown(maxClientFrameBytes)}: a client's body travels inside its frame`,
+    );
+  }
   problems.push(...quotaProblems(v, given));
   if (v.debug === true && isSet(logLevel) && v.logLevel !== 'debug' && debug !== undefined) {
     problems.push(`${debug.name} asks for debug logs but ${shown(logLevel)}: give one`);

@@ -59,6 +59,7 @@ const SCHEMAS = {
   maxReadsPerUser: VALUE.count,
   maxFrameBytes: VALUE.bytes,
   maxLoginFrameBytes: VALUE.bytes,
+  maxClientFrameBytes: VALUE.bytes,
   frameReadTimeout: VALUE.duration,
   maxBodyBytes: VALUE.bytes,
   maxConcurrentCalls: VALUE.count,

@@ -278,6 +278,14 @@ export const CONFIG_TABLE = [
     help: 'Largest frame read from a connection before it logs in (decompressed arguments included); a larger one closes it.',
   },
   {
+    key: 'maxClientFrameBytes',
+    flag: '--max-client-frame-bytes',
+    env: 'GREGOR_MAX_CLIENT_FRAME_BYTES',
+    defaultText: '1MiB',
+    unit: OPTION_UNIT.bytes,
+    help: "Largest frame read from a logged-in connection (decompressed arguments included); the superuser's may send up to --max-frame-bytes. At least --max-body-bytes.",
+  },
+  {
     key: 'frameReadTimeout',
     flag: '--frame-read-timeout',
     env: 'GREGOR_FRAME_READ_TIMEOUT',

@@ -36,6 +36,7 @@ export type AuthConfig =
 export interface LimitsConfig {
   readonly maxFrameBytes: number;
   readonly maxLoginFrameBytes: number;
+  readonly maxClientFrameBytes: number;
   readonly maxBodyBytes: number;
   readonly maxConcurrentCalls: number;
   readonly maxWriteBufferBytes: number;
@@ -163,6 +164,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     limits: {
       maxFrameBytes: v.maxFrameBytes as number,
       maxLoginFrameBytes: v.maxLoginFrameBytes as number,
+      maxClientFrameBytes: v.maxClientFrameBytes as number,
       maxBodyBytes: v.maxBodyBytes as number,
       maxConcurrentCalls: v.maxConcurrentCalls as number,
       maxWriteBufferBytes: v.maxWriteBufferBytes as number,

@@ -39,6 +39,8 @@ export interface ConnectionServices {
   readonly loginTimeoutMs: number;
   /** Largest frame read before the login succeeds, bytes. */
   readonly maxLoginFrameBytes: number;
+  /** Largest frame read after it, bytes; the superuser's connections read up to the frame limit. */
+  readonly maxClientFrameBytes: number;
   readonly broadcastTimeoutMs: number;
   /** Stamps the login time (gregord's authInfo.authTime). */
   readonly clock: Clock;
@@ -190,7 +192,11 @@ export class Connection implements HubMember {
       throw refused;
     }
     this.#isCountedForUser = true;
-    this.#session.setFrameLimit(Number.POSITIVE_INFINITY);
+    this.#session.setFrameLimit(
+      bytesEqual(result.uid, SUPER_UID)
+        ? Number.POSITIVE_INFINITY
+        : this.#services.maxClientFrameBytes,
+    );
     this.#token = token;
     this.#auth = result;
     this.#authenticatedAtMs = this.#services.clock.now();

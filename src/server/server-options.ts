@@ -28,6 +28,13 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
  * bytes, so a stranger cannot make the server buffer or decode more than this.
  */
 export const DEFAULT_MAX_LOGIN_FRAME_BYTES = 64 * 1024;
+/**
+ * Largest frame read from a logged-in connection other than the superuser's, bytes. A client
+ * sends one message per call (a body is at most 64 KiB by default), while the server's answers
+ * (`state`) may need the whole `rpcLimits.maxFrameBytes`: reading less keeps what each connection
+ * can make the server buffer and decompress small.
+ */
+export const DEFAULT_MAX_CLIENT_FRAME_BYTES = 1024 * 1024;
 /** How long describeConnectedUsers waits for the other instances, ms. */
 export const DEFAULT_GATHER_TIMEOUT_MS = 1_000;
 /** How long close() waits for in-flight consumes before closing connections anyway, ms. */
@@ -127,6 +134,11 @@ export interface GregorServerOptions {
    */
   maxLoginFrameBytes?: number;
   /**
+   * Largest frame read from a logged-in connection, bytes (decompressed arguments included); the
+   * superuser's connections may send up to `rpcLimits.maxFrameBytes`. @default 1048576
+   */
+  maxClientFrameBytes?: number;
+  /**
    * Logged-in connections one user may hold on this server; a login past it is refused with
    * GREGOR_ERR_CONNECTION_LIMIT and its connection closed. @default no limit (gregord: 128)
    */
@@ -191,6 +203,7 @@ const tuningSchema = z.strictObject({
   authTimeoutMs: timeoutMs.default(DEFAULT_AUTH_TIMEOUT_MS),
   loginTimeoutMs: z.number().int().min(0).max(0x7fff_ffff).default(DEFAULT_LOGIN_TIMEOUT_MS),
   maxLoginFrameBytes: z.number().int().min(64).default(DEFAULT_MAX_LOGIN_FRAME_BYTES),
+  maxClientFrameBytes: z.number().int().min(64).default(DEFAULT_MAX_CLIENT_FRAME_BYTES),
   maxConnectionsPerUser: z.number().int().positive().optional(),
   maxConnectionsPerAddress: z.number().int().positive().optional(),
   storageTimeoutMs: timeoutMs.default(DEFAULT_STORAGE_TIMEOUT_MS),
@@ -214,6 +227,7 @@ export interface ServerSettings {
   readonly authTimeoutMs: number;
   readonly loginTimeoutMs: number;
   readonly maxLoginFrameBytes: number;
+  readonly maxClientFrameBytes: number;
   /** Absent: no limit. */
   readonly maxConnectionsPerUser?: number;
   /** Absent: no limit. */
@@ -278,6 +292,7 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     authTimeoutMs: opts.authTimeoutMs,
     loginTimeoutMs: opts.loginTimeoutMs,
     maxLoginFrameBytes: opts.maxLoginFrameBytes,
+    maxClientFrameBytes: opts.maxClientFrameBytes,
     maxConnectionsPerUser: opts.maxConnectionsPerUser,
     maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
     storageTimeoutMs: opts.storageTimeoutMs,

@@ -149,6 +149,7 @@ export class GregorServer {
       authTimeoutMs: this.#settings.authTimeoutMs,
       loginTimeoutMs: this.#settings.loginTimeoutMs,
       maxLoginFrameBytes: this.#settings.maxLoginFrameBytes,
+      maxClientFrameBytes: this.#settings.maxClientFrameBytes,
       broadcastTimeoutMs: this.#settings.broadcastTimeoutMs,
       clock: opts.clock ?? opts.stateMachine.clock,
       onClosed: (conn) => {
