@@ -92,7 +92,7 @@ describe('RedisBus fault handling (private redis-server)', () => {
     // One resync from b's own reconnect; a second when a's request for its lost publications
     // arrives after b has resubscribed (the next test pins that order down).
     await eventually('resync after the restart', () => resyncs >= 1);
-    assert.equal(b.isReady, true);
+    await eventually('b to resubscribe', () => b.isReady);
     await eventually('the publisher to reconnect', () => a.isReady);
     assert.equal(b.stats().handlerErrors, resyncs);
     await a.publish(U1, text('after-1'));
@@ -120,7 +120,7 @@ describe('RedisBus fault handling (private redis-server)', () => {
   it('asks the other instances to resync once its publisher is back after publications were lost', async () => {
     // a reconnects well after b has resubscribed and resynced: the messages a failed to publish
     // meanwhile would otherwise never reach b's devices (found by npm run reliability, redis-faults).
-    const a = await connect({ reconnect: () => 1500 });
+    const a = await connect({ reconnect: () => 3000 });
     const b = await connect();
     let resyncs = 0;
     b.onResync(() => resyncs++);
