@@ -42,7 +42,7 @@ export interface StateMachineSuiteOptions {
   skip?: string;
   /** Items of the "large user" case. @default 5000 */
   largeUserItems?: number;
-  /** Timeout of each case, ms. @default 60000 */
+  /** Timeout of each case, ms. @default 180000 (a large user on a loaded machine takes most of a minute) */
   timeoutMs?: number;
 }
 
@@ -217,7 +217,7 @@ export function runStateMachineSuite(
   makeEngine: (clock: FakeClock) => Promise<StateMachine>,
   opts: StateMachineSuiteOptions = {},
 ): void {
-  const test: CaseRunner = caseRunner(makeEngine, opts.timeoutMs ?? 60_000);
+  const test: CaseRunner = caseRunner(makeEngine, opts.timeoutMs ?? 180_000);
   describe(`StateMachine conformance: ${name}`, { skip: opts.skip ?? false }, () => {
     describe('creation, expiry and dismissal (§9 cases 1–20)', () => creationCases(test));
     describe('queries: time, device, order, prefix, users (§9 cases 21–28)', () =>
