@@ -130,7 +130,7 @@ export interface GregorServerOptions {
   loginTimeoutMs?: number;
   /**
    * Largest frame accepted from a connection before it logs in, bytes (compressed arguments
-   * decompress to at most as much); after the login, `rpcLimits.maxFrameBytes`. @default 65536
+   * decompress to at most as much); after the login, `maxClientFrameBytes`. @default 65536
    */
   maxLoginFrameBytes?: number;
   /**
