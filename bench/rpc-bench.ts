@@ -35,6 +35,7 @@ import {
   FrameDecoder,
   parseMessage,
 } from '../src/rpc/index.js';
+import { concat } from '../test/helpers/bytes.js';
 import {
   bareTcpEcho,
   bareWebSocketEcho,
@@ -84,16 +85,6 @@ function decodeCallFrame(chunks: Uint8Array[]): unknown {
   return decodeArgs((message as CallMessage).args);
 }
 
-function join(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 interface Row {
   name: string;
   ours: number;
@@ -109,8 +100,8 @@ async function codecRows(): Promise<Row[]> {
     ['broadcastMessage call frame', METHODS.broadcastMessage.name, broadcastArg],
   ] as const;
   for (const [name, method, arg] of cases) {
-    const frameBytes = join(encodeCallFrame(7, method, arg));
-    bench.add(`${name}: ours`, () => decodeCallFrame([join(encodeCallFrame(7, method, arg))]));
+    const frameBytes = concat(...encodeCallFrame(7, method, arg));
+    bench.add(`${name}: ours`, () => decodeCallFrame([concat(...encodeCallFrame(7, method, arg))]));
     bench.add(`${name}: baseline`, () => decode(encode([0, 7, method, [arg]])));
     rows.push({
       name: `${name} encode+decode (${frameBytes.length} B)`,
