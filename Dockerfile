@@ -10,11 +10,15 @@ WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json tsconfig.json ./
+COPY packages/client/package.json packages/client/tsconfig.build.json packages/client/
+COPY packages/server/package.json packages/server/tsconfig.build.json packages/server/
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY packages/client/src packages/client/src
+COPY packages/server/src packages/server/src
+COPY packages/server/bin packages/server/bin
+# Both workspaces are built; the source is dropped, the launcher then runs dist/.
+RUN npm run build && npm prune --omit=dev && rm -rf packages/*/src
 
 FROM node:20-slim
 WORKDIR /app
@@ -26,8 +30,7 @@ ENV NODE_ENV=production \
     GREGOR_DATA_DIR=/data
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY bin ./bin
+COPY --from=build /app/packages ./packages
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
@@ -35,4 +38,4 @@ EXPOSE 9911 9912
 HEALTHCHECK --interval=30s --timeout=5s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9912/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM (docker stop) shuts gregord down gracefully; node runs as PID 1 and handles it itself.
-CMD ["node", "bin/gregord.js"]
+CMD ["node", "packages/server/bin/gregord.js"]

@@ -9,7 +9,7 @@
  *    a Redis restart to the resync signal;
  * 3. per-uid channels against shard channels (pubsub-schemes.ts).
  */
-import { RedisBus } from '../src/pubsub/index.js';
+import { RedisBus } from '../packages/server/src/pubsub/index.js';
 import { PrivateRedisServer } from '../test/unit/pubsub/private-redis-server.js';
 import {
   Arrivals,

@@ -25,7 +25,7 @@ import {
   type MsgID,
   scanMsgpack,
   type UID,
-} from '../src/protocol/index.js';
+} from '../packages/client/src/protocol/index.js';
 import {
   type CallMessage,
   decodeArgs,
@@ -34,7 +34,7 @@ import {
   encodeLengthPrefix,
   FrameDecoder,
   parseMessage,
-} from '../src/rpc/index.js';
+} from '../packages/client/src/rpc/index.js';
 import { concat } from '../test/helpers/bytes.js';
 import {
   bareTcpEcho,

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { fromHex } from '../src/protocol/index.js';
+import { fromHex } from '../packages/client/src/protocol/index.js';
 import {
   attachWebSocketServer,
   connectTcp,
@@ -15,7 +15,7 @@ import {
   listenTcp,
   type OnSession,
   type RpcSession,
-} from '../src/rpc/index.js';
+} from '../packages/client/src/rpc/index.js';
 
 /** The ping call frame of gregor-protocol.md §8: what every client here sends. */
 export const PING_FRAME = fromHex('1c940001b6677265676f722e312e696e636f6d696e672e70696e679180');

@@ -19,8 +19,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { METHODS, type UID } from '../src/protocol/index.js';
-import { connectTcp, type RpcSession } from '../src/rpc/index.js';
+import { METHODS, type UID } from '../packages/client/src/protocol/index.js';
+import { connectTcp, type RpcSession } from '../packages/client/src/rpc/index.js';
 import { GregordProcess, stopAll } from '../test/integration/helpers/gregord-process.js';
 import { createScratchDatabase } from '../test/integration/helpers/scale-fixtures.js';
 import { PrivateRedisServer } from '../test/unit/pubsub/private-redis-server.js';

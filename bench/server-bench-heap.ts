@@ -5,9 +5,9 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { InProcessBus } from '../src/pubsub/index.js';
-import { GregorServer, SignedTokenAuthenticator } from '../src/server/index.js';
-import { MemoryEngine } from '../src/state/index.js';
+import { MemoryEngine } from '../packages/client/src/state/index.js';
+import { InProcessBus } from '../packages/server/src/pubsub/index.js';
+import { GregorServer, SignedTokenAuthenticator } from '../packages/server/src/server/index.js';
 import { SECRET } from './server-bench-peers.js';
 
 const CHILD = fileURLToPath(new URL('./server-bench-idle-clients.ts', import.meta.url));

@@ -5,7 +5,7 @@
  * - open loop: consumes are sent at a fixed total rate for `durationMs`, round-robin over the
  *   users, without waiting; gives the consume → broadcast latency at that rate.
  */
-import { METHODS, type Message, type UID } from '../src/protocol/index.js';
+import { METHODS, type Message, type UID } from '../packages/client/src/protocol/index.js';
 import type { BenchUser, Recorder } from './server-bench-peers.js';
 
 /** Builds the message of sequence number `seq` for `uid`. */

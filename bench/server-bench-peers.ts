@@ -21,11 +21,20 @@ import {
   type MsgID,
   toHex,
   type UID,
-} from '../src/protocol/index.js';
-import { InProcessBus } from '../src/pubsub/index.js';
-import { connectTcp, HandlerRegistry, listenTcp, type RpcSession } from '../src/rpc/index.js';
-import { GregorServer, mintToken, SignedTokenAuthenticator } from '../src/server/index.js';
-import { openSqlEngine } from '../src/storage/index.js';
+} from '../packages/client/src/protocol/index.js';
+import {
+  connectTcp,
+  HandlerRegistry,
+  listenTcp,
+  type RpcSession,
+} from '../packages/client/src/rpc/index.js';
+import { InProcessBus } from '../packages/server/src/pubsub/index.js';
+import {
+  GregorServer,
+  mintToken,
+  SignedTokenAuthenticator,
+} from '../packages/server/src/server/index.js';
+import { openSqlEngine } from '../packages/server/src/storage/index.js';
 
 export const SECRET = 'server-bench-secret-0123456789abcdef';
 const BODY = new Uint8Array(100).fill(0x61);

@@ -12,9 +12,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { type DialectName, migrateSqlSchema, type SqlEngineOptions } from '../src/storage/index.js';
-import { tableNames } from '../src/storage/schema.js';
-import { sinceSql, stateSql } from '../src/storage/state-queries.js';
+import {
+  type DialectName,
+  migrateSqlSchema,
+  type SqlEngineOptions,
+} from '../packages/server/src/storage/index.js';
+import { tableNames } from '../packages/server/src/storage/schema.js';
+import { sinceSql, stateSql } from '../packages/server/src/storage/state-queries.js';
 
 const POSTGRES_URL =
   process.env.GREGOR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -11,13 +11,13 @@
  * The run is bounded: fixed-length rounds and fixed iteration counts.
  */
 import { randomBytes } from 'node:crypto';
-import type { Message, MsgID, UID } from '../src/protocol/index.js';
+import type { Message, MsgID, UID } from '../packages/client/src/protocol/index.js';
 import {
   DIALECT_NAME,
   type DialectName,
   openSqlEngine,
   type SqlEngine,
-} from '../src/storage/index.js';
+} from '../packages/server/src/storage/index.js';
 import { type Baseline, type BaselineRow, openBenchPlace } from './storage-bench-places.js';
 
 const ROUND_MS = 1_000;

@@ -3,6 +3,7 @@
 // Usage: node scripts/run-benches.mjs [rpc|storage|pubsub|server|scale ...]
 // Each prints its own figures beside a baseline measured in the same run (docs/benchmarks.md).
 import { spawnSync } from 'node:child_process';
+import { sourceEnv } from './source-condition.mjs';
 
 const BENCHES = {
   rpc: ['--import', 'tsx', 'bench/rpc-bench.ts'],
@@ -21,6 +22,6 @@ for (const name of names) {
     process.exit(1);
   }
   console.log(`\n## ${name}: node ${args.join(' ')}\n`);
-  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit', env: sourceEnv() });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -6,6 +6,7 @@
 //   e.g. node scripts/run-reliability.mjs sigkill-loop --cycles 10 fuzz-frames --frames 20000
 // Results and what each proves: docs/reliability.md.
 import { spawnSync } from 'node:child_process';
+import { sourceEnv } from './source-condition.mjs';
 
 const SCENARIOS = ['sigkill-loop', 'database-faults', 'redis-faults', 'fuzz-frames', 'soak'];
 
@@ -35,6 +36,7 @@ for (const { name, args } of runs) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: new URL('..', import.meta.url).pathname,
     stdio: 'inherit',
+    env: sourceEnv(),
   });
   results.push({ name, passed: result.status === 0 });
 }

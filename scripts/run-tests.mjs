@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { sourceEnv } from './source-condition.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -37,6 +38,6 @@ const result = spawnSync(
     '--test-reporter=spec',
     ...files,
   ],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env: sourceEnv() },
 );
 process.exit(result.status ?? 1);

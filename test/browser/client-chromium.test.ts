@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { stateHash, toHex } from '../../src/protocol/index.js';
+import { stateHash, toHex } from '../../packages/client/src/protocol/index.js';
 import { creation, type Harness, startServer, U1 } from '../integration/helpers/test-server.js';
 
 /** The globals page-app.ts defines in the page. */

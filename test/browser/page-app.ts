@@ -1,7 +1,16 @@
 // The page script of the browser test: bundled with src/client/browser.ts for a browser, it runs
 // a GregorClient in the page over the browser's own WebSocket. The test calls these globals.
-import { GregorClient, standardWebSocketConnector } from '../../src/client/browser.js';
-import { fromHex, type Message, type MsgID, toHex, type UID } from '../../src/protocol/index.js';
+import {
+  GregorClient,
+  standardWebSocketConnector,
+} from '../../packages/client/src/client/browser.js';
+import {
+  fromHex,
+  type Message,
+  type MsgID,
+  toHex,
+  type UID,
+} from '../../packages/client/src/protocol/index.js';
 
 let client: GregorClient | undefined;
 const seen: string[] = [];

@@ -1,5 +1,5 @@
 /** The Bus conformance suite against the in-process bus (several buses on one broker). */
-import { InProcessBroker, InProcessBus } from '../../src/pubsub/index.js';
+import { InProcessBroker, InProcessBus } from '../../packages/server/src/pubsub/index.js';
 import { runBusSuite } from './bus-suite.js';
 
 runBusSuite('InProcessBus', {

@@ -1,5 +1,5 @@
 /** The Bus conformance suite against Redis (the shared server; each cluster gets its own prefix). */
-import { RedisBus } from '../../src/pubsub/index.js';
+import { RedisBus } from '../../packages/server/src/pubsub/index.js';
 import { REDIS_URL, serviceSkipReason, uniqueName } from '../helpers/services.js';
 import { runBusSuite } from './bus-suite.js';
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import type { Bus, BusLogger } from '../../src/pubsub/index.js';
+import type { Bus, BusLogger } from '../../packages/server/src/pubsub/index.js';
 
 /** Creates `count` buses that see each other and nobody else. */
 export interface BusFactory {

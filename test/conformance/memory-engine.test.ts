@@ -1,5 +1,5 @@
 /** Runs the state-machine and local-state conformance suites against the memory engine. */
-import { MemoryEngine } from '../../src/state/index.js';
+import { MemoryEngine } from '../../packages/client/src/state/index.js';
 import { runLocalStateSuite, runStateMachineSuite } from './state-machine-suite.js';
 
 runStateMachineSuite('MemoryEngine', async (clock) => new MemoryEngine({ clock }));

@@ -25,13 +25,13 @@ import {
   type TimeOrOffset,
   toHex,
   type UID,
-} from '../../src/protocol/index.js';
+} from '../../packages/client/src/protocol/index.js';
 import {
   type LocalState,
   ManualClock,
   type StateMachine,
   type WaitOptions,
-} from '../../src/state/index.js';
+} from '../../packages/client/src/state/index.js';
 
 /** The fake clock the suite hands to `makeEngine`; tests move it with `set`/`advance`. */
 export type FakeClock = ManualClock;

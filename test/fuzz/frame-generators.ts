@@ -3,8 +3,8 @@
  * function of the PRNG only, so a failing seed reproduces exactly.
  */
 
-import { encodeCanonical } from '../../src/protocol/index.js';
-import { encodeFrame, encodeLengthPrefix } from '../../src/rpc/index.js';
+import { encodeCanonical } from '../../packages/client/src/protocol/index.js';
+import { encodeFrame, encodeLengthPrefix } from '../../packages/client/src/rpc/index.js';
 import { concat, rawFrame } from '../helpers/bytes.js';
 
 /** What the server must do with an input. */

@@ -7,8 +7,8 @@ import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { decodeMsgpack } from '../../src/protocol/index.js';
-import { connectTcp, FrameDecoder, listenTcp } from '../../src/rpc/index.js';
+import { decodeMsgpack } from '../../packages/client/src/protocol/index.js';
+import { connectTcp, FrameDecoder, listenTcp } from '../../packages/client/src/rpc/index.js';
 import { prng } from '../helpers/random.js';
 import { EXPECT, type FuzzInput, nextInput } from './frame-generators.js';
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { type AuthResult, METHODS, toHex } from '../../src/protocol/index.js';
-import { connectTcp, type RpcSession } from '../../src/rpc/index.js';
-import { type RunningGregord, startGregord } from '../../src/server/bootstrap.js';
-import { parseGregordConfig } from '../../src/server/config.js';
+import { type AuthResult, METHODS, toHex } from '../../packages/client/src/protocol/index.js';
+import { connectTcp, type RpcSession } from '../../packages/client/src/rpc/index.js';
+import { type RunningGregord, startGregord } from '../../packages/server/src/server/bootstrap.js';
+import { parseGregordConfig } from '../../packages/server/src/server/config.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
 import { FakeAuthd, GOOD, U1 } from '../unit/auth/fake-authd.js';
 

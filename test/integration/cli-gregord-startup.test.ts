@@ -19,8 +19,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { METHODS, toHex } from '../../src/protocol/index.js';
-import { connectTcp } from '../../src/rpc/index.js';
+import { METHODS, toHex } from '../../packages/client/src/protocol/index.js';
+import { connectTcp } from '../../packages/client/src/rpc/index.js';
 import { POSTGRES_URL, serviceSkipReason } from '../helpers/services.js';
 import {
   CliProcess,

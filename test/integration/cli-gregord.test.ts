@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { METHODS, toHex } from '../../src/protocol/index.js';
-import { connectTcp } from '../../src/rpc/index.js';
+import { METHODS, toHex } from '../../packages/client/src/protocol/index.js';
+import { connectTcp } from '../../packages/client/src/rpc/index.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
 import {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { mintToken } from '../../src/server/index.js';
+import { mintToken } from '../../packages/server/src/server/index.js';
 import { REDIS_URL, serviceSkipReason, uniqueName } from '../helpers/services.js';
 import { GregordProcess, stopAll } from './helpers/gregord-process.js';
 import { TestClient } from './helpers/test-client.js';
@@ -15,7 +15,7 @@ import { eventually, U1, U2 } from './helpers/test-server.js';
 
 const SECRET = 'cli-revoke-test-secret-0123456789';
 const SUPER = mintToken({ uid: 'ffffffffffffffffffffffffffffff00', sid: 'operator' }, SECRET);
-const GREGOR = new URL('../../src/cli/gregor.ts', import.meta.url).pathname;
+const GREGOR = new URL('../../packages/server/src/cli/gregor.ts', import.meta.url).pathname;
 const CLOSE_BOUND_MS = 10_000;
 const SKIP = await serviceSkipReason('redis');
 

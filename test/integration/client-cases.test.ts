@@ -10,9 +10,9 @@ import {
   MemoryClientStorage,
   type SyncOutcome,
   storageKeys,
-} from '../../src/client/index.js';
-import { type InBandMessage, stateHash } from '../../src/protocol/index.js';
-import { ManualClock, MemoryEngine } from '../../src/state/index.js';
+} from '../../packages/client/src/client/index.js';
+import { type InBandMessage, stateHash } from '../../packages/client/src/protocol/index.js';
+import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
 import {
   creation,
   dismissal,

@@ -5,10 +5,10 @@
 // the server's state instead of keeping the dismissed item.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { GregorClient } from '../../src/client/index.js';
-import { stateHash } from '../../src/protocol/index.js';
-import { type Bus, InProcessBroker, InProcessBus } from '../../src/pubsub/index.js';
-import { ManualClock, MemoryEngine } from '../../src/state/index.js';
+import { GregorClient } from '../../packages/client/src/client/index.js';
+import { stateHash } from '../../packages/client/src/protocol/index.js';
+import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
+import { type Bus, InProcessBroker, InProcessBus } from '../../packages/server/src/pubsub/index.js';
 import {
   creation,
   dismissal,

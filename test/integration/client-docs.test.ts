@@ -1,12 +1,11 @@
 // docs/client.md stays true: its quick-start example runs, as written, against a real gregord.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { toHex } from '../../src/protocol/index.js';
+import { toHex } from '../../packages/client/src/protocol/index.js';
 import { U1 } from '../unit/client/fixtures.js';
 import { type Harness, startServer } from './helpers/test-server.js';
 
@@ -17,8 +16,7 @@ async function exampleOfDocs(): Promise<string> {
   const doc = await readFile(join(ROOT, 'docs/client.md'), 'utf8');
   const match = /<!-- example:[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(doc);
   assert.ok(match, 'docs/client.md has a marked example');
-  // The example imports from the repository root; the copy runs from a temporary folder.
-  return match[1]!.replaceAll("from './src/", `from '${ROOT}src/`);
+  return match[1]!;
 }
 
 describe('docs/client.md', () => {
@@ -26,7 +24,9 @@ describe('docs/client.md', () => {
   let dir: string;
   before(async () => {
     h = await startServer();
-    dir = await mkdtemp(join(tmpdir(), 'gregor-docs-'));
+    // Under the repository, so that the example's `gregor-client` resolves to this checkout.
+    await mkdir(join(ROOT, '.tmp'), { recursive: true });
+    dir = await mkdtemp(join(ROOT, '.tmp', 'docs-'));
   });
   after(async () => {
     await h.close();

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { GregorClient, type SyncOutcome } from '../../src/client/index.js';
-import { type Message, type MsgID, stateHash } from '../../src/protocol/index.js';
+import { GregorClient, type SyncOutcome } from '../../packages/client/src/client/index.js';
+import { type Message, type MsgID, stateHash } from '../../packages/client/src/protocol/index.js';
 import { creation, retryEvery, spyConnector, T0, U1 } from '../unit/client/fixtures.js';
 import { type Harness, startServer } from './helpers/test-server.js';
 

@@ -12,10 +12,14 @@ import {
   standardWebSocketConnector,
   tcpConnector,
   webSocketConnector,
-} from '../../src/client/index.js';
-import { stateHash } from '../../src/protocol/index.js';
-import type { StandardWebSocketClass } from '../../src/rpc/index.js';
-import { ManualClock, MemoryEngine, type StateMachine } from '../../src/state/index.js';
+} from '../../packages/client/src/client/index.js';
+import { stateHash } from '../../packages/client/src/protocol/index.js';
+import type { StandardWebSocketClass } from '../../packages/client/src/rpc/index.js';
+import {
+  ManualClock,
+  MemoryEngine,
+  type StateMachine,
+} from '../../packages/client/src/state/index.js';
 import {
   creation,
   fakeTime,

@@ -2,10 +2,14 @@
 // must build the same state and the same hash, or every sync would turn into a fresh sync.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { GregorClient, MemoryClientStorage, type SyncOutcome } from '../../src/client/index.js';
-import { type Message, stateHash } from '../../src/protocol/index.js';
-import { ManualClock } from '../../src/state/index.js';
-import { openSqlEngine, type SqlEngine } from '../../src/storage/index.js';
+import {
+  GregorClient,
+  MemoryClientStorage,
+  type SyncOutcome,
+} from '../../packages/client/src/client/index.js';
+import { type Message, stateHash } from '../../packages/client/src/protocol/index.js';
+import { ManualClock } from '../../packages/client/src/state/index.js';
+import { openSqlEngine, type SqlEngine } from '../../packages/server/src/storage/index.js';
 import {
   creation,
   dismissal,

@@ -4,8 +4,13 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { RemoteError } from '../../src/errors.js';
-import { connectTcp, listenTcp, type RpcListener, type RpcSession } from '../../src/rpc/index.js';
+import { RemoteError } from '../../packages/client/src/errors.js';
+import {
+  connectTcp,
+  listenTcp,
+  type RpcListener,
+  type RpcSession,
+} from '../../packages/client/src/rpc/index.js';
 
 type Callback = (err: unknown, result?: unknown) => void;
 

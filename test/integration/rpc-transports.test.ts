@@ -14,7 +14,7 @@ import {
   type RpcSession,
   RpcSession as Session,
   type StandardWebSocketClass,
-} from '../../src/rpc/index.js';
+} from '../../packages/client/src/rpc/index.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
 import { type PairLimits, runTransportSuite, type SessionPair } from './transport-suite.js';
 

@@ -6,13 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { fromHex } from '../../src/protocol/index.js';
+import { fromHex } from '../../packages/client/src/protocol/index.js';
 import {
   attachWebSocketServer,
   connectWebSocket,
   type RpcSession,
   type WebSocketAttachment,
-} from '../../src/rpc/index.js';
+} from '../../packages/client/src/rpc/index.js';
 
 const PING_CALL = fromHex('1c940001b6677265676f722e312e696e636f6d696e672e70696e679180');
 

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { decodeMsgpack, encodeCanonical, fromHex, toHex } from '../../src/protocol/index.js';
+import {
+  decodeMsgpack,
+  encodeCanonical,
+  fromHex,
+  toHex,
+} from '../../packages/client/src/protocol/index.js';
 import {
   connectTcp,
   encodeFrame,
@@ -10,7 +15,7 @@ import {
   listenTcp,
   type RpcListener,
   type RpcSession,
-} from '../../src/rpc/index.js';
+} from '../../packages/client/src/rpc/index.js';
 
 const PING_CALL = '1c940001b6677265676f722e312e696e636f6d696e672e70696e679180';
 const PONG_RESPONSE = '09940101c0a4706f6e67';

@@ -13,7 +13,7 @@ import {
   stateHash,
   toHex,
   type UID,
-} from '../../src/protocol/index.js';
+} from '../../packages/client/src/protocol/index.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
 import { GregordProcess, stopAll } from './helpers/gregord-process.js';
 import {

@@ -7,8 +7,8 @@
 // another instance and converge. Processes, the redis-server and the database are always removed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GregorClient } from '../../src/client/index.js';
-import { type ConnectedUser, toHex, type UID } from '../../src/protocol/index.js';
+import { GregorClient } from '../../packages/client/src/client/index.js';
+import { type ConnectedUser, toHex, type UID } from '../../packages/client/src/protocol/index.js';
 import { serviceSkipReason } from '../helpers/services.js';
 import { PrivateRedisServer } from '../unit/pubsub/private-redis-server.js';
 import { GregordProcess, httpGet, stopAll } from './helpers/gregord-process.js';

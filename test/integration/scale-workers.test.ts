@@ -5,7 +5,7 @@
 // Which worker took a connection is read from its debug log line ("connection accepted", pid).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { UID } from '../../src/protocol/index.js';
+import type { UID } from '../../packages/client/src/protocol/index.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
 import { GregordProcess } from './helpers/gregord-process.js';
 import {

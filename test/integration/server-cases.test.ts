@@ -9,9 +9,9 @@ import {
   stateHash,
   type TimeOrOffset,
   toHex,
-} from '../../src/protocol/index.js';
-import type { Connection } from '../../src/server/index.js';
-import { MemoryEngine } from '../../src/state/index.js';
+} from '../../packages/client/src/protocol/index.js';
+import { MemoryEngine } from '../../packages/client/src/state/index.js';
+import type { Connection } from '../../packages/server/src/server/index.js';
 import {
   creation,
   eventually,

@@ -4,14 +4,18 @@
 // connection to sync (`gregor.resync`, docs/protocol.md).
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { RESYNC_SYSTEM, toHex, type UID } from '../../src/protocol/index.js';
+import { RESYNC_SYSTEM, toHex, type UID } from '../../packages/client/src/protocol/index.js';
+import {
+  ManualClock,
+  MemoryEngine,
+  type StateMachine,
+} from '../../packages/client/src/state/index.js';
 import {
   type Bus,
   InProcessBroker,
   InProcessBus,
   type ResyncHandler,
-} from '../../src/pubsub/index.js';
-import { ManualClock, MemoryEngine, type StateMachine } from '../../src/state/index.js';
+} from '../../packages/server/src/pubsub/index.js';
 import { withOverrides } from './helpers/engine-faults.js';
 import { TestAuthenticator } from './helpers/test-authenticator.js';
 import { creation, type Harness, id, oob, startServer, T0, U1, U2 } from './helpers/test-server.js';

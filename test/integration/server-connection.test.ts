@@ -10,7 +10,7 @@ import {
   type Message,
   type MsgID,
   toHex,
-} from '../../src/protocol/index.js';
+} from '../../packages/client/src/protocol/index.js';
 import {
   creation,
   eventually,

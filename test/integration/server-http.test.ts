@@ -2,9 +2,9 @@
 // /readyz and /metrics answer.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { toHex } from '../../src/protocol/index.js';
-import { DEFAULT_WS_PATH } from '../../src/server/index.js';
-import { ManualClock, MemoryEngine } from '../../src/state/index.js';
+import { toHex } from '../../packages/client/src/protocol/index.js';
+import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
+import { DEFAULT_WS_PATH } from '../../packages/server/src/server/index.js';
 import { withOverrides } from './helpers/engine-faults.js';
 import { TestClient } from './helpers/test-client.js';
 import { creation, type Harness, id, startServer, T0, U1 } from './helpers/test-server.js';

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
-import { InProcessBus } from '../../src/pubsub/index.js';
-import { GregorServer, type GregorServerOptions } from '../../src/server/index.js';
-import { ManualClock, MemoryEngine } from '../../src/state/index.js';
+import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
+import { InProcessBus } from '../../packages/server/src/pubsub/index.js';
+import { GregorServer, type GregorServerOptions } from '../../packages/server/src/server/index.js';
 import { withOverrides } from './helpers/engine-faults.js';
 import { TestAuthenticator } from './helpers/test-authenticator.js';
 import { TestClient } from './helpers/test-client.js';

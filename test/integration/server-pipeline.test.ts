@@ -7,16 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { gregorError } from '../../src/errors.js';
-import { decodeMsgpack, METHODS, type Message, toHex } from '../../src/protocol/index.js';
+import { gregorError } from '../../packages/client/src/errors.js';
+import {
+  decodeMsgpack,
+  METHODS,
+  type Message,
+  toHex,
+} from '../../packages/client/src/protocol/index.js';
+import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
 import {
   type Bus,
   InProcessBroker,
   InProcessBus,
   type Subscription,
-} from '../../src/pubsub/index.js';
-import { ManualClock, MemoryEngine } from '../../src/state/index.js';
-import { openSqlEngine } from '../../src/storage/index.js';
+} from '../../packages/server/src/pubsub/index.js';
+import { openSqlEngine } from '../../packages/server/src/storage/index.js';
 import { withOverrides } from './helpers/engine-faults.js';
 import { creation, type Harness, oob, startServer, T0, U1 } from './helpers/test-server.js';
 

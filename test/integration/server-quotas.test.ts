@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DeviceID, Message, MsgID, UID } from '../../src/protocol/index.js';
-import { MemoryEngine } from '../../src/state/index.js';
-import type { SqlEngine } from '../../src/storage/index.js';
+import type { DeviceID, Message, MsgID, UID } from '../../packages/client/src/protocol/index.js';
+import { MemoryEngine } from '../../packages/client/src/state/index.js';
+import type { SqlEngine } from '../../packages/server/src/storage/index.js';
 import {
   openEngineOn,
   openStoragePlace,

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { METHODS, toHex } from '../../src/protocol/index.js';
+import { METHODS, toHex } from '../../packages/client/src/protocol/index.js';
 import {
   openEngineOn,
   openStoragePlace,

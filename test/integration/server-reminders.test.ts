@@ -1,9 +1,13 @@
 // gregor-protocol.md §9 server cases 60–62: the remind protocol (SQL rules, lock duration L).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { gregorError } from '../../src/errors.js';
-import { type Message, toHex } from '../../src/protocol/index.js';
-import { ManualClock, MemoryEngine, type StateMachine } from '../../src/state/index.js';
+import { gregorError } from '../../packages/client/src/errors.js';
+import { type Message, toHex } from '../../packages/client/src/protocol/index.js';
+import {
+  ManualClock,
+  MemoryEngine,
+  type StateMachine,
+} from '../../packages/client/src/state/index.js';
 import { withOverrides } from './helpers/engine-faults.js';
 import { creation, type Harness, id, mid, startServer, T0, U1, U2 } from './helpers/test-server.js';
 

@@ -4,10 +4,17 @@
 // the covered connections on both and refuses their tokens on both; other sessions stay.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { GREGORD_METHODS, type RevokeSessionsArg } from '../../src/protocol/index.js';
-import { InProcessBroker, InProcessBus } from '../../src/pubsub/index.js';
-import { MockAuthenticator, mintToken, SignedTokenAuthenticator } from '../../src/server/index.js';
-import { systemClock } from '../../src/state/index.js';
+import {
+  GREGORD_METHODS,
+  type RevokeSessionsArg,
+} from '../../packages/client/src/protocol/index.js';
+import { systemClock } from '../../packages/client/src/state/index.js';
+import { InProcessBroker, InProcessBus } from '../../packages/server/src/pubsub/index.js';
+import {
+  MockAuthenticator,
+  mintToken,
+  SignedTokenAuthenticator,
+} from '../../packages/server/src/server/index.js';
 import type { TestClient } from './helpers/test-client.js';
 import { creation, eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
 

@@ -3,8 +3,8 @@
 // and every delivery afterwards. Set STORM_SEED to replay a run; the seed is in every failure.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { UID } from '../../src/protocol/index.js';
-import { InProcessBus } from '../../src/pubsub/index.js';
+import type { UID } from '../../packages/client/src/protocol/index.js';
+import { InProcessBus } from '../../packages/server/src/pubsub/index.js';
 import { prng } from '../helpers/random.js';
 import { withSubscribeLatency } from './helpers/slow-bus.js';
 import type { TestClient } from './helpers/test-client.js';

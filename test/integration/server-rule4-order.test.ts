@@ -2,7 +2,7 @@
 // they were consumed, the sender included, with many concurrent consumes from several connections.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { type Message, toHex } from '../../src/protocol/index.js';
+import { type Message, toHex } from '../../packages/client/src/protocol/index.js';
 import { creation, type Harness, startServer, U1 } from './helpers/test-server.js';
 
 const PER_SENDER = 150;

@@ -5,8 +5,8 @@
 // about a second of real time.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { mintToken, SignedTokenAuthenticator } from '../../src/server/index.js';
-import { systemClock } from '../../src/state/index.js';
+import { systemClock } from '../../packages/client/src/state/index.js';
+import { mintToken, SignedTokenAuthenticator } from '../../packages/server/src/server/index.js';
 import { creation, eventually, type Harness, startServer, U1 } from './helpers/test-server.js';
 
 const SECRET = 'session-expiry-test-secret-0123456789';

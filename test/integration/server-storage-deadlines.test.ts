@@ -4,7 +4,7 @@
 // database answers. The engine's database sockets have TCP keepalive on.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DialectName, SqlEngine } from '../../src/storage/index.js';
+import type { DialectName, SqlEngine } from '../../packages/server/src/storage/index.js';
 import {
   type FreezableProxy,
   startFreezableProxy,

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { type GregorError, InputError } from '../../src/errors.js';
-import type { RpcLimitsInput, RpcSession } from '../../src/rpc/index.js';
+import { type GregorError, InputError } from '../../packages/client/src/errors.js';
+import type { RpcLimitsInput, RpcSession } from '../../packages/client/src/rpc/index.js';
 
 /** A connected client and server session, and how to tear both down. */
 export interface SessionPair {

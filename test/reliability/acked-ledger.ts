@@ -8,8 +8,13 @@
  * - `sync`'s hash must be the hash of `state`.
  * A consume that failed or never got its answer may or may not have been stored; it is not checked.
  */
-import { isGregorError } from '../../src/errors.js';
-import { type Message, stateHash, toHex, type UID } from '../../src/protocol/index.js';
+import { isGregorError } from '../../packages/client/src/errors.js';
+import {
+  type Message,
+  stateHash,
+  toHex,
+  type UID,
+} from '../../packages/client/src/protocol/index.js';
 import {
   numberedCreation,
   numberedDismissal,

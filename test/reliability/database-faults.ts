@@ -16,7 +16,7 @@
  *     [--fault-sec 10] [--recovery-sec 60]
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { isGregorError } from '../../src/errors.js';
+import { isGregorError } from '../../packages/client/src/errors.js';
 import { prng } from '../helpers/random.js';
 import { GregordProcess, httpGet } from '../integration/helpers/gregord-process.js';
 import {

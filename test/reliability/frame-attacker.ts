@@ -8,8 +8,12 @@
  */
 import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { decodeMsgpack, encodeCanonical, METHODS } from '../../src/protocol/index.js';
-import { encodeFrame, FrameDecoder } from '../../src/rpc/index.js';
+import {
+  decodeMsgpack,
+  encodeCanonical,
+  METHODS,
+} from '../../packages/client/src/protocol/index.js';
+import { encodeFrame, FrameDecoder } from '../../packages/client/src/rpc/index.js';
 import { prng } from '../helpers/random.js';
 import { type HostileInput, nextHostileInput } from './hostile-frames.js';
 

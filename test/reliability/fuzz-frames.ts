@@ -18,7 +18,7 @@
  */
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { toHex, type UID } from '../../src/protocol/index.js';
+import { toHex, type UID } from '../../packages/client/src/protocol/index.js';
 import { GregordProcess, httpGet } from '../integration/helpers/gregord-process.js';
 import {
   mockTokenOf,

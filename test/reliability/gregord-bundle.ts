@@ -2,14 +2,34 @@
  * gregord bundled into one JavaScript file with esbuild (npm packages left external), so a
  * scenario that starts gregord hundreds of times does not pay tsx's load-time transpiling on
  * every start: on this 2-core machine that is about 1.5 s of CPU per start. The bundle is the
- * same source as `src/cli/gregord.ts`, built fresh at the start of each run. Given another
+ * same source as `packages/server/src/cli/gregord.ts`, built fresh at the start of each run. Given another
  * checkout's root, it bundles that checkout's gregord (read only), to run a scenario against it.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** gregord's entry in a checkout: in packages/server since the workspace split, src/ before. */
+function entryOf(sourceRoot: string): string {
+  const split = join(sourceRoot, 'packages/server/src/cli/gregord.ts');
+  return existsSync(split) ? split : join(sourceRoot, 'src/cli/gregord.ts');
+}
+
+/** The npm dependencies of a checkout's packages, except the workspace's own gregor-client. */
+function externalPackages(sourceRoot: string): string[] {
+  const manifests = [
+    'package.json',
+    'packages/client/package.json',
+    'packages/server/package.json',
+  ];
+  const names = manifests
+    .map((file) => join(sourceRoot, file))
+    .filter((file) => existsSync(file))
+    .flatMap((file) => Object.keys(JSON.parse(readFileSync(file, 'utf8')).dependencies ?? {}));
+  return names.filter((name) => name !== 'gregor-client').flatMap((name) => [name, `${name}/*`]);
+}
 
 /**
  * Build the bundle into a temp dir under the repository's `.tmp/` (git-ignored; node resolves
@@ -23,11 +43,13 @@ export async function bundleGregord(
   const dir = mkdtempSync(join(ROOT, '.tmp', 'gregord-bundle-'));
   const script = join(dir, 'gregord.mjs');
   await build({
-    entryPoints: [join(sourceRoot, 'src/cli/gregord.ts')],
+    entryPoints: [entryOf(sourceRoot)],
     bundle: true,
     platform: 'node',
     format: 'esm',
-    packages: 'external',
+    // gregor-client is bundled from its TypeScript source; the other packages stay external.
+    conditions: ['gregor-source'],
+    external: externalPackages(sourceRoot),
     outfile: script,
     logLevel: 'warning',
   });

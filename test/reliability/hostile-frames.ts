@@ -5,8 +5,8 @@
  * the PRNG only, so an attacker's seed replays its sequence.
  */
 import { gzipSync } from 'node:zlib';
-import { encodeCanonical, METHODS } from '../../src/protocol/index.js';
-import { encodeFrame, encodeLengthPrefix } from '../../src/rpc/index.js';
+import { encodeCanonical, METHODS } from '../../packages/client/src/protocol/index.js';
+import { encodeFrame, encodeLengthPrefix } from '../../packages/client/src/rpc/index.js';
 import { type FuzzInput, nextInput } from '../fuzz/frame-generators.js';
 import { concat, rawFrame } from '../helpers/bytes.js';
 

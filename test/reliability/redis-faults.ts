@@ -14,8 +14,8 @@
  *   node --import tsx test/reliability/redis-faults.ts [--cycles 10] [--outage-sec 2]
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { GregorClient } from '../../src/client/index.js';
-import type { Message, UID } from '../../src/protocol/index.js';
+import { GregorClient } from '../../packages/client/src/client/index.js';
+import type { Message, UID } from '../../packages/client/src/protocol/index.js';
 import { prng } from '../helpers/random.js';
 import { serviceSkipReason } from '../helpers/services.js';
 import { GregordProcess, httpGet, stopAll } from '../integration/helpers/gregord-process.js';

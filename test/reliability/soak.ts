@@ -21,7 +21,7 @@
  */
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { GregorClient } from '../../src/client/index.js';
+import { GregorClient } from '../../packages/client/src/client/index.js';
 import { prng } from '../helpers/random.js';
 import { GregordProcess } from '../integration/helpers/gregord-process.js';
 import {

@@ -15,7 +15,7 @@ const gregord = spawn(
   [
     '--import',
     import.meta.resolve('tsx'),
-    `${ROOT}src/cli/gregord.ts`,
+    `${ROOT}packages/server/src/cli/gregord.ts`,
     '--child-mode',
     ...process.argv.slice(2),
   ],

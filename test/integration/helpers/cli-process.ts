@@ -46,7 +46,13 @@ export class CliProcess {
   #waiters: (() => void)[] = [];
 
   constructor(script: string, args: string[], options: CliProcessOptions = {}) {
-    const command = [process.execPath, '--import', TSX, join(ROOT, 'src/cli', script), ...args];
+    const command = [
+      process.execPath,
+      '--import',
+      TSX,
+      join(ROOT, 'packages/server/src/cli', script),
+      ...args,
+    ];
     const [file, argv] =
       options.umask === undefined
         ? [command[0] as string, command.slice(1)]

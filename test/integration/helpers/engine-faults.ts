@@ -3,7 +3,7 @@
  * to the real engine unchanged. For the fault tests (STYLE.md §7.6): a database failure must mean
  * no broadcast.
  */
-import type { StateMachine } from '../../../src/state/index.js';
+import type { StateMachine } from '../../../packages/client/src/state/index.js';
 
 type Method = {
   [K in keyof StateMachine]: StateMachine[K] extends (...args: never[]) => unknown ? K : never;

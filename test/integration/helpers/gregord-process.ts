@@ -1,5 +1,5 @@
 /**
- * gregord as a real child process (`node --import tsx src/cli/gregord.ts …`) for the scale-out
+ * gregord as a real child process (`node --import tsx packages/server/src/cli/gregord.ts …`) for the scale-out
  * tests and benchmark: started on 127.0.0.1 port 0 with mock auth (or signed tokens), its bound
  * ports read from its JSON log, and killed, frozen or stopped on demand.
  *
@@ -41,7 +41,7 @@ export interface GregordProcessOptions {
   tokenSecret?: string;
   /**
    * A prebuilt gregord bundle that node runs without tsx (test/reliability/gregord-bundle.ts):
-   * for loops that start gregord hundreds of times. @default src/cli/gregord.ts through tsx
+   * for loops that start gregord hundreds of times. @default packages/server/src/cli/gregord.ts through tsx
    */
   script?: string;
 }
@@ -78,7 +78,7 @@ export class GregordProcess {
     this.name = options.name ?? 'gregord';
     const args = [
       ...(options.script === undefined
-        ? ['--import', TSX, `${ROOT}src/cli/gregord.ts`]
+        ? ['--import', TSX, `${ROOT}packages/server/src/cli/gregord.ts`]
         : [options.script]),
       '--child-mode',
       ...(options.tokenSecret === undefined ? ['--mock-auth'] : []),

@@ -5,8 +5,12 @@
  * answers without decoding them.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeMsgpack, encodeCanonical, METHODS } from '../../../src/protocol/index.js';
-import { encodeFrame, FrameDecoder } from '../../../src/rpc/index.js';
+import {
+  decodeMsgpack,
+  encodeCanonical,
+  METHODS,
+} from '../../../packages/client/src/protocol/index.js';
+import { encodeFrame, FrameDecoder } from '../../../packages/client/src/rpc/index.js';
 
 /** Connect to `port` on 127.0.0.1; socket errors (a reset by the server) are ignored. */
 export async function rawConnect(port: number): Promise<Socket> {

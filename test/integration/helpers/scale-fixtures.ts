@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { Connector } from '../../../src/client/index.js';
+import type { Connector } from '../../../packages/client/src/client/index.js';
 import {
   fromHex,
   type Message,
@@ -16,8 +16,8 @@ import {
   type TimeOrOffset,
   toHex,
   type UID,
-} from '../../../src/protocol/index.js';
-import { connectTcp } from '../../../src/rpc/index.js';
+} from '../../../packages/client/src/protocol/index.js';
+import { connectTcp } from '../../../packages/client/src/rpc/index.js';
 import { MYSQL_URL, POSTGRES_URL, uniqueName } from '../../helpers/services.js';
 
 /** The SQL stores a cluster can share. */

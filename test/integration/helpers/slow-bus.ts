@@ -2,7 +2,7 @@
  * A real bus behind a delay on subscribe and unsubscribe, like the round trip a Redis bus pays.
  * The storm test uses it so that attaches and detaches of one user overlap for real.
  */
-import type { Bus, Subscription } from '../../../src/pubsub/index.js';
+import type { Bus, Subscription } from '../../../packages/server/src/pubsub/index.js';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

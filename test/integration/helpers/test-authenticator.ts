@@ -5,7 +5,7 @@
  * `hold()` makes authenticate calls (of one token, or all) wait until released, to test that auth
  * runs off the Hub.
  */
-import { gregorError } from '../../../src/errors.js';
+import { gregorError } from '../../../packages/client/src/errors.js';
 import {
   type AuthResult,
   type SessionID,
@@ -13,8 +13,8 @@ import {
   SUPER_UID,
   toHex,
   type UID,
-} from '../../../src/protocol/index.js';
-import type { Authenticator } from '../../../src/server/index.js';
+} from '../../../packages/client/src/protocol/index.js';
+import type { Authenticator } from '../../../packages/server/src/server/index.js';
 
 export const SUPERUSER_TOKEN = 'superuser';
 

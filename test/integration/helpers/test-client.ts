@@ -10,13 +10,13 @@ import {
   type MethodKey,
   type MethodResult,
   type MethodSpec,
-} from '../../../src/protocol/index.js';
+} from '../../../packages/client/src/protocol/index.js';
 import {
   connectTcp,
   connectWebSocket,
   HandlerRegistry,
   type RpcSession,
-} from '../../../src/rpc/index.js';
+} from '../../../packages/client/src/rpc/index.js';
 
 /** How a test client answers broadcasts. */
 export interface TestClientOptions {

@@ -5,14 +5,23 @@
  * connections or revocation listeners (STYLE.md §7.8).
  */
 import assert from 'node:assert/strict';
-import { fromHex, type Message, type MsgID, type UID } from '../../../src/protocol/index.js';
-import { type Bus, InProcessBus } from '../../../src/pubsub/index.js';
+import {
+  fromHex,
+  type Message,
+  type MsgID,
+  type UID,
+} from '../../../packages/client/src/protocol/index.js';
+import {
+  ManualClock,
+  MemoryEngine,
+  type StateMachine,
+} from '../../../packages/client/src/state/index.js';
+import { type Bus, InProcessBus } from '../../../packages/server/src/pubsub/index.js';
 import {
   GregorServer,
   type GregorServerOptions,
   type ServerAddresses,
-} from '../../../src/server/index.js';
-import { ManualClock, MemoryEngine, type StateMachine } from '../../../src/state/index.js';
+} from '../../../packages/server/src/server/index.js';
 import { TestAuthenticator } from './test-authenticator.js';
 import { TestClient, type TestClientOptions } from './test-client.js';
 

@@ -3,11 +3,11 @@
  * hands out a superuser token, counts the calls it serves, and can push revocations to every
  * gregord connected to it (gregor-protocol.md §5, §6.6).
  */
-import { gregorError } from '../../../src/errors.js';
-import type { AuthResult, UID } from '../../../src/protocol/index.js';
-import { METHODS } from '../../../src/protocol/index.js';
-import type { RpcListener, RpcSession } from '../../../src/rpc/index.js';
-import { HandlerRegistry, listenTcp } from '../../../src/rpc/index.js';
+import { gregorError } from '../../../packages/client/src/errors.js';
+import type { AuthResult, UID } from '../../../packages/client/src/protocol/index.js';
+import { METHODS } from '../../../packages/client/src/protocol/index.js';
+import type { RpcListener, RpcSession } from '../../../packages/client/src/rpc/index.js';
+import { HandlerRegistry, listenTcp } from '../../../packages/client/src/rpc/index.js';
 
 /** The user of the `goodtoken` session. */
 export const U1 = Uint8Array.from({ length: 16 }, (_, i) => i + 1) as UID;

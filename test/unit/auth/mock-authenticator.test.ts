@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SUPER_UID } from '../../../src/protocol/index.js';
+import { SUPER_UID } from '../../../packages/client/src/protocol/index.js';
 import {
   MOCK_SUPERUSER_TOKEN,
   MockAuthenticator,
   mockToken,
-} from '../../../src/server/auth/mock-authenticator.js';
+} from '../../../packages/server/src/server/auth/mock-authenticator.js';
 
 const UID = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { SUPER_UID } from '../../../src/protocol/index.js';
+import { SUPER_UID } from '../../../packages/client/src/protocol/index.js';
 import {
   DEFAULT_SESSION_CACHE_TTL_MS,
   RemoteAuthenticator,
-} from '../../../src/server/auth/index.js';
+} from '../../../packages/server/src/server/auth/index.js';
 import { FakeAuthd, GOOD } from './fake-authd.js';
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuthResult, UID } from '../../../src/protocol/index.js';
+import type { AuthResult, UID } from '../../../packages/client/src/protocol/index.js';
 import {
   DEFAULT_SESSION_CACHE_TTL_MS,
   SessionCache,
-} from '../../../src/server/auth/session-cache.js';
+} from '../../../packages/server/src/server/auth/session-cache.js';
 
 const uid = new Uint8Array(16) as UID;
 const session = (sid: string): AuthResult => ({ uid, username: 'u', sid, isAdmin: false });

@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SUPER_UID, toHex, type UID as UIDType } from '../../../src/protocol/index.js';
+import {
+  SUPER_UID,
+  toHex,
+  type UID as UIDType,
+} from '../../../packages/client/src/protocol/index.js';
 import {
   DEFAULT_TOKEN_TTL_MS,
   generateTokenSecret,
   MAX_TOKEN_TTL_MS,
   mintToken,
   SignedTokenAuthenticator,
-} from '../../../src/server/auth/index.js';
+} from '../../../packages/server/src/server/auth/index.js';
 
 const SECRET = 'a-test-secret-of-enough-length!!';
 const UID = Uint8Array.from({ length: 16 }, (_, i) => i + 1) as UIDType;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readRevokeOptions } from '../../../src/cli/gregor-options.js';
+import { readRevokeOptions } from '../../../packages/server/src/cli/gregor-options.js';
 
 const ENV = { GREGOR_TOKEN: 'super-token' };
 

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { gregorError } from '../../../packages/client/src/errors.js';
 import {
   CONFIGURATION_DOC,
   renderOptionsTable,
   updateConfigurationDoc,
-} from '../../../src/cli/config-doc.js';
-import { EXIT_CODE_TABLE, exitCodeOf } from '../../../src/cli/exit-codes.js';
-import { buildGregordCommand, parseGregordArgs } from '../../../src/cli/gregord-command.js';
-import { gregorError } from '../../../src/errors.js';
-import { CONFIG_TABLE } from '../../../src/server/config-table.js';
+} from '../../../packages/server/src/cli/config-doc.js';
+import { EXIT_CODE_TABLE, exitCodeOf } from '../../../packages/server/src/cli/exit-codes.js';
+import {
+  buildGregordCommand,
+  parseGregordArgs,
+} from '../../../packages/server/src/cli/gregord-command.js';
+import { CONFIG_TABLE } from '../../../packages/server/src/server/config-table.js';
 
 function capture() {
   const out: string[] = [];
@@ -95,7 +98,7 @@ describe('exit codes', () => {
 describe('docs/configuration.md', () => {
   const doc = readFileSync(CONFIGURATION_DOC, 'utf8');
 
-  it('holds the current generated tables (else: npx tsx src/cli/config-doc.ts --write)', () => {
+  it('holds the current generated tables (else: npm run config-doc --write)', () => {
     assert.equal(updateConfigurationDoc(doc), doc);
   });
 

@@ -7,7 +7,7 @@ import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { LogSink } from '../../../src/cli/log-sink.js';
+import { LogSink } from '../../../packages/server/src/cli/log-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'log-sink-'));
 let fifos = 0;

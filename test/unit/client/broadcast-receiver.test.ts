@@ -6,9 +6,9 @@ import {
   LocalReplica,
   RESYNC_SYSTEM,
   silentClientLogger,
-} from '../../../src/client/index.js';
-import type { Message, State } from '../../../src/protocol/index.js';
-import { ManualClock } from '../../../src/state/index.js';
+} from '../../../packages/client/src/client/index.js';
+import type { Message, State } from '../../../packages/client/src/protocol/index.js';
+import { ManualClock } from '../../../packages/client/src/state/index.js';
 import { creation, dismissal, idsOf, oob, T0, U1, U2 } from './fixtures.js';
 
 function setup() {

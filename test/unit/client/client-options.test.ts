@@ -8,9 +8,9 @@ import {
   DEFAULT_SYNC_TIMEOUT_MS,
   type GregorClientOptions,
   resolveClientSettings,
-} from '../../../src/client/index.js';
-import type { RpcSession } from '../../../src/rpc/index.js';
-import { systemClock } from '../../../src/state/index.js';
+} from '../../../packages/client/src/client/index.js';
+import type { RpcSession } from '../../../packages/client/src/rpc/index.js';
+import { systemClock } from '../../../packages/client/src/state/index.js';
 import { U1 } from './fixtures.js';
 
 const connect = async (): Promise<RpcSession> => {

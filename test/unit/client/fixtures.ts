@@ -4,10 +4,21 @@
  */
 
 import type FakeTimers from '@sinonjs/fake-timers';
-import type { ClientStatus, Connector, GregorClient, Timers } from '../../../src/client/index.js';
-import type { DeviceID, Message, MsgID, TimeOrOffset, UID } from '../../../src/protocol/index.js';
-import { connectTcp, type RpcSession } from '../../../src/rpc/index.js';
-import type { Clock } from '../../../src/state/index.js';
+import type {
+  ClientStatus,
+  Connector,
+  GregorClient,
+  Timers,
+} from '../../../packages/client/src/client/index.js';
+import type {
+  DeviceID,
+  Message,
+  MsgID,
+  TimeOrOffset,
+  UID,
+} from '../../../packages/client/src/protocol/index.js';
+import { connectTcp, type RpcSession } from '../../../packages/client/src/rpc/index.js';
+import type { Clock } from '../../../packages/client/src/state/index.js';
 
 export const T0 = 1_500_000_000_000;
 export const U1 = new Uint8Array(16).fill(1) as UID;

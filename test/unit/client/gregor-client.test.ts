@@ -10,9 +10,9 @@ import {
   type GregorClientOptions,
   MemoryClientStorage,
   storageKeys,
-} from '../../../src/client/index.js';
-import { gregorError } from '../../../src/errors.js';
-import type { RpcSession } from '../../../src/rpc/index.js';
+} from '../../../packages/client/src/client/index.js';
+import { gregorError } from '../../../packages/client/src/errors.js';
+import type { RpcSession } from '../../../packages/client/src/rpc/index.js';
 import { creation, fakeTime, oob, U1, U2 } from './fixtures.js';
 
 const refused = gregorError('GREGOR_ERR_CLOSED', 'cannot connect to 127.0.0.1:1: ECONNREFUSED');

@@ -2,9 +2,14 @@
  * A gregord on a chosen loopback port, for client tests that stop a server and start another on
  * the same port (a restart, or a server that is unreachable for a while). Port 0 picks one.
  */
-import { InProcessBus } from '../../../src/pubsub/index.js';
-import { GregorServer } from '../../../src/server/index.js';
-import { ManualClock, MemoryEngine, type StateMachine } from '../../../src/state/index.js';
+
+import {
+  ManualClock,
+  MemoryEngine,
+  type StateMachine,
+} from '../../../packages/client/src/state/index.js';
+import { InProcessBus } from '../../../packages/server/src/pubsub/index.js';
+import { GregorServer } from '../../../packages/server/src/server/index.js';
 import { TestAuthenticator } from '../../integration/helpers/test-authenticator.js';
 import { assertNoLeaks, T0 } from '../../integration/helpers/test-server.js';
 

@@ -6,9 +6,9 @@ import {
   MemoryClientStorage,
   silentClientLogger,
   storageKeys,
-} from '../../../src/client/index.js';
-import { makeState } from '../../../src/protocol/index.js';
-import { ManualClock } from '../../../src/state/index.js';
+} from '../../../packages/client/src/client/index.js';
+import { makeState } from '../../../packages/client/src/protocol/index.js';
+import { ManualClock } from '../../../packages/client/src/state/index.js';
 import { creation, dismissal, idsOf, mid, T0, U1, ZERO } from './fixtures.js';
 
 function replicaOn(storage?: ClientStorage): LocalReplica {

@@ -3,7 +3,10 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FileClientStorage, parseGregorAddress } from '../../../src/client/index.js';
+import {
+  FileClientStorage,
+  parseGregorAddress,
+} from '../../../packages/client/src/client/index.js';
 
 describe('parseGregorAddress', () => {
   it('reads host:port and the fmprpc URIs of gregor-protocol.md §8', () => {

@@ -10,10 +10,10 @@ import {
   type Remote,
   silentClientLogger,
   storageKeys,
-} from '../../../src/client/index.js';
-import { type GregorError, gregorError } from '../../../src/errors.js';
-import type { Message } from '../../../src/protocol/index.js';
-import { ManualClock } from '../../../src/state/index.js';
+} from '../../../packages/client/src/client/index.js';
+import { type GregorError, gregorError } from '../../../packages/client/src/errors.js';
+import type { Message } from '../../../packages/client/src/protocol/index.js';
+import { ManualClock } from '../../../packages/client/src/state/index.js';
 import { creation, fakeTime, oob, T0, U1, until } from './fixtures.js';
 
 const INTERVAL_MS = 60_000;

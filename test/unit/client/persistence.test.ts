@@ -7,14 +7,14 @@ import {
   encodeSavedState,
   MemoryClientStorage,
   storageKeys,
-} from '../../../src/client/index.js';
+} from '../../../packages/client/src/client/index.js';
 import {
   encodeRecord,
   fromHex,
   type MsgID,
   makeState,
   toHex,
-} from '../../../src/protocol/index.js';
+} from '../../../packages/client/src/protocol/index.js';
 import { creation, mid, U1 } from './fixtures.js';
 
 // gregor-protocol.md §3 vector 2: uid 16×01, msgID 16×02, ctime 1500000000000, "cat", "hi".

@@ -8,8 +8,8 @@ import {
   isAuthRefusal,
   Reconnector,
   reconnectDelayMs,
-} from '../../../src/client/index.js';
-import { type GregorError, gregorError } from '../../../src/errors.js';
+} from '../../../packages/client/src/client/index.js';
+import { type GregorError, gregorError } from '../../../packages/client/src/errors.js';
 import { fakeTime } from './fixtures.js';
 
 const dropped = gregorError('GREGOR_ERR_CLOSED', 'connection lost');

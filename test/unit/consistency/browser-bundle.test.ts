@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { build } from 'esbuild';
 
-const ENTRY = new URL('../../../src/client/browser.ts', import.meta.url).pathname;
+const ENTRY = new URL('../../../packages/client/src/client/browser.ts', import.meta.url).pathname;
 
 describe('the browser bundle of the client', () => {
   it('bundles for a browser without any Node module, exposing GregorClient and its WebSocket connector', async () => {

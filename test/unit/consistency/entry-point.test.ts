@@ -1,35 +1,53 @@
-// The library's entry point (src/index.ts → package "."): it loads, names the pieces applications
-// start from, and exposes each layer as a namespace that matches that layer's own index.
+// The packages' entry points, imported by their package names as an application would (in this
+// repository the `gregor-source` condition resolves them to their TypeScript): they load, name the
+// pieces applications start from, and expose layers as namespaces matching each layer's index.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as gregor from '../../../src/index.js';
-import * as protocol from '../../../src/protocol/index.js';
-import * as storage from '../../../src/storage/index.js';
+import * as client from 'gregor-client';
+import * as clientBrowser from 'gregor-client/browser';
+import * as protocol from 'gregor-client/protocol';
+import * as server from 'gregor-server';
+import * as storage from 'gregor-server/storage';
 
-const api: Record<string, unknown> = { ...gregor };
+function assertFunctions(api: Record<string, unknown>, names: readonly string[]): void {
+  for (const name of names) assert.equal(typeof api[name], 'function', name);
+}
 
-describe('the library entry point', () => {
-  it('exports the main classes and functions', () => {
-    for (const name of [
+describe('the gregor-client entry points', () => {
+  it('exports the client, its connectors and the typed errors', () => {
+    assertFunctions(client, ['GregorClient', 'tcpConnector', 'webSocketConnector', 'GregorError']);
+    assert.equal(client.protocol.stateHash, protocol.stateHash);
+  });
+
+  it('exports the same client for browsers, without the Node connectors', () => {
+    assertFunctions(clientBrowser, ['GregorClient', 'standardWebSocketConnector', 'GregorError']);
+    assert.equal(clientBrowser.GregorClient, client.GregorClient);
+    assert.equal('tcpConnector' in clientBrowser, false);
+  });
+});
+
+describe('the gregor-server entry point', () => {
+  it('exports the server, the engines and buses, and the typed errors', () => {
+    assertFunctions(server, [
       'GregorServer',
-      'GregorClient',
-      'MemoryEngine',
       'openSqlEngine',
       'RedisBus',
       'InProcessBus',
       'startGregord',
       'parseGregordConfig',
       'GregorError',
-    ] as const) {
-      assert.equal(typeof api[name], 'function', name);
-    }
+    ]);
+    assert.equal(server.GregorError, client.GregorError, 'one error class for both packages');
   });
 
-  it('exposes every layer as a namespace', () => {
-    assert.equal(gregor.protocol.stateHash, protocol.stateHash);
-    assert.equal(gregor.storage.openSqlEngine, storage.openSqlEngine);
-    for (const layer of ['rpc', 'state', 'pubsub', 'server', 'client'] as const) {
-      assert.ok(Object.keys(api[layer] as object).length > 0, layer);
+  it('exposes its layers as namespaces', () => {
+    assert.equal(server.storage.openSqlEngine, storage.openSqlEngine);
+    for (const [name, layer] of Object.entries({
+      pubsub: server.pubsub,
+      server: server.server,
+      storage: server.storage,
+    })) {
+      assert.ok(Object.keys(layer).length > 0, name);
     }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ERROR_CODES, ERROR_KIND, gregorError } from '../../../src/errors.js';
+import { ERROR_CODES, ERROR_KIND, gregorError } from '../../../packages/client/src/errors.js';
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const rows = new Map(
@@ -11,7 +11,7 @@ const rows = new Map(
   ]),
 );
 
-describe('the error registry (src/errors.ts) and docs/errors.md', () => {
+describe('the error registry (packages/client/src/errors.ts) and docs/errors.md', () => {
   it('documents every registered code with its class and wire status, and nothing else', () => {
     assert.deepEqual([...rows.keys()].sort(), Object.keys(ERROR_CODES).sort());
     for (const [code, spec] of Object.entries(ERROR_CODES)) {

@@ -1,22 +1,26 @@
-// STYLE.md §1.2: dependencies point down (protocol ← rpc ← state ← storage/pubsub ← server/client
-// ← cli), and a layer imports another only through its index.ts (or browser.ts, the part of a
-// layer's surface that loads no Node module).
+// Dependencies point down: in gregor-client, protocol ← rpc ← state ← client; in gregor-server,
+// storage/pubsub ← server ← cli, all above the client package. A layer imports another of its own
+// package only through that layer's index.ts (or browser.ts, the part of a layer's surface that
+// loads no Node module); gregor-server reaches gregor-client only by its package name, never by a
+// relative path, and gregor-client never imports the server package or a server driver.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 
-const SRC = resolve(new URL('../../../src', import.meta.url).pathname);
+const PACKAGES = resolve(new URL('../../../packages', import.meta.url).pathname);
 const RANK: Record<string, number> = {
   protocol: 0,
   rpc: 1,
   state: 2,
-  storage: 3,
-  pubsub: 3,
-  server: 4,
-  client: 4,
-  cli: 5,
+  client: 3,
+  storage: 4,
+  pubsub: 4,
+  server: 5,
+  cli: 6,
 };
+const SERVER_ONLY =
+  /^(gregor-server|better-sqlite3|pg|mysql2|redis|pino|prom-client|commander)(\/|$)/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -26,33 +30,48 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-function layerOf(path: string): string {
-  return relative(SRC, path).split('/')[0] ?? '';
-}
-
-describe('import layering', () => {
+function violationsIn(pkg: string): string[] {
+  const src = join(PACKAGES, pkg, 'src');
+  const layerOf = (path: string): string => relative(src, path).split('/')[0] ?? '';
   const violations: string[] = [];
-  for (const file of sourceFiles(SRC)) {
+  for (const file of sourceFiles(src)) {
     const from = layerOf(file);
+    const where = `${pkg}/src/${relative(src, file)}`;
     const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)) {
-      const target = resolve(dirname(file), match[1] as string);
+    for (const match of text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+      const specifier = match[1] as string;
+      if (!specifier.startsWith('.')) {
+        if (pkg === 'client' && SERVER_ONLY.test(specifier)) {
+          violations.push(`${where} imports the server-side ${specifier}`);
+        }
+        continue;
+      }
+      const target = resolve(dirname(file), specifier);
+      if (!target.startsWith(`${src}/`)) {
+        violations.push(`${where} imports ${specifier}, outside its package`);
+        continue;
+      }
       const to = layerOf(target);
-      if (to === from || !target.startsWith(SRC) || target === join(SRC, 'errors.js')) continue;
-      const where = relative(SRC, file);
-      if (!(to in RANK) || !(from in RANK)) continue;
+      if (to === from || !(to in RANK) || !(from in RANK)) continue;
       if ((RANK[to] as number) > (RANK[from] as number))
         violations.push(`${where} imports upward into ${to}/`);
       else if ((RANK[to] as number) === (RANK[from] as number))
         violations.push(`${where} imports across into ${to}/`);
-      const surface = relative(join(SRC, to), target);
-      if (!/\/index\.js$/.test(match[1] as string) && surface !== 'browser.js') {
-        violations.push(`${where} imports ${match[1]} instead of ${to}/index.js or browser.js`);
+      const surface = relative(join(src, to), target);
+      if (!/\/index\.js$/.test(specifier) && surface !== 'browser.js') {
+        violations.push(`${where} imports ${specifier} instead of ${to}/index.js or browser.js`);
       }
     }
   }
+  return violations;
+}
 
-  it('has no upward, cross-layer or past-the-index imports', () => {
-    assert.deepEqual(violations, []);
+describe('import layering', () => {
+  it('has no upward, cross-layer or past-the-index imports in gregor-client', () => {
+    assert.deepEqual(violationsIn('client'), []);
+  });
+
+  it('has no upward, cross-layer, past-the-index or into-the-client imports in gregor-server', () => {
+    assert.deepEqual(violationsIn('server'), []);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { METHODS, METHODS_BY_NAME } from '../../../src/protocol/index.js';
+import { METHODS, METHODS_BY_NAME } from '../../../packages/client/src/protocol/index.js';
 
 // The 16 callable gregor.1 methods (gregor-protocol.md §5; Keybase's TS type file lists the same).
 const GREGOR1_METHODS = [

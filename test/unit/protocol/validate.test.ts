@@ -6,7 +6,7 @@ import {
   type Message,
   messageUID,
   validateConsumeMessage,
-} from '../../../src/protocol/index.js';
+} from '../../../packages/client/src/protocol/index.js';
 
 const U1 = new Uint8Array(16).fill(1);
 const M1 = new Uint8Array(16).fill(0x11);

@@ -7,7 +7,7 @@ import {
   encodeEnvelope,
   newInstanceId,
   sameBytes,
-} from '../../../src/pubsub/envelope.js';
+} from '../../../packages/server/src/pubsub/envelope.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const ORIGIN = hex('000102030405060708090a0b0c0d0e0f');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
-import { GatherTracker } from '../../../src/pubsub/gather-tracker.js';
+import { GatherTracker } from '../../../packages/server/src/pubsub/gather-tracker.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const texts = (list: Uint8Array[]): string[] => list.map((b) => Buffer.from(b).toString());

@@ -1,7 +1,7 @@
 /** What only the in-process bus does; the shared behaviours are in test/conformance/bus-suite.ts. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InProcessBroker, InProcessBus } from '../../../src/pubsub/index.js';
+import { InProcessBroker, InProcessBus } from '../../../packages/server/src/pubsub/index.js';
 import { memoryLogger } from '../../conformance/bus-suite.js';
 
 const UID = Uint8Array.from([1, 2, 3, 4]);

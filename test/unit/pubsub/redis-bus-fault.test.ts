@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { type Bus, RedisBus } from '../../../src/pubsub/index.js';
+import { type Bus, RedisBus } from '../../../packages/server/src/pubsub/index.js';
 import { memoryLogger } from '../../conformance/bus-suite.js';
 import { PrivateRedisServer } from './private-redis-server.js';
 

@@ -7,8 +7,8 @@ import {
   DEFAULT_RECONNECT_JITTER_MS,
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   defaultReconnectDelayMs,
-} from '../../../src/pubsub/index.js';
-import { resolveRedisBusOptions } from '../../../src/pubsub/redis-bus-options.js';
+} from '../../../packages/server/src/pubsub/index.js';
+import { resolveRedisBusOptions } from '../../../packages/server/src/pubsub/redis-bus-options.js';
 
 describe('resolveRedisBusOptions', () => {
   it('fills in every default and freezes the result without touching the input', () => {

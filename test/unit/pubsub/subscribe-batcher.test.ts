@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SubscribeBatcher } from '../../../src/pubsub/subscribe-batcher.js';
+import { SubscribeBatcher } from '../../../packages/server/src/pubsub/subscribe-batcher.js';
 
 describe('SubscribeBatcher', () => {
   it('sends the channels added within one tick as one batch, and later ones as the next', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SubscriptionRegistry } from '../../../src/pubsub/subscription-registry.js';
+import { SubscriptionRegistry } from '../../../packages/server/src/pubsub/subscription-registry.js';
 
 const UID = Uint8Array.from([1, 2, 3]);
 

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isGregorError } from '../../../src/errors.js';
-import { encodeCanonical, fromHex, toHex } from '../../../src/protocol/index.js';
-import { encodeFrame, encodeLengthPrefix, FrameDecoder } from '../../../src/rpc/index.js';
+import { isGregorError } from '../../../packages/client/src/errors.js';
+import { encodeCanonical, fromHex, toHex } from '../../../packages/client/src/protocol/index.js';
+import {
+  encodeFrame,
+  encodeLengthPrefix,
+  FrameDecoder,
+} from '../../../packages/client/src/rpc/index.js';
 
 const PING_CALL = '1c940001b6677265676f722e312e696e636f6d696e672e70696e679180';
 const PONG_RESPONSE = '09940101c0a4706f6e67';

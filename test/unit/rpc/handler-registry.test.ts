@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HandlerRegistry, splitMethodName } from '../../../src/rpc/index.js';
+import { HandlerRegistry, splitMethodName } from '../../../packages/client/src/rpc/index.js';
 
 describe('HandlerRegistry', () => {
   it('splits a method name at its last dot, as Go does', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { gregorError } from '../../../src/errors.js';
-import { decodeMsgpack, encodeCanonical } from '../../../src/protocol/index.js';
-import type { HandlerContext, RpcLimitsInput } from '../../../src/rpc/index.js';
+import { gregorError } from '../../../packages/client/src/errors.js';
+import { decodeMsgpack, encodeCanonical } from '../../../packages/client/src/protocol/index.js';
+import type { HandlerContext, RpcLimitsInput } from '../../../packages/client/src/rpc/index.js';
 import { sessionWithPeer, settle } from './raw-peer.js';
 
 const PING = 'gregor.1.incoming.ping';

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeMsgpack, encodeCanonical, fromHex, toHex } from '../../../src/protocol/index.js';
+import {
+  decodeMsgpack,
+  encodeCanonical,
+  fromHex,
+  toHex,
+} from '../../../packages/client/src/protocol/index.js';
 import {
   COMPRESSION_TYPE,
   callSeqOf,
@@ -10,7 +15,7 @@ import {
   MESSAGE_TYPE,
   parseMessage,
   type RpcMessage,
-} from '../../../src/rpc/index.js';
+} from '../../../packages/client/src/rpc/index.js';
 
 const PING = 'gregor.1.incoming.ping';
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -4,7 +4,7 @@ import {
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_WRITE_BUFFER_BYTES,
   resolveRpcLimits,
-} from '../../../src/rpc/index.js';
+} from '../../../packages/client/src/rpc/index.js';
 
 describe('resolveRpcLimits', () => {
   it('fills every default and freezes the result', () => {

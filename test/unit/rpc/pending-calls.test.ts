@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
-import { gregorError } from '../../../src/errors.js';
-import { PendingCalls } from '../../../src/rpc/pending-calls.js';
+import { gregorError } from '../../../packages/client/src/errors.js';
+import { PendingCalls } from '../../../packages/client/src/rpc/pending-calls.js';
 
 describe('PendingCalls', () => {
   let clock: ReturnType<typeof FakeTimers.install>;

@@ -2,7 +2,11 @@
  * The far end of an in-memory transport, driven by hand: it sends raw messages or bytes and
  * collects what the session under test writes, decoded, so tests can assert exact wire values.
  */
-import { decodeMsgpack, encodeCanonical, fromHex } from '../../../src/protocol/index.js';
+import {
+  decodeMsgpack,
+  encodeCanonical,
+  fromHex,
+} from '../../../packages/client/src/protocol/index.js';
 import {
   createTransportPair,
   encodeFrame,
@@ -12,7 +16,7 @@ import {
   RpcSession,
   type Transport,
   type TransportSink,
-} from '../../../src/rpc/index.js';
+} from '../../../packages/client/src/rpc/index.js';
 
 export class RawPeer implements TransportSink {
   readonly received: unknown[] = [];

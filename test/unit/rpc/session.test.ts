@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
-import { type GregorError, gregorError, InputError } from '../../../src/errors.js';
-import { encodeCanonical } from '../../../src/protocol/index.js';
-import { createTransportPair, RpcSession, toStatus } from '../../../src/rpc/index.js';
+import { type GregorError, gregorError, InputError } from '../../../packages/client/src/errors.js';
+import { encodeCanonical } from '../../../packages/client/src/protocol/index.js';
+import {
+  createTransportPair,
+  RpcSession,
+  toStatus,
+} from '../../../packages/client/src/rpc/index.js';
 import { sessionWithPeer, settle } from './raw-peer.js';
 
 const PING = 'gregor.1.incoming.ping';

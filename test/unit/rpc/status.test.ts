@@ -6,9 +6,13 @@ import {
   gregorError,
   InputError,
   RemoteError,
-} from '../../../src/errors.js';
-import { decodeMsgpack, encodeCanonical, toHex } from '../../../src/protocol/index.js';
-import { fromStatus, toStatus } from '../../../src/rpc/index.js';
+} from '../../../packages/client/src/errors.js';
+import {
+  decodeMsgpack,
+  encodeCanonical,
+  toHex,
+} from '../../../packages/client/src/protocol/index.js';
+import { fromStatus, toStatus } from '../../../packages/client/src/rpc/index.js';
 
 /** Through the wire and back: what a peer would decode. */
 const overTheWire = (value: unknown): unknown => decodeMsgpack(encodeCanonical(value));

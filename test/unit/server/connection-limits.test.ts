@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConnectionLimits, hostOf } from '../../../src/server/connection-limits.js';
+import { ConnectionLimits, hostOf } from '../../../packages/server/src/server/connection-limits.js';
 
 describe('ConnectionLimits', () => {
   it('counts each address and user up to its bound, and forgets keys back at zero', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import type { gregorError } from '../../../src/errors.js';
+import type { gregorError } from '../../../packages/client/src/errors.js';
 import {
   type ConnectedDevice,
   decodeMsgpack,
@@ -9,15 +9,15 @@ import {
   type Message,
   RESYNC_SYSTEM,
   type UID,
-} from '../../../src/protocol/index.js';
-import { InProcessBroker, InProcessBus } from '../../../src/pubsub/index.js';
+} from '../../../packages/client/src/protocol/index.js';
+import { InProcessBroker, InProcessBus } from '../../../packages/server/src/pubsub/index.js';
 import {
   BroadcasterConsumer,
   encodeBroadcastArgs,
   Hub,
   type HubMember,
   Pipeline,
-} from '../../../src/server/index.js';
+} from '../../../packages/server/src/server/index.js';
 
 const U1 = new Uint8Array(16).fill(1) as UID;
 const U2 = new Uint8Array(16).fill(2) as UID;

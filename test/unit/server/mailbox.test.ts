@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Mailbox } from '../../../src/server/mailbox.js';
+import { Mailbox } from '../../../packages/server/src/server/mailbox.js';
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { originPolicy } from '../../../src/server/origin-policy.js';
+import { originPolicy } from '../../../packages/server/src/server/origin-policy.js';
 
 const at = (host: string, port: number) => () => ({ host, port });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Message, UID } from '../../../src/protocol/index.js';
-import { Delivery } from '../../../src/server/delivery.js';
-import { Pipeline, type PipelineConsumer } from '../../../src/server/pipeline.js';
+import type { Message, UID } from '../../../packages/client/src/protocol/index.js';
+import { Delivery } from '../../../packages/server/src/server/delivery.js';
+import { Pipeline, type PipelineConsumer } from '../../../packages/server/src/server/pipeline.js';
 
 const U1 = new Uint8Array(16).fill(1) as UID;
 const OOBM: Message = { oobm: { uid: U1, system: 's', body: new Uint8Array([1]) } };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeviceID, InBandMessage } from '../../../src/protocol/index.js';
+import type { DeviceID, InBandMessage } from '../../../packages/client/src/protocol/index.js';
 import {
   containsMsgID,
   dismissalHitsItem,
@@ -10,7 +10,7 @@ import {
   isItemInState,
   isMessageForDevice,
   rangeMatchesItem,
-} from '../../../src/state/index.js';
+} from '../../../packages/client/src/state/index.js';
 import { bytes16 as bytes, D1, D2, itemRecord, M, T, U1, ZERO_TIME } from './fixtures.js';
 
 const item = itemRecord;

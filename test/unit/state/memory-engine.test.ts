@@ -4,7 +4,7 @@ import {
   DEFAULT_MEMORY_REMINDER_LOCK_MS,
   MemoryEngine,
   systemClock,
-} from '../../../src/state/index.js';
+} from '../../../packages/client/src/state/index.js';
 
 describe('MemoryEngine', () => {
   it('is ephemeral, uses the system clock and a 1-minute reminder lock by default', async () => {

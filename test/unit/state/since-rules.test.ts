@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type InBandMessage, type MsgID, toHex, type UID } from '../../../src/protocol/index.js';
-import { filterFutureDismissals, sortSince } from '../../../src/state/index.js';
+import {
+  type InBandMessage,
+  type MsgID,
+  toHex,
+  type UID,
+} from '../../../packages/client/src/protocol/index.js';
+import { filterFutureDismissals, sortSince } from '../../../packages/client/src/state/index.js';
 
 const T = 1_700_000_000_123;
 const M = (n: number) => new Uint8Array(16).fill(n) as MsgID;

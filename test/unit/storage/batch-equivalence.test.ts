@@ -7,9 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { DeviceID, Message, MsgID, UID } from '../../../src/protocol/index.js';
-import { ManualClock, MemoryEngine, type StateMachine } from '../../../src/state/index.js';
-import { openSqlEngine } from '../../../src/storage/index.js';
+import type { DeviceID, Message, MsgID, UID } from '../../../packages/client/src/protocol/index.js';
+import {
+  ManualClock,
+  MemoryEngine,
+  type StateMachine,
+} from '../../../packages/client/src/state/index.js';
+import { openSqlEngine } from '../../../packages/server/src/storage/index.js';
 import { prng } from '../../helpers/random.js';
 import { C, filled, M, R, S, T0, U, X } from './messages.js';
 import { openStoragePlace, STORAGE_DIALECTS, STORAGE_SKIPS } from './storage-places.js';

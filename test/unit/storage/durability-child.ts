@@ -2,7 +2,7 @@
  * Child process of durability.test.ts: consume `count` creations at once through a fresh engine,
  * print "committed" once every consume has resolved, then wait to be killed with SIGKILL.
  */
-import { openSqlEngine } from '../../../src/storage/index.js';
+import { openSqlEngine } from '../../../packages/server/src/storage/index.js';
 import { C, M } from './messages.js';
 
 const [url, optionsJson, count] = process.argv.slice(2);

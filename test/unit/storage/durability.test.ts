@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
-import { openSqlEngine } from '../../../src/storage/index.js';
+import { openSqlEngine } from '../../../packages/server/src/storage/index.js';
 import { U } from './messages.js';
 import { openStoragePlace, STORAGE_DIALECTS, STORAGE_SKIPS } from './storage-places.js';
 

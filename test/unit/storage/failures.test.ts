@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { StorageError } from '../../../src/errors.js';
-import { ManualClock } from '../../../src/state/index.js';
-import { MAX_ID_BYTES, openSqlEngine } from '../../../src/storage/index.js';
+import { StorageError } from '../../../packages/client/src/errors.js';
+import { ManualClock } from '../../../packages/client/src/state/index.js';
+import { MAX_ID_BYTES, openSqlEngine } from '../../../packages/server/src/storage/index.js';
 import { uniqueName } from '../../helpers/services.js';
 import { C, filled, M, T0, U } from './messages.js';
 import {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GroupCommitWriter, type Outcome } from '../../../src/storage/group-commit.js';
+import {
+  GroupCommitWriter,
+  type Outcome,
+} from '../../../packages/server/src/storage/group-commit.js';
 
 /** A commit step the test releases by hand, recording each batch it was given. */
 function gatedCommit() {

@@ -2,7 +2,13 @@
  * Message builders for the storage tests, in gregor-protocol.md §9 notation: C (creation),
  * X (dismissal by IDs), R (dismissal by ranges), S (stateSync).
  */
-import type { DeviceID, Message, MsgID, TimeOrOffset, UID } from '../../../src/protocol/index.js';
+import type {
+  DeviceID,
+  Message,
+  MsgID,
+  TimeOrOffset,
+  UID,
+} from '../../../packages/client/src/protocol/index.js';
 
 /** Epoch ms with a non-zero ms part, as the conformance suite uses. */
 export const T0 = 1_700_000_000_123;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeRecord } from '../../../src/protocol/index.js';
-import { ManualClock } from '../../../src/state/index.js';
+import { encodeRecord } from '../../../packages/client/src/protocol/index.js';
+import { ManualClock } from '../../../packages/client/src/state/index.js';
 import {
   LATEST_SCHEMA_VERSION,
   migrateSqlSchema,
   openSqlEngine,
-} from '../../../src/storage/index.js';
+} from '../../../packages/server/src/storage/index.js';
 import { C, M, T0, U } from './messages.js';
 import {
   openStoragePlace,

@@ -4,9 +4,9 @@
 // MariaDB accepts the MySQL 8 spelling too, so that path is exercised by forcing it here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MysqlDialect } from '../../../src/storage/dialect-mysql.js';
-import { migrate } from '../../../src/storage/migrate.js';
-import { LATEST_SCHEMA_VERSION, tableNames } from '../../../src/storage/schema.js';
+import { MysqlDialect } from '../../../packages/server/src/storage/dialect-mysql.js';
+import { migrate } from '../../../packages/server/src/storage/migrate.js';
+import { LATEST_SCHEMA_VERSION, tableNames } from '../../../packages/server/src/storage/schema.js';
 import { openStoragePlace, STORAGE_SKIPS } from './storage-places.js';
 
 describe('the MySQL dialect', { skip: STORAGE_SKIPS.mysql ?? false }, () => {

@@ -7,16 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { batchReadSql } from '../../../src/storage/batch-io.js';
+import { batchReadSql } from '../../../packages/server/src/storage/batch-io.js';
 import {
   DIALECT_NAME,
   type DialectName,
   migrateSqlSchema,
   openSqlEngine,
-} from '../../../src/storage/index.js';
-import { dueRemindersSql } from '../../../src/storage/reminder-queries.js';
-import { tableNames } from '../../../src/storage/schema.js';
-import { latestCTimeSql, sinceSql, stateSql } from '../../../src/storage/state-queries.js';
+} from '../../../packages/server/src/storage/index.js';
+import { dueRemindersSql } from '../../../packages/server/src/storage/reminder-queries.js';
+import { tableNames } from '../../../packages/server/src/storage/schema.js';
+import {
+  latestCTimeSql,
+  sinceSql,
+  stateSql,
+} from '../../../packages/server/src/storage/state-queries.js';
 import { filled, T0 } from './messages.js';
 import {
   openStoragePlace,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { toHex } from '../../../src/protocol/index.js';
-import { ManualClock } from '../../../src/state/index.js';
-import { openSqlEngine, type SqlEngine } from '../../../src/storage/index.js';
+import { toHex } from '../../../packages/client/src/protocol/index.js';
+import { ManualClock } from '../../../packages/client/src/state/index.js';
+import { openSqlEngine, type SqlEngine } from '../../../packages/server/src/storage/index.js';
 import { C, M, T0 } from './messages.js';
 import { openStoragePlace, STORAGE_DIALECTS, STORAGE_SKIPS } from './storage-places.js';
 

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ManualClock } from '../../../src/state/index.js';
+import { ManualClock } from '../../../packages/client/src/state/index.js';
 import {
   DEFAULT_REMINDER_LOCK_DURATION_MS,
   dialectOfUrl,
   openSqlEngine,
-} from '../../../src/storage/index.js';
+} from '../../../packages/server/src/storage/index.js';
 import { C, idName, M, R, T0, U, X } from './messages.js';
 
 describe('openSqlEngine', () => {

@@ -4,9 +4,9 @@
 // test/integration/server-storage-deadlines.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Dialect } from '../../../src/storage/dialect.js';
-import { openDialect } from '../../../src/storage/open-dialect.js';
-import { resolveSqlEngineOptions } from '../../../src/storage/options.js';
+import type { Dialect } from '../../../packages/server/src/storage/dialect.js';
+import { openDialect } from '../../../packages/server/src/storage/open-dialect.js';
+import { resolveSqlEngineOptions } from '../../../packages/server/src/storage/options.js';
 import { openStoragePlace, STORAGE_SKIPS } from './storage-places.js';
 
 const QUERY_TIMEOUT_MS = 300;

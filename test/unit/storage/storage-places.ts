@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { Clock, StateMachine } from '../../../src/state/index.js';
+import type { Clock, StateMachine } from '../../../packages/client/src/state/index.js';
 import {
   type DialectName,
   openSqlEngine,
   type SqlEngine,
   type SqlEngineOptions,
-} from '../../../src/storage/index.js';
+} from '../../../packages/server/src/storage/index.js';
 import { MYSQL_URL, POSTGRES_URL, serviceSkipReason, uniqueName } from '../../helpers/services.js';
 
 /** One test's database, with a raw connection to it. */

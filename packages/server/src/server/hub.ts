@@ -1,0 +1,205 @@
+/**
+ * Hub: the table uid → UserActor and the bus subscription of each uid (ARCHITECTURE.md "The seed
+ * design": the main goroutine). Every change to a user (attach, detach, consume, broadcast, a
+ * message from another instance) is a job in that user's Mailbox lane, so they happen one at a
+ * time, in the order they were asked for.
+ *
+ * Rule 3 (the last connection of a user closing while a new one arrives) follows from that: the
+ * actor is created and subscribed in the same job as its first attach, and unsubscribed and
+ * removed in the same job as its last detach. No job of the user can run in between, so there is
+ * never an actor with connections but no subscription, never an actor without connections left
+ * behind, and a broadcast enqueued after an attach always finds the new connection.
+ */
+
+import { gregorError } from 'gregor-client/errors';
+import type { ConnectedUser, Message, UID } from 'gregor-client/protocol';
+import { toHex } from 'gregor-client/protocol';
+import type { Logger } from 'pino';
+import type { Bus } from '../pubsub/index.js';
+import { encodeBroadcastArgs } from './broadcast-payload.js';
+import { Delivery } from './delivery.js';
+import type { HubMember } from './hub-member.js';
+import { Mailbox, type MailboxOptions } from './mailbox.js';
+import { resyncMessage } from './message-edit.js';
+import type { Pipeline } from './pipeline.js';
+import { UserActor } from './user-actor.js';
+
+/** What a Hub is built from. */
+export interface HubOptions {
+  bus: Bus;
+  pipeline: Pipeline;
+  logger: Logger;
+  mailbox?: MailboxOptions;
+}
+
+const CONTROL = { bounded: false } as const;
+
+/** Owns the user actors of this instance and serialises everything that happens to a user. */
+export class Hub {
+  readonly #bus: Bus;
+  readonly #pipeline: Pipeline;
+  readonly #logger: Logger;
+  readonly #mailbox: Mailbox<string>;
+  readonly #actors = new Map<string, UserActor>();
+  #isClosing = false;
+  #subscriptions = 0;
+
+  constructor(opts: HubOptions) {
+    this.#bus = opts.bus;
+    this.#pipeline = opts.pipeline;
+    this.#logger = opts.logger;
+    this.#mailbox = new Mailbox(opts.mailbox);
+  }
+
+  /** Users with at least one local connection. */
+  get actorCount(): number {
+    return this.#actors.size;
+  }
+
+  /**
+   * Bus subscriptions taken and not yet given up (the unsubscribe starts in the job that removes
+   * the actor, and that job finishes only when it is done): one per actor at all times (rule 3).
+   */
+  get subscriptionCount(): number {
+    return this.#subscriptions;
+  }
+
+  /** The per-user job queue, for metrics and draining. */
+  get mailbox(): Mailbox<string> {
+    return this.#mailbox;
+  }
+
+  /** The actor of `uid`, if it has local connections (tests and invariant checks). */
+  actorOf(uid: UID): UserActor | undefined {
+    return this.#actors.get(toHex(uid));
+  }
+
+  /** Every actor (tests and invariant checks). */
+  actors(): IterableIterator<UserActor> {
+    return this.#actors.values();
+  }
+
+  /**
+   * Add an authenticated connection to its user's actor, creating and subscribing the actor if it
+   * is the first (rule 2: only authenticated connections get here). A member closed by the time
+   * the job runs is skipped. Rejects when the hub is closing or the bus refuses the subscription.
+   */
+  attach(member: HubMember): Promise<void> {
+    const key = toHex(member.uid);
+    return this.#mailbox.run(key, () => this.#attachNow(key, member), CONTROL);
+  }
+
+  /** Remove a connection; the last one removes and unsubscribes the actor. Never rejects. */
+  detach(member: HubMember): Promise<void> {
+    const key = toHex(member.uid);
+    return this.#mailbox.run(key, () => this.#detachNow(key, member), CONTROL);
+  }
+
+  /**
+   * Run `m` (already validated and authorised) for `uid` through the pipeline, after every earlier
+   * job of the user. Rejects with the storage error (nothing published or broadcast, rule 1),
+   * GREGOR_ERR_OVERLOADED when the user's queue is full, or GREGOR_ERR_CLOSED while closing.
+   */
+  consume(uid: UID, m: Message): Promise<void> {
+    if (this.#isClosing) return Promise.reject(closedError());
+    const key = toHex(uid);
+    return this.#mailbox.run(key, () =>
+      this.#pipeline.run(new Delivery(uid, m, this.#actors.get(key))),
+    );
+  }
+
+  /**
+   * Broadcast `m` to the local connections of `uid` only: nothing stored, nothing published
+   * (consumePublishMessage, gregor-protocol.md §6.3).
+   */
+  broadcastLocal(uid: UID, m: Message): Promise<void> {
+    if (this.#isClosing) return Promise.reject(closedError());
+    const key = toHex(uid);
+    return this.#mailbox.run(key, () => {
+      const actor = this.#actors.get(key);
+      if (actor !== undefined) actor.deliver(encodeBroadcastArgs(m));
+    });
+  }
+
+  /**
+   * Send every local connection the out-of-band `gregor.resync` message, in its user's order,
+   * after the bus reported that messages from other instances may have been lost.
+   */
+  resyncAll(): void {
+    for (const [key, actor] of this.#actors) {
+      this.#enqueueDelivery(key, () => encodeBroadcastArgs(resyncMessage(actor.uid)));
+    }
+  }
+
+  /** The local view of `uids` for describeConnectedUsers(Internal); users without connections are left out. */
+  describe(uids: readonly UID[]): ConnectedUser[] {
+    const out: ConnectedUser[] = [];
+    const seen = new Set<string>();
+    for (const uid of uids) {
+      const key = toHex(uid);
+      const actor = this.#actors.get(key);
+      if (actor === undefined || seen.has(key)) continue;
+      seen.add(key);
+      const user = actor.describe();
+      if (user.devices.length > 0) out.push(user);
+    }
+    return out;
+  }
+
+  /** Refuse new consumes and broadcasts; jobs already queued still run. Attach is refused too. */
+  stopAccepting(): void {
+    this.#isClosing = true;
+  }
+
+  /** Resolve once no user has a job running or waiting. */
+  drain(): Promise<void> {
+    return this.#mailbox.whenIdle();
+  }
+
+  async #attachNow(key: string, member: HubMember): Promise<void> {
+    if (this.#isClosing) throw closedError();
+    if (member.isClosed) return;
+    let actor = this.#actors.get(key);
+    if (actor === undefined) {
+      const uid = member.uid;
+      const subscription = await this.#bus.subscribe(uid, (payload) =>
+        this.#enqueueDelivery(key, () => payload),
+      );
+      this.#subscriptions++;
+      actor = new UserActor(uid, key, subscription);
+      this.#actors.set(key, actor);
+    }
+    actor.add(member);
+  }
+
+  async #detachNow(key: string, member: HubMember): Promise<void> {
+    const actor = this.#actors.get(key);
+    if (actor === undefined || !actor.remove(member) || actor.size > 0) return;
+    this.#actors.delete(key);
+    this.#subscriptions--;
+    await actor.subscription.unsubscribe();
+  }
+
+  /**
+   * Deliver bytes to a user's connections as a job of its lane (messages from other instances and
+   * resync notices). If the lane is full, the user's connections are closed: they would miss a
+   * message otherwise, and a reconnecting client syncs.
+   */
+  #enqueueDelivery(key: string, bytes: () => Uint8Array): void {
+    this.#mailbox
+      .run(key, () => {
+        const actor = this.#actors.get(key);
+        if (actor !== undefined && actor.size > 0) actor.deliver(bytes());
+      })
+      .catch((err: unknown) => {
+        this.#logger.warn({ err, uid: key }, 'dropping a delivery; closing the user connections');
+        this.#actors
+          .get(key)
+          ?.closeAll(gregorError('GREGOR_ERR_OVERLOADED', undefined, { cause: err }));
+      });
+  }
+}
+
+function closedError(): Error {
+  return gregorError('GREGOR_ERR_CLOSED', 'server is closing');
+}

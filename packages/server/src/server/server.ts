@@ -1,0 +1,357 @@
+/**
+ * GregorServer: gregord as a library. A thin facade that only wires the named components together
+ * (STYLE.md §1.3): Hub + Pipeline (storage → publisher → broadcaster), the dispatcher, one
+ * Connection per socket, the TCP listener and the HTTP side, metrics and logs.
+ *
+ * Lifecycle (STYLE.md §5.7): created → listening → closing → closed. `listen()` works once;
+ * `close()` is idempotent: stop accepting consumes, let the in-flight ones finish (drain the
+ * mailboxes), close the listeners and every connection, then close what the server owns.
+ */
+
+import { gregorError, isGregorError } from 'gregor-client/errors';
+import type { SessionID } from 'gregor-client/protocol';
+import {
+  listenTcp,
+  type RpcListener,
+  type RpcSession,
+  type RpcSessionOptions,
+} from 'gregor-client/rpc';
+import { type Logger, pino } from 'pino';
+import type { RevokeRequest } from './auth/index.js';
+import { BroadcasterConsumer } from './broadcaster-consumer.js';
+import { CallTracker } from './call-tracker.js';
+import { decodeDescribeRequest, encodeDescribeReply } from './cluster-describe.js';
+import { Connection, type ConnectionServices } from './connection.js';
+import { ConnectionLimits, hostOf, REFUSED_BY } from './connection-limits.js';
+import { createDispatcher } from './dispatcher.js';
+import { DEFAULT_WS_PATH, HttpSide } from './http-side.js';
+import { Hub } from './hub.js';
+import { ServerMetrics } from './metrics.js';
+import { Pipeline } from './pipeline.js';
+import { PublisherConsumer } from './publisher-consumer.js';
+import { ReadGate } from './read-gate.js';
+import {
+  DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS,
+  type GregorServerOptions,
+  resolveServerSettings,
+  type ServerSettings,
+} from './server-options.js';
+import { SessionRevoker } from './session-revoker.js';
+import { StorageConsumer } from './storage-consumer.js';
+
+/** The lifecycle states of a server. */
+export const SERVER_STATE = {
+  created: 'created',
+  listening: 'listening',
+  closing: 'closing',
+  closed: 'closed',
+} as const;
+export type ServerState = (typeof SERVER_STATE)[keyof typeof SERVER_STATE];
+
+/** The addresses `listen()` bound (the real ports when 0 was asked). */
+export interface ServerAddresses {
+  tcp?: { host: string; port: number };
+  http?: { host: string; port: number };
+}
+
+/** gregord: serves gregor.1 over TCP/TLS and WebSocket. */
+export class GregorServer {
+  readonly #opts: GregorServerOptions;
+  readonly #settings: ServerSettings;
+  readonly #logger: Logger;
+  readonly #metrics: ServerMetrics;
+  readonly #publisher: PublisherConsumer;
+  readonly #hub: Hub;
+  readonly #session: Omit<RpcSessionOptions, 'id'>;
+  readonly #services: ConnectionServices;
+  readonly #connections = new Set<Connection>();
+  readonly #calls = new CallTracker();
+  readonly #limits: ConnectionLimits;
+  readonly #revoker: SessionRevoker;
+  readonly #unsubscribers: (() => void)[] = [];
+  #state: ServerState = SERVER_STATE.created;
+  #tcp: RpcListener | undefined;
+  #http: HttpSide | undefined;
+  #closing: Promise<void> | undefined;
+  #nextConnectionId = 1;
+
+  /** Validate `opts` (GREGOR_ERR_CONFIG_INVALID names the bad option) and wire the components. */
+  constructor(opts: GregorServerOptions) {
+    this.#settings = resolveServerSettings(opts);
+    this.#opts = opts;
+    const logger = opts.logger ?? pino({ level: 'silent' });
+    this.#logger = logger;
+    const hubRef: { hub?: Hub } = {};
+    this.#metrics = new ServerMetrics(
+      {
+        users: () => hubRef.hub?.actorCount ?? 0,
+        mailboxQueued: () => hubRef.hub?.mailbox.queued ?? 0,
+        mailboxActiveKeys: () => hubRef.hub?.mailbox.activeKeys ?? 0,
+      },
+      opts.metricsRegistry,
+    );
+    this.#publisher = new PublisherConsumer(opts.bus, this.#metrics, logger);
+    const pipeline = new Pipeline(
+      [
+        new StorageConsumer(opts.stateMachine, this.#metrics, {
+          timeoutMs: this.#settings.storageTimeoutMs,
+          quota: this.#settings.userQuota,
+        }),
+        this.#publisher,
+        new BroadcasterConsumer(),
+      ],
+      (consumer, err) => {
+        this.#metrics.consumerFailures.inc({ consumer: consumer.name });
+        logger.warn({ err, consumer: consumer.name }, 'pipeline consumer failed');
+      },
+    );
+    this.#hub = new Hub({
+      bus: opts.bus,
+      pipeline,
+      logger,
+      mailbox: { maxQueuedPerKey: this.#settings.maxQueuedPerUser },
+    });
+    hubRef.hub = this.#hub;
+    this.#revoker = new SessionRevoker({
+      authenticator: opts.authenticator,
+      bus: opts.bus,
+      metrics: this.#metrics,
+      logger,
+      connections: () => this.#connections,
+    });
+    const handlers = createDispatcher({
+      revoker: this.#revoker,
+      calls: this.#calls,
+      hub: this.#hub,
+      stateMachine: opts.stateMachine,
+      bus: opts.bus,
+      metrics: this.#metrics,
+      settings: this.#settings,
+      reads: new ReadGate({
+        maxPerConnection: this.#settings.maxReadsPerConnection,
+        maxPerUser: this.#settings.maxReadsPerUser,
+      }),
+    });
+    this.#session = {
+      handlers,
+      limits: { frameReadTimeoutMs: DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS, ...opts.rpcLimits },
+      logger,
+    };
+    this.#limits = new ConnectionLimits({
+      maxPerAddress: this.#settings.maxConnectionsPerAddress,
+      maxPerUser: this.#settings.maxConnectionsPerUser,
+    });
+    this.#services = {
+      hub: this.#hub,
+      limits: this.#limits,
+      authenticator: opts.authenticator,
+      metrics: this.#metrics,
+      logger,
+      authTimeoutMs: this.#settings.authTimeoutMs,
+      loginTimeoutMs: this.#settings.loginTimeoutMs,
+      maxLoginFrameBytes: this.#settings.maxLoginFrameBytes,
+      maxClientFrameBytes: this.#settings.maxClientFrameBytes,
+      broadcastTimeoutMs: this.#settings.broadcastTimeoutMs,
+      clock: opts.clock ?? opts.stateMachine.clock,
+      onClosed: (conn) => {
+        this.#connections.delete(conn);
+        this.#limits.closed(hostOf(conn.session.remoteAddress));
+      },
+    };
+  }
+
+  /** Where the server is in its lifecycle. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** The Hub (actor table, mailbox): for tests, invariant checks and operators' tooling. */
+  get hub(): Hub {
+    return this.#hub;
+  }
+
+  /** The metrics of this server. */
+  get metrics(): ServerMetrics {
+    return this.#metrics;
+  }
+
+  /** Open connections, logged in or not. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** The connection counts per address and per user (for tests and leak checks). */
+  get connectionLimits(): ConnectionLimits {
+    return this.#limits;
+  }
+
+  /** Outgoing calls (broadcasts) awaiting a client's answer, over all connections. */
+  get pendingCalls(): number {
+    let total = 0;
+    for (const conn of this.#connections) total += conn.session.pendingCalls;
+    return total;
+  }
+
+  /**
+   * Start listening on the configured addresses; resolves with the bound ones. Rejects with
+   * GREGOR_ERR_LIFECYCLE_STATE when already listening, GREGOR_ERR_CLOSED after close(), and
+   * GREGOR_ERR_LISTEN_FAILED when an address cannot be bound (nothing stays open then).
+   */
+  async listen(): Promise<ServerAddresses> {
+    if (this.#state === SERVER_STATE.listening) {
+      throw gregorError('GREGOR_ERR_LIFECYCLE_STATE', 'server is already listening');
+    }
+    if (this.#state !== SERVER_STATE.created)
+      throw gregorError('GREGOR_ERR_CLOSED', 'server is closed');
+    this.#state = SERVER_STATE.listening;
+    this.#watchComponents();
+    const { tcp, http } = this.#settings.listen;
+    const onSession = (session: RpcSession): void => this.#accept(session);
+    try {
+      if (tcp !== undefined) {
+        this.#tcp = await listenTcp({ ...tcp, session: this.#session }, onSession);
+      }
+      if (http !== undefined) {
+        this.#http = await HttpSide.listen({
+          host: http.host,
+          port: http.port,
+          wsPath: http.wsPath ?? DEFAULT_WS_PATH,
+          session: this.#session,
+          onSession,
+          registry: this.#metrics.registry,
+          storage: this.#opts.stateMachine,
+          bus: this.#opts.bus,
+          ...(http.allowedOrigins === undefined ? {} : { allowedOrigins: http.allowedOrigins }),
+        });
+      }
+    } catch (err) {
+      await this.close();
+      const detail = err instanceof Error ? err.message : String(err);
+      throw gregorError('GREGOR_ERR_LISTEN_FAILED', `cannot listen: ${detail}`, { cause: err });
+    }
+    const addresses: ServerAddresses = {};
+    if (this.#tcp !== undefined) addresses.tcp = this.#tcp.address;
+    if (this.#http !== undefined) addresses.http = this.#http.address;
+    this.#logger.info({ addresses }, 'gregord listening');
+    return addresses;
+  }
+
+  /**
+   * Revoke sessions on every instance of the cluster: by token, by session id, or every session
+   * of a uid issued before now. Their connections are closed and their tokens refused from then
+   * on, here and, through the bus, on the other instances. Resolves with the number of
+   * connections closed here. Needs an authenticator that revokes itself (signed tokens, mock):
+   * otherwise GREGOR_ERR_AUTH_REVOKE_UNSUPPORTED. See SessionRevoker.revoke for the other errors.
+   */
+  revokeSessions(request: RevokeRequest): Promise<number> {
+    if (this.#state !== SERVER_STATE.listening) {
+      return Promise.reject(gregorError('GREGOR_ERR_CLOSED', `server is ${this.#state}`));
+    }
+    return this.#revoker.revoke(request);
+  }
+
+  /** Close everything (see the file header); idempotent, resolves when closed. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#state = SERVER_STATE.closing;
+    for (const unsubscribe of this.#unsubscribers.splice(0)) unsubscribe();
+    this.#hub.stopAccepting();
+    // Let in-flight consumes finish and every running call answer, within the drain timeout.
+    await withTimeout(
+      this.#hub.drain().then(() => this.#calls.whenIdle()),
+      this.#settings.drainTimeoutMs,
+    );
+    const closedConnections = [...this.#connections].map((conn) => conn.closed());
+    await Promise.all([this.#tcp?.close(), this.#http?.close()]);
+    for (const conn of this.#connections) conn.close();
+    await Promise.all([...closedConnections, ...[...this.#connections].map((c) => c.closed())]);
+    await this.#hub.drain();
+    await this.#publisher.flush();
+    await this.#closeOwned();
+    this.#state = SERVER_STATE.closed;
+    this.#logger.info({}, 'gregord closed');
+  }
+
+  async #closeOwned(): Promise<void> {
+    const owns = this.#opts.owns ?? {};
+    const closing: Promise<void>[] = [];
+    if (owns.bus) closing.push(this.#opts.bus.close());
+    if (owns.stateMachine) closing.push(this.#opts.stateMachine.close());
+    if (owns.authenticator) closing.push(this.#opts.authenticator.close());
+    const results = await Promise.allSettled(closing);
+    for (const r of results) {
+      if (r.status === 'rejected')
+        this.#logger.error({ err: r.reason }, 'closing a component failed');
+    }
+  }
+
+  #accept(session: RpcSession): void {
+    if (this.#state !== SERVER_STATE.listening) {
+      session.close(gregorError('GREGOR_ERR_CLOSED', 'server is closing'));
+      return;
+    }
+    const address = hostOf(session.remoteAddress);
+    if (!this.#limits.tryOpen(address)) {
+      // No call to answer yet: the socket is closed at once, before it can buffer anything.
+      this.#metrics.connectionsRefused.inc({ by: REFUSED_BY.address });
+      const max = this.#settings.maxConnectionsPerAddress;
+      const err = gregorError(
+        'GREGOR_ERR_CONNECTION_LIMIT',
+        `over ${max} connections from ${address}`,
+      );
+      this.#logger.warn({ remote: session.remoteAddress, code: err.code }, err.message);
+      session.close(err);
+      return;
+    }
+    const conn = new Connection(this.#nextConnectionId++, session, this.#services);
+    this.#connections.add(conn);
+    this.#logger.debug(
+      { conn: conn.id, session: session.id, remote: session.remoteAddress },
+      'connection accepted',
+    );
+  }
+
+  /** Bus resync → `gregor.resync` to every local connection; cluster queries; revocations (from the authenticator, and announced by other instances). */
+  #watchComponents(): void {
+    const { bus, authenticator } = this.#opts;
+    this.#unsubscribers.push(
+      bus.onResync(() => {
+        this.#logger.warn({}, 'bus resync: telling every local connection to sync');
+        this.#hub.resyncAll();
+      }),
+      bus.onGather(async (request) =>
+        encodeDescribeReply(this.#hub.describe(decodeDescribeRequest(request))),
+      ),
+      authenticator.onRevoke((sids) => this.#revoke(sids)),
+      bus.onAnnouncement((payload) => this.#revoker.onAnnouncement(payload)),
+    );
+  }
+
+  /** §6.6: re-check the sessions of revoked IDs now; the refused ones are closed. */
+  #revoke(sids: readonly SessionID[]): void {
+    const revoked = new Set(sids);
+    for (const conn of this.#connections) {
+      const sid = conn.auth?.sid;
+      if (sid === undefined || !revoked.has(sid)) continue;
+      conn.recheck().catch((err: unknown) => {
+        if (!isGregorError(err)) this.#logger.error({ err, conn: conn.id }, 'recheck failed');
+      });
+    }
+  }
+}
+
+async function withTimeout(p: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  try {
+    await Promise.race([p, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
