@@ -17,7 +17,7 @@ export {
   toHex,
   type UID,
 } from '../protocol/index.js';
-export { type GregorAddress, parseGregorUrl } from '../rpc/address.js';
+export { type GregorAddress, parseGregorUrl } from '../rpc/browser.js';
 export { BroadcastReceiver, type BroadcastReceiverOptions } from './broadcast-receiver.js';
 export { ChangeFeed, DEFAULT_CHANGE_BUFFER, type Overflow } from './change-feed.js';
 export { type ClientEventMap, type ClientEventName, ClientEvents } from './client-events.js';

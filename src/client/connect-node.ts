@@ -2,7 +2,7 @@
  * `connect` for Node: fmprpc:// (and bare host:port) over TCP, fmprpc+tls:// over TLS, ws:// and
  * wss:// through the `ws` package.
  */
-import type { GregorAddress } from '../rpc/address.js';
+import type { GregorAddress } from '../rpc/index.js';
 import type { Connector } from './client-options.js';
 import { type ConnectOptions, connectWith } from './connect.js';
 import type { Gregor } from './gregor.js';

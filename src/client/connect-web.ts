@@ -3,7 +3,7 @@
  * cannot open TCP, so an fmprpc:// address is refused with a message that says what to use.
  */
 import { gregorError } from '../errors.js';
-import type { GregorAddress } from '../rpc/address.js';
+import type { GregorAddress } from '../rpc/browser.js';
 import type { Connector } from './client-options.js';
 import { type ConnectOptions, connectWith } from './connect.js';
 import type { Gregor } from './gregor.js';

@@ -6,7 +6,7 @@
  */
 import { gregorError } from '../errors.js';
 import { type DeviceID, parseDeviceId, parseUid, type UID } from '../protocol/index.js';
-import { type GregorAddress, parseGregorUrl } from '../rpc/address.js';
+import { type GregorAddress, parseGregorUrl } from '../rpc/browser.js';
 import { type Clock, systemClock } from '../state/index.js';
 import { type ClientLogger, silentClientLogger } from './client-logger.js';
 import type { Connector, GregorClientOptions, TokenSource } from './client-options.js';
