@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DIALECT_NAME, parseStorageUrl, redactPassword } from '../storage/index.js';
 
 /** Longest duration a Node timer can wait, in ms (setTimeout's 32-bit limit). */
 export const MAX_DURATION_MS = 0x7fff_ffff;
@@ -113,25 +114,21 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** `memory:`, `sqlite:PATH`, `postgres://…`, `postgresql://…`, `mysql://…` → a storage spec. */
+/**
+ * `memory:` (gregord's own: the in-memory engine), or any database URL the storage layer reads
+ * (storage-url.ts) → a storage spec. The error is the storage layer's, word for word.
+ */
 export function parseStorage(text: string): StorageSpec {
   if (text === 'memory:' || text === 'memory://') return { kind: 'memory', url: 'memory:' };
-  if (text.startsWith('sqlite:')) {
-    const path = text.startsWith('sqlite://') ? text.slice('sqlite://'.length) : text.slice(7);
-    if (path === '') throw new Error('expected sqlite:PATH with a file path, got "sqlite:"');
-    return { kind: 'sqlite', url: `sqlite:${path}`, path };
-  }
-  const scheme = /^([a-z]+):\/\/./.exec(text)?.[1];
-  if (scheme === 'postgres' || scheme === 'postgresql') return { kind: 'postgres', url: text };
-  if (scheme === 'mysql') return { kind: 'mysql', url: text };
-  throw new Error(
-    `expected memory:, sqlite:PATH, postgres://… or mysql://…, got ${quoted(redact(text))}`,
-  );
+  const parsed = parseStorageUrl(text);
+  return parsed.dialect === DIALECT_NAME.sqlite
+    ? { kind: 'sqlite', url: parsed.url, path: parsed.path }
+    : { kind: parsed.dialect, url: parsed.url };
 }
 
-/** A mysql:// URL as is, or Go's DSN `user:pass@tcp(host:port)/db?params` as a mysql:// URL. */
+/** A mysql:// or mariadb:// URL, or Go's DSN `user:pass@tcp(host:port)/db?params` as a mysql:// URL. */
 export function parseMysqlDsn(text: string): StorageSpec {
-  if (text.startsWith('mysql://')) return parseStorage(text);
+  if (/^(mysql|mariadb):\/\//i.test(text)) return parseStorage(text);
   const match = /^(?:([^@]*)@)?(?:tcp\(([^)]*)\))?\/([^?]*)(\?.*)?$/.exec(text);
   if (match === null) {
     throw new Error(
@@ -144,11 +141,7 @@ export function parseMysqlDsn(text: string): StorageSpec {
 }
 
 /** The text with any `user:password@` password replaced, for messages. */
-export function redact(text: string): string {
-  return text
-    .replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
-    .replace(/^([^:/@]*):[^@/]*@/, '$1:***@');
-}
+export const redact = redactPassword;
 
 /** `fmprpc://HOST:PORT` or `fmprpc+tls://HOST:PORT`. */
 export function parseFmprpcUri(text: string): FmprpcUri {
