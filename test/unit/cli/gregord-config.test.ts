@@ -281,12 +281,12 @@ describe('parseGregordConfig: errors name the option', () => {
     it(`names ${row.flag} when its flag is bad`, () => {
       const bad = BAD_TEXT[row.unit] as string;
       const message = problemsOf({ flags: { [row.key as OptionKey]: bad } });
-      assert.match(message, new RegExp(`^  ${row.flag}: `, 'm'));
+      assert.match(message, new RegExp(`^invalid configuration: ${row.flag}: `));
     });
     if (row.env !== null) {
       it(`names ${row.env} when its variable is bad`, () => {
         const message = problemsOf({ env: { [row.env]: BAD_TEXT[row.unit] as string } });
-        assert.match(message, new RegExp(`^  ${row.env} \\(${row.flag}\\): `, 'm'));
+        assert.match(message, new RegExp(`^invalid configuration: ${row.env} \\(${row.flag}\\): `));
       });
     }
   }

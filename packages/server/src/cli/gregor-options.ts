@@ -4,7 +4,7 @@
  * here, after the flags, so a flag always wins.
  */
 
-import { gregorError } from 'gregor-client/errors';
+import { gregorError, parseOptions } from 'gregor-client/errors';
 import { fromHex, type RevokeSessionsArg, type UID } from 'gregor-client/protocol';
 import { z } from 'zod';
 import {
@@ -42,13 +42,9 @@ function flagOf(key: PropertyKey): string {
 
 /** Parse commander's `raw` options with `schema`; a failure names the flag. */
 export function readOptions<T>(schema: z.ZodType<T>, raw: Readonly<Record<string, unknown>>): T {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const key = issue.path[0];
-    return key === undefined ? issue.message : `${flagOf(key)}: ${issue.message}`;
-  });
-  throw gregorError('GREGOR_ERR_CONFIG_INVALID', problems.join('; '));
+  return parseOptions('invalid option', schema, raw, (path) =>
+    path[0] === undefined ? 'options' : flagOf(path[0]),
+  );
 }
 
 /** `gregor token`: who, for how long, and where the secret comes from. */

@@ -1,5 +1,5 @@
 /** From a database URL (read by storage-url.ts) to an open Dialect. */
-import { gregorError } from 'gregor-client/errors';
+import { configError } from 'gregor-client/errors';
 import { DIALECT_NAME, type Dialect, type DialectName } from './dialect.js';
 import { MysqlDialect } from './dialect-mysql.js';
 import { PostgresDialect } from './dialect-postgres.js';
@@ -26,10 +26,12 @@ function fnv1a(text: string): number {
 export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialect {
   const parsed = parseStorageUrl(url);
   if (opts.schema !== undefined && parsed.dialect !== DIALECT_NAME.postgres) {
-    throw gregorError(
-      'GREGOR_ERR_CONFIG_INVALID',
-      'sql engine option schema: only PostgreSQL has schemas (name the database in the URL instead)',
-    );
+    throw configError('invalid sql engine option', [
+      {
+        option: 'schema',
+        message: 'only PostgreSQL has schemas (name the database in the URL instead)',
+      },
+    ]);
   }
   switch (parsed.dialect) {
     case DIALECT_NAME.sqlite:
