@@ -26,15 +26,17 @@ export type TcpConnectorOptions = Omit<ConnectTcpOptions, 'host' | 'port' | 'sig
 
 /**
  * `host:port`, `fmprpc://host:port` or `fmprpc+tls://host:port` (gregor-protocol.md §8 URIs) as an
- * address; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything else.
+ * address to dial; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything
+ * else, port 0 included (it names no peer). Every dial address of the project is read here;
+ * gregord's listen addresses differ (`:PORT` means every interface, port 0 a free one).
  */
 export function parseGregorAddress(address: string): TcpAddress & { isTls: boolean } {
   const match = /^(?:(fmprpc|fmprpc\+tls):\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(address);
   const port = Number(match?.[3]);
-  if (match === null || port > 65_535) {
+  if (match === null || port === 0 || port > 65_535) {
     throw gregorError(
       'GREGOR_ERR_CONFIG_INVALID',
-      `invalid gregord address ${JSON.stringify(address)}: expected host:port or fmprpc[+tls]://host:port`,
+      `expected HOST:PORT, fmprpc://HOST:PORT or fmprpc+tls://HOST:PORT (port 1-65535), got ${JSON.stringify(address)}`,
     );
   }
   const host = match[2]!.replace(/^\[(.*)\]$/, '$1');

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseGregorAddress } from 'gregor-client';
 import { z } from 'zod';
 import { DIALECT_NAME, parseStorageUrl, redactPassword } from '../storage/index.js';
 
@@ -96,7 +97,8 @@ export function parseCount(text: string, max = 1_000_000_000): number {
 
 /**
  * `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (every interface, as Go's net.Listen reads it) → address;
- * `off` → null. The port must fit in 16 bits (§6.8); 0 picks a free one.
+ * `off` → null. The port must fit in 16 bits (§6.8); 0 picks a free one. A listen address, not a
+ * dial address: those (parseGregorAddress in gregor-client) need a host and a port from 1.
  */
 export function parseListenAddress(text: string): ListenAddress | null {
   if (text === 'off') return null;
@@ -143,14 +145,15 @@ export function parseMysqlDsn(text: string): StorageSpec {
 /** The text with any `user:password@` password replaced, for messages. */
 export const redact = redactPassword;
 
-/** `fmprpc://HOST:PORT` or `fmprpc+tls://HOST:PORT`. */
+/**
+ * `fmprpc://HOST:PORT` or `fmprpc+tls://HOST:PORT`: a dial address, read by gregor-client's
+ * parseGregorAddress, but with the scheme required (the original gregord's -auth-server is a URI).
+ */
 export function parseFmprpcUri(text: string): FmprpcUri {
-  const match = /^fmprpc(\+tls)?:\/\/(.+)$/.exec(text);
-  const address = match === null ? null : parseListenAddress(match[2] as string);
-  if (match === null || address === null || address.port === 0 || address.host === '0.0.0.0') {
+  if (!/^fmprpc(\+tls)?:\/\//.test(text)) {
     throw new Error(`expected fmprpc://HOST:PORT or fmprpc+tls://HOST:PORT, got ${quoted(text)}`);
   }
-  return { uri: text, host: address.host, port: address.port, isTls: match[1] !== undefined };
+  return { uri: text, ...parseGregorAddress(text) };
 }
 
 /** `redis://…` or `rediss://…`, with user and password if any. */
