@@ -20,7 +20,7 @@ export function browserConnectorFor(address: GregorAddress): Connector {
 
 /**
  * Connect to gregord at `url` (`ws://…/rpc` or `wss://…`) and resolve once connected, logged in
- * and synced. See docs/client-api.md.
+ * and synced. See docs/client.md.
  */
 export function connect(url: string, options: ConnectOptions): Promise<Gregor> {
   return connectWith(url, options, browserConnectorFor);
