@@ -38,6 +38,6 @@ describe('docs/embedding.md', () => {
       stdout,
       /listening on fmprpc:\/\/127\.0\.0\.1:\d+ and ws:\/\/127\.0\.0\.1:\d+\/rpc/,
     );
-    assert.match(stdout, /item demo\.greeting hello from an embedded server/);
+    assert.match(stdout, /item demo\.greeting hello from an embedded server true/);
   });
 });

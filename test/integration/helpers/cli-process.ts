@@ -47,11 +47,8 @@ export class CliProcess {
   #waiters: (() => void)[] = [];
 
   constructor(script: string, args: string[], options: CliProcessOptions = {}) {
-    // NODE_OPTIONS is emptied below, so the source condition is given here (gregor-client's
-    // TypeScript, as the repository's scripts resolve it).
     const command = [
       process.execPath,
-      '--conditions=gregor-source',
       '--import',
       TSX,
       join(ROOT, 'packages/server/src/cli', script),

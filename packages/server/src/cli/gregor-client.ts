@@ -16,8 +16,14 @@ import type {
   MethodSpec,
 } from 'gregor-client/protocol';
 import { METHODS } from 'gregor-client/protocol';
-import { connectTcp, connectWebSocket, HandlerRegistry, type RpcSession } from 'gregor-client/rpc';
-import type { GregorAddress } from './gregor-address.js';
+import {
+  connectTcp,
+  connectWebSocket,
+  type GregorAddress,
+  HandlerRegistry,
+  type RpcSession,
+} from 'gregor-client/rpc';
+
 import { bodyText } from './gregor-events.js';
 
 /** Where and how to connect. */

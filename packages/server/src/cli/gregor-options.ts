@@ -6,9 +6,9 @@
 
 import { gregorError } from 'gregor-client/errors';
 import { fromHex, type RevokeSessionsArg, type UID } from 'gregor-client/protocol';
+import { type GregorAddress, parseGregorUrl } from 'gregor-client/rpc';
 import { z } from 'zod';
 import { DEFAULT_BIND_ADDRESS, MAX_TOKEN_TTL_MS, parseDurationMs } from '../server/index.js';
-import { type GregorAddress, parseCommandAddress } from './gregor-address.js';
 import type { ClientTarget } from './gregor-client.js';
 
 /** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
@@ -99,7 +99,7 @@ export function secretSource(
 }
 
 const connectShape = {
-  address: fromText(parseCommandAddress).optional(),
+  address: fromText(parseGregorUrl).optional(),
   tls: z.literal(true).optional(),
   ca: z.string().min(1).optional(),
   timeout: duration.default(10_000),
@@ -112,7 +112,7 @@ export interface ConnectFlags {
 
 function envAddress(env: NodeJS.ProcessEnv): GregorAddress {
   try {
-    return parseCommandAddress(env.GREGOR_ADDRESS || DEFAULT_BIND_ADDRESS);
+    return parseGregorUrl(env.GREGOR_ADDRESS || DEFAULT_BIND_ADDRESS);
   } catch (err) {
     throw gregorError('GREGOR_ERR_CONFIG_INVALID', `GREGOR_ADDRESS: ${(err as Error).message}`);
   }
