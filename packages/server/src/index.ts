@@ -5,6 +5,14 @@
  */
 
 export * from 'gregor-client/errors';
+export {
+  type AuthOption,
+  type CreateServerOptions,
+  createServer,
+  type EmbeddedServer,
+  type ListenOption,
+  type MintOptions,
+} from './daemon/create-server.js';
 export * as pubsub from './pubsub/index.js';
 export { InProcessBus, RedisBus } from './pubsub/index.js';
 export * as server from './server/index.js';
