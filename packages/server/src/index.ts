@@ -5,9 +5,11 @@
  */
 
 export * from 'gregor-client/errors';
+export * as daemon from './daemon/index.js';
+export { parseGregordConfig, startGregord } from './daemon/index.js';
 export * as pubsub from './pubsub/index.js';
 export { InProcessBus, RedisBus } from './pubsub/index.js';
 export * as server from './server/index.js';
-export { GregorServer, parseGregordConfig, startGregord } from './server/index.js';
+export { GregorServer } from './server/index.js';
 export * as storage from './storage/index.js';
 export { openSqlEngine } from './storage/index.js';

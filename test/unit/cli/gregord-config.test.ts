@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MAX_LENGTH_PREFIX_BYTES } from '../../../packages/client/src/rpc/index.js';
-import { parseGregordConfig } from '../../../packages/server/src/server/config.js';
-import { CONFIG_TABLE, type OptionKey } from '../../../packages/server/src/server/config-table.js';
+import { parseGregordConfig } from '../../../packages/server/src/daemon/config.js';
+import { CONFIG_TABLE, type OptionKey } from '../../../packages/server/src/daemon/config-table.js';
 
 const CONFIG_INVALID = { code: 'GREGOR_ERR_CONFIG_INVALID' };
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

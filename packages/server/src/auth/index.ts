@@ -60,8 +60,3 @@ export {
   SignedTokenAuthenticator,
   type SignedTokenAuthenticatorOptions,
 } from './signed-token-authenticator.js';
-export {
-  type LoadedTokenSecret,
-  loadOrCreateTokenSecret,
-  readTokenSecretFile,
-} from './token-secret-file.js';

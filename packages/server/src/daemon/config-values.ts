@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ANY_ORIGIN } from '../server/index.js';
 
 /** Longest duration a Node timer can wait, in ms (setTimeout's 32-bit limit). */
 export const MAX_DURATION_MS = 0x7fff_ffff;
@@ -108,11 +109,6 @@ export function parseListenAddress(text: string): ListenAddress | null {
   return { host, port };
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
 /** `memory:`, `sqlite:PATH`, `postgres://…`, `postgresql://…`, `mysql://…` → a storage spec. */
 export function parseStorage(text: string): StorageSpec {
   if (text === 'memory:' || text === 'memory://') return { kind: 'memory', url: 'memory:' };
@@ -181,9 +177,6 @@ export function parsePassword(text: string): string {
   }
   return text;
 }
-
-/** The wildcard of {@link parseOriginList}: every web origin. */
-export const ANY_ORIGIN = '*';
 
 /**
  * A list of web origins, separated by commas or spaces: each `*` or `scheme://host[:port]` with

@@ -1,40 +1,12 @@
 /**
- * The public surface of the server layer: gregord as a library (GregorServer and its options),
- * the components it wires (Hub, Mailbox, Pipeline and consumers) for embedding and tests, and the
- * Authenticator seam with its implementations, and gregord's configuration and bootstrap (owned by
- * the CLI engineer, re-exported here because this file is the layer's only public surface).
+ * The embeddable server: GregorServer (one instance of gregord as a library) and the components it
+ * wires — Hub, Mailbox, Pipeline and its consumers, connections, the dispatcher, metrics. It takes
+ * its storage, bus and authenticator ready-made; reading gregord's flags and opening those from a
+ * configuration is the daemon's job (`../daemon/`), deciding who a session is is `../auth/`'s.
  */
-export * from './auth/index.js';
-export {
-  openAuthenticator,
-  type RunningGregord,
-  type StartGregordOptions,
-  startGregord,
-} from './bootstrap.js';
 export { encodeBroadcastArgs } from './broadcast-payload.js';
 export { BroadcasterConsumer } from './broadcaster-consumer.js';
-export {
-  type AuthConfig,
-  type GregordConfig,
-  type GregordConfigInput,
-  type LimitsConfig,
-  parseGregordConfig,
-} from './config.js';
-export {
-  CONFIG_TABLE,
-  type ConfigOption,
-  configOption,
-  DEFAULT_BIND_ADDRESS,
-  DEFAULT_DATA_DIR,
-  DEFAULT_HTTP_ADDRESS,
-  OPTION_UNIT,
-  type OptionKey,
-  type OptionUnit,
-  optionName,
-} from './config-table.js';
-export { parseDurationMs, parseListenAddress, parseSwitch } from './config-values.js';
 export { Connection, connectionOf } from './connection.js';
-export { CreatedPaths } from './created-paths.js';
 export { Delivery } from './delivery.js';
 export type { DispatchServices, MethodImpl, ServedMethod } from './dispatch-services.js';
 export { createDispatcher } from './dispatcher.js';
@@ -49,6 +21,7 @@ export {
 } from './mailbox.js';
 export { resyncMessage, withCTime, withUID } from './message-edit.js';
 export { CONSUME_KIND, type ConsumeKind, ServerMetrics } from './metrics.js';
+export { ANY_ORIGIN, isLoopbackHost } from './origin-policy.js';
 export { type ConsumerFailureListener, Pipeline, type PipelineConsumer } from './pipeline.js';
 export { PublisherConsumer } from './publisher-consumer.js';
 export { PONG } from './query-handlers.js';

@@ -13,7 +13,7 @@ import {
   readMap,
   readString,
 } from 'gregor-client/protocol';
-import type { Revocation } from './auth/index.js';
+import type { Revocation } from '../auth/index.js';
 
 /** The announcement of `revocations`. */
 export function encodeRevocations(revocations: readonly Revocation[]): Uint8Array {

@@ -12,8 +12,8 @@ import { type Clock, quotaForFrame, type StateMachine, type UserQuota } from 'gr
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import type { Authenticator } from '../auth/index.js';
 import type { Bus } from '../pubsub/index.js';
-import type { Authenticator } from './auth/authenticator.js';
 import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
 
