@@ -7,7 +7,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { encodeCanonical, METHODS } from '../packages/client/src/protocol/index.js';
-import { encodeFrame } from '../packages/client/src/rpc/index.js';
+import { encodeFrame } from '../packages/client/src/rpc/internal.js';
 import { mintToken } from '../packages/server/src/auth/index.js';
 import { benchUID, SECRET } from './server-bench-peers.js';
 

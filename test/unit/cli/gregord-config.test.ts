@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MAX_LENGTH_PREFIX_BYTES } from '../../../packages/client/src/rpc/index.js';
+import { MAX_LENGTH_PREFIX_BYTES } from '../../../packages/client/src/rpc/internal.js';
 import { parseGregordConfig } from '../../../packages/server/src/daemon/config.js';
 import { CONFIG_TABLE, type OptionKey } from '../../../packages/server/src/daemon/config-table.js';
 

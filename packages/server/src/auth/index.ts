@@ -1,15 +1,9 @@
 /**
- * Authentication of gregord sessions (gregor-protocol.md §6.1, §6.2, §6.6): the Authenticator
- * seam and its three implementations — signed tokens (the standalone default), a remote authd
- * (Keybase-compatible) and a mock for development.
+ * Authentication: who a session is (gregor-protocol.md §6.1, §6.2, §6.6). The Authenticator seam
+ * a GregorServer asks, and the implementations a user configures — signed tokens (the standalone
+ * default), a remote authd (Keybase-compatible), local sessions, and a mock for development —
+ * with the token helpers to mint and check signed tokens. `internal.ts` adds the parts they share.
  */
-
-export {
-  AuthdConnection,
-  type AuthdConnectionOptions,
-  DEFAULT_AUTHD_TIMEOUT_MS,
-  DEFAULT_SUPER_TOKEN_REFRESH_INTERVAL_MS,
-} from './authd-connection.js';
 export type { Authenticator, RevokeRequest } from './authenticator.js';
 export {
   LocalAuthenticator,
@@ -17,39 +11,18 @@ export {
   type LocalSession,
   type LocalTokenRules,
 } from './local-authenticator.js';
+export { MOCK_SUPERUSER_TOKEN, MockAuthenticator, mockToken } from './mock-authenticator.js';
 export {
-  MOCK_SUPERUSER_TOKEN,
-  MockAuthenticator,
-  mockToken,
-  parseMockToken,
-} from './mock-authenticator.js';
-export {
-  DEFAULT_SESSION_SWEEP_INTERVAL_MS,
   RemoteAuthenticator,
   type RemoteAuthenticatorOptions,
 } from './remote-authenticator.js';
-export {
-  DEFAULT_SESSION_CACHE_MAX_ENTRIES,
-  DEFAULT_SESSION_CACHE_TTL_MS,
-  SessionCache,
-  type SessionCacheOptions,
-} from './session-cache.js';
-export {
-  type ListenerErrorHandler,
-  type RevocableSession,
-  type Revocation,
-  type RevokeListener,
-  SessionRevocations,
-} from './session-revocations.js';
+export type { Revocation, RevokeListener } from './session-revocations.js';
 export {
   DEFAULT_TOKEN_TTL_MS,
   generateTokenSecret,
-  LEGACY_SIGNED_TOKEN_PREFIX,
   MAX_TOKEN_TTL_MS,
   MIN_TOKEN_SECRET_BYTES,
   mintToken,
-  randomSessionID,
-  SIGNED_TOKEN_PREFIX,
   type TokenClaims,
   type TokenSecret,
   type VerifiedToken,

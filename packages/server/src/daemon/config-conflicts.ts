@@ -3,9 +3,9 @@
  * together. Every problem names all the options involved, as they were given (STYLE.md §6).
  */
 import { DEFAULT_CONSUME_LIMITS } from 'gregor-client/protocol';
-import { MAX_LENGTH_PREFIX_BYTES } from 'gregor-client/rpc';
-import { quotaForFrame } from 'gregor-client/state';
-import { isLoopbackHost } from '../server/index.js';
+import { MAX_LENGTH_PREFIX_BYTES } from 'gregor-client/rpc/internal';
+import { quotaForFrame } from 'gregor-client/state/internal';
+import { isLoopbackHost } from '../server/internal.js';
 import type { GivenOption, GivenOptions, Values } from './config-schema.js';
 import { type ListenAddress, redact } from './config-values.js';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ANY_ORIGIN } from '../server/index.js';
+import { ANY_ORIGIN } from '../server/internal.js';
 
 /** Longest duration a Node timer can wait, in ms (setTimeout's 32-bit limit). */
 export const MAX_DURATION_MS = 0x7fff_ffff;

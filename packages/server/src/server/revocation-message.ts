@@ -12,7 +12,7 @@ import {
   readInt,
   readMap,
   readString,
-} from 'gregor-client/protocol';
+} from 'gregor-client/protocol/internal';
 import type { Revocation } from '../auth/index.js';
 
 /** The announcement of `revocations`. */

@@ -8,7 +8,12 @@ import type { SecureContextOptions } from 'node:tls';
 import { gregorError } from 'gregor-client/errors';
 import { type ConsumeLimits, DEFAULT_CONSUME_LIMITS } from 'gregor-client/protocol';
 import { type RpcLimitsInput, resolveRpcLimits } from 'gregor-client/rpc';
-import { type Clock, quotaForFrame, type StateMachine, type UserQuota } from 'gregor-client/state';
+import {
+  type Clock,
+  quotaForFrame,
+  type StateMachine,
+  type UserQuota,
+} from 'gregor-client/state/internal';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
