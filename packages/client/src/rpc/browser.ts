@@ -33,5 +33,8 @@ export type {
   ConnectStandardWebSocketOptions,
   StandardWebSocket,
   StandardWebSocketClass,
-} from './transport-web-socket.js';
-export { connectStandardWebSocket, StandardWebSocketTransport } from './transport-web-socket.js';
+} from './transport-standard-websocket.js';
+export {
+  connectStandardWebSocket,
+  StandardWebSocketTransport,
+} from './transport-standard-websocket.js';

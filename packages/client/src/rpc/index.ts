@@ -4,6 +4,16 @@
  * browser.ts is the part that loads no Node module.
  */
 export * from './browser.js';
+export type {
+  AttachWebSocketOptions,
+  ConnectNodeWebSocketOptions,
+  WebSocketAttachment,
+} from './transport-node-ws.js';
+export {
+  attachWebSocketServer,
+  connectNodeWebSocket,
+  NodeWebSocketTransport,
+} from './transport-node-ws.js';
 export type { ConnectTcpOptions, ListenTcpOptions, RpcListener } from './transport-tcp.js';
 export {
   CLOSE_GRACE_MS,
@@ -12,13 +22,3 @@ export {
   TCP_KEEPALIVE_DELAY_MS,
   TcpTransport,
 } from './transport-tcp.js';
-export type {
-  AttachWebSocketOptions,
-  ConnectWebSocketOptions,
-  WebSocketAttachment,
-} from './transport-ws.js';
-export {
-  attachWebSocketServer,
-  connectWebSocket,
-  WebSocketTransport,
-} from './transport-ws.js';
