@@ -60,9 +60,9 @@ export async function typedCalls(): Promise<void> {
   await remote.call('consumeMessage', {} as protocol.Message);
   // @ts-expect-error ping takes no uid
   await remote.call('ping', { uid });
-  const state = await remote.call('ping', {});
+  const pong = await remote.call('ping', {});
   // @ts-expect-error ping's result is not a SyncResult
-  state satisfies protocol.SyncResult;
+  pong satisfies protocol.SyncResult;
 }
 
 export function serverOptions(): void {
