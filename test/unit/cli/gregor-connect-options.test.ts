@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseGregorAddress } from '../../../packages/client/src/client/node.js';
 import { parseGregorUrl } from '../../../packages/client/src/rpc/index.js';
 import { readConnectOptions } from '../../../packages/server/src/cli/gregor-options.js';
-import { parseGregordConfig } from '../../../packages/server/src/server/config.js';
+import { parseGregordConfig } from '../../../packages/server/src/daemon/config.js';
 
 describe('gregor --address (readConnectOptions)', () => {
   it('takes HOST:PORT, fmprpc://, fmprpc+tls:// (TLS) and ws://, as the library parses them', () => {

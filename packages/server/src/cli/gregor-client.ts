@@ -17,8 +17,8 @@ import type {
 } from 'gregor-client/protocol';
 import { METHODS } from 'gregor-client/protocol';
 import {
+  connectNodeWebSocket,
   connectTcp,
-  connectWebSocket,
   type GregorAddress,
   HandlerRegistry,
   type RpcSession,
@@ -45,7 +45,7 @@ export function openSession(
   const { address, timeoutMs } = target;
   const wait = { timeoutMs, ...(signal === undefined ? {} : { signal }) };
   if (address.kind === 'websocket') {
-    return connectWebSocket(address.url, {
+    return connectNodeWebSocket(address.url, {
       ...wait,
       session: { handlers },
       ...(ca === undefined ? {} : { ws: { ca } }),

@@ -10,7 +10,7 @@ import {
   type State,
   toHex,
 } from 'gregor-client/protocol';
-import { itemExpiry, reminderSlots, resolveTimeOrOffset } from 'gregor-client/state';
+import { itemExpiry, reminderSlots, resolveTimeOrOffset } from 'gregor-client/state/internal';
 
 /** ms since the epoch as ISO 8601 (UTC). */
 export function isoTime(ms: number): string {

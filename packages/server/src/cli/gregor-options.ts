@@ -8,7 +8,8 @@ import { configError, gregorError, parseOptions } from 'gregor-client/errors';
 import { fromHex, type RevokeSessionsArg, type UID } from 'gregor-client/protocol';
 import { type GregorAddress, parseGregorUrl } from 'gregor-client/rpc';
 import { z } from 'zod';
-import { DEFAULT_BIND_ADDRESS, MAX_TOKEN_TTL_MS, parseDurationMs } from '../server/index.js';
+import { MAX_TOKEN_TTL_MS } from '../auth/index.js';
+import { DEFAULT_BIND_ADDRESS, parseDurationMs } from '../daemon/internal.js';
 import type { ClientTarget } from './gregor-client.js';
 
 /** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */

@@ -18,7 +18,8 @@
 import { Command, CommanderError } from 'commander';
 import { gregorError } from 'gregor-client/errors';
 import { SUPER_UID, toHex, type UID } from 'gregor-client/protocol';
-import { mintToken, readTokenSecretFile } from '../server/index.js';
+import { mintToken } from '../auth/index.js';
+import { readTokenSecretFile } from '../daemon/internal.js';
 import { EXIT_CODE, exitCodeHelp, exitCodeOf } from './exit-codes.js';
 import { GregorAdminClient, toJson } from './gregor-client.js';
 import { stateWithTimes } from './gregor-events.js';

@@ -4,7 +4,12 @@
  * values are read and checked by parseGregordConfig (STYLE.md §2: cli parses, zod validates).
  */
 import { Command, CommanderError } from 'commander';
-import { CONFIG_TABLE, type ConfigOption, OPTION_UNIT, type OptionKey } from '../server/index.js';
+import {
+  CONFIG_TABLE,
+  type ConfigOption,
+  OPTION_UNIT,
+  type OptionKey,
+} from '../daemon/internal.js';
 import { EXIT_CODE, exitCodeHelp } from './exit-codes.js';
 import { serverPackageVersion, VERSION_FLAGS, VERSION_HELP } from './version.js';
 

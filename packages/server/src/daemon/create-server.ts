@@ -10,13 +10,14 @@
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import type { Clock } from 'gregor-client/state';
 import { type Logger, pino } from 'pino';
-import { mintToken, readTokenSecretFile, type TokenSecret } from '../server/auth/index.js';
-import { startGregord } from '../server/bootstrap.js';
-import { type GregordConfig, parseGregordConfig } from '../server/config.js';
-import { CONFIG_TABLE, type OptionKey } from '../server/config-table.js';
-import type { LogLevel } from '../server/config-values.js';
-import { parseDurationMs } from '../server/config-values.js';
-import type { GregorServer, ServerAddresses } from '../server/server.js';
+import { mintToken, type TokenSecret } from '../auth/index.js';
+import type { GregorServer, ServerAddresses } from '../server/index.js';
+import { startGregord } from './bootstrap.js';
+import { type GregordConfig, parseGregordConfig } from './config.js';
+import { CONFIG_TABLE, type OptionKey } from './config-table.js';
+import type { LogLevel } from './config-values.js';
+import { parseDurationMs } from './config-values.js';
+import { readTokenSecretFile } from './token-secret-file.js';
 
 type TableRow = (typeof CONFIG_TABLE)[number];
 /** Table options the object spells differently (`listen`, `auth`) or that only a process has. */
