@@ -1,6 +1,6 @@
 /**
- * The client's `gregor.1.outgoing.broadcastMessage` handler (gregor-protocol.md §7 "broadcastMessage
- * handler"): gregord sends every message consumed for this user to each of its connections,
+ * The client's `gregor.1.outgoing.broadcastMessage` handler: gregord sends every message consumed
+ * for this user to each of its connections,
  * including the one that sent it, and that echo is how an outbox write reaches the local state.
  */
 import { gregorError } from '../errors.js';

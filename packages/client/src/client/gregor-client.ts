@@ -1,6 +1,6 @@
 /**
- * GregorClient: the client library as one object (gregor-protocol.md §7; Keybase's
- * `go/gregor/client/client.go`). A thin facade (STYLE.md §1.3) wiring named components:
+ * GregorClient: the client library as one object (docs/client.md; Keybase's
+ * `go/gregor/client/client.go`). A thin facade, so the logic stays in these named components:
  * - LocalReplica: the local copy (a MemoryEngine), local dismissals, outbox, persistence;
  * - Syncer: sync since LatestCTime, fresh sync on a hash mismatch;
  * - Outbox: sends queued in-band writes, every `outboxIntervalMs` and when poked;
@@ -39,7 +39,7 @@ import { SessionKeeper } from './session-keeper.js';
 import { type ClientStatus, StatusStream } from './status-stream.js';
 import { Syncer, type SyncOutcome } from './syncer.js';
 
-/** The lifecycle of a client: created → started → closed (STYLE.md §5.7). */
+/** The lifecycle of a client: created → started → closed. */
 export const CLIENT_STATE = { created: 'created', started: 'started', closed: 'closed' } as const;
 /** A lifecycle state of a client. */
 export type ClientState = (typeof CLIENT_STATE)[keyof typeof CLIENT_STATE];

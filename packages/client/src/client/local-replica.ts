@@ -1,8 +1,8 @@
 /**
- * The device's local copy of its user's state (gregor-protocol.md §7): a MemoryEngine (the client
- * keeps Mem semantics, §4.2) for one user and device, its local dismissals and outbox, and their
- * persistence. Changes to the copy (a sync, a broadcast, a fresh sync, a restore) run one at a
- * time through `exclusive`.
+ * The device's local copy of its user's state (docs/client.md): a MemoryEngine (the client keeps
+ * the semantics of Keybase's MemEngine) for one user and device, its local dismissals and outbox,
+ * and their persistence. Changes to the copy (a sync, a broadcast, a fresh sync, a restore) run one
+ * at a time through `exclusive`.
  */
 import { gregorError } from '../errors.js';
 import {
@@ -118,7 +118,7 @@ export class LocalReplica {
   /**
    * Replace the state by `state` (§7 freshSync: Clear, then InitState). Mem's Clear also wipes the
    * outbox and the local dismissals; we keep the outbox, whose messages have not reached the server
-   * yet (STYLE.md §5.9: the outbox outlives the connection), and the local dismissals of items the
+   * yet (the outbox outlives the connection), and the local dismissals of items the
    * new state still has.
    */
   async replaceState(state: State): Promise<void> {

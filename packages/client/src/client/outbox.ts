@@ -1,9 +1,8 @@
 /**
- * The outbox loop (gregor-protocol.md §7 "Outbox loop"). A local in-band write is queued in the
+ * The outbox loop (docs/client.md, "The outbox loop"). A local in-band write is queued in the
  * replica's outbox, not applied; this loop sends the queue to the server in order, every
  * `intervalMs` and whenever poked, and the server's broadcast brings each message back into the
- * local state. The queue is saved with the state, so it outlives connections and restarts
- * (STYLE.md §5.9).
+ * local state. The queue is saved with the state, so it outlives connections and restarts.
  */
 import { type GregorError, isGregorError } from '../errors.js';
 import { type Message, type MsgID, toHex } from '../protocol/index.js';

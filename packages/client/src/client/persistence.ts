@@ -1,5 +1,5 @@
 /**
- * The saved form of a client's local copy (gregor-protocol.md §7 "Persistence", Keybase's
+ * The saved form of a client's local copy (docs/client.md, "Persistence"; Keybase's
  * `storage/db.go`): two keys per user.
  * - `gregor/<hex uid>`: the canonical msgpack of State(user, device, nil), the bytes whose SHA-256
  *   is the state hash;

@@ -1,6 +1,7 @@
 /**
- * Sync (gregor-protocol.md §7 "Sync"): SyncFromTime(LatestCTime), and a fresh sync when the state
- * hashes differ, or when the server finds the messages since LatestCTime too large for one answer.
+ * Sync (docs/data-model.md, "Sync: the log since a time"): SyncFromTime(LatestCTime), and a fresh
+ * sync when the state hashes differ, or when the server finds the messages since LatestCTime too
+ * large for one answer.
  */
 import { isGregorError } from '../errors.js';
 import {

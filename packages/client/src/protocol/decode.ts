@@ -1,5 +1,6 @@
 /**
- * Decoders from decoded msgpack values to gregor.1 records (gregor-protocol.md §1.2, §8).
+ * Decoders from decoded msgpack values to gregor.1 records (docs/data-model.md, "Records";
+ * docs/protocol.md, "Encoding").
  * Each takes the value and the field path used in error messages.
  */
 import {

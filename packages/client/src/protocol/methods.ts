@@ -1,5 +1,5 @@
 /**
- * The one table of gregor.1 methods (gregor-protocol.md §5; STYLE.md §1.4).
+ * The one table of gregor.1 methods (docs/protocol.md, "Methods").
  *
  * Every `gregor.1.<protocol>.<method>` is declared here once, with its argument and result codecs
  * and who may call it. The server dispatcher and the client stubs derive from this table, so no

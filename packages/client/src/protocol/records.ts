@@ -1,5 +1,5 @@
 /**
- * gregor.1 records as TypeScript types (gregor-protocol.md §1.2).
+ * gregor.1 records as TypeScript types (docs/data-model.md, "Records").
  *
  * Wire names are kept verbatim (`msgID`, `ctime`, `deviceID`). Byte fields are `Uint8Array`;
  * times are milliseconds since the Unix epoch, with 0 meaning "unset" (§1.1). Arrays are always

@@ -1,5 +1,5 @@
 /**
- * MakeState ordering and the state hash (gregor-protocol.md §1.4, §3).
+ * MakeState ordering and the state hash (docs/data-model.md, "The state hash").
  * The hash is SHA-256 over the canonical msgpack of the State; both ends must sort identically.
  */
 import { sha256 } from '@noble/hashes/sha2.js';

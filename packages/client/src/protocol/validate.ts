@@ -1,5 +1,6 @@
 /**
- * validateConsumeMessage (gregor-protocol.md §6.3) plus the size limits a server needs.
+ * validateConsumeMessage (docs/protocol.md, "Login and authorization") plus the size limits a
+ * server needs.
  * Every error text starts with "invalid consume call: ", as gregord's do.
  */
 import { type ErrorCode, gregorError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * The public surface of the state layer: the interfaces, the pure rules every engine shares
- * (gregor-protocol.md §2, §4), a settable clock, and the in-memory engine.
+ * (docs/data-model.md), a settable clock, and the in-memory engine.
  */
 export * from './consumable.js';
 export * from './deadline.js';

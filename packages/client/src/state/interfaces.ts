@@ -1,6 +1,6 @@
 /**
- * The small interfaces of the state layer (gregor-protocol.md §4.1, split as STYLE.md §2 asks:
- * readers, consumers and reminder sources are separate so that each user needs only what it uses).
+ * The small interfaces of the state layer (Keybase's one StateMachine, split: readers, consumers
+ * and reminder sources are separate so that each user needs only what it uses).
  */
 import type {
   DeviceID,
@@ -16,7 +16,7 @@ import type {
 } from '../protocol/index.js';
 import type { UserQuota } from './quota-rules.js';
 
-/** The source of "now" for every rule. Rule code never calls Date.now() (STYLE.md §5.10). */
+/** The source of "now" for every rule. Rule code never calls Date.now(), so tests set the time. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
@@ -25,7 +25,7 @@ export interface Clock {
 /** The wall clock. */
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Options accepted by every I/O wait (STYLE.md §5.2). */
+/** Options accepted by every I/O wait, so that no wait lasts for ever. */
 export interface WaitOptions {
   signal?: AbortSignal;
   timeoutMs?: number;

@@ -1,6 +1,7 @@
 /**
- * Item rules as pure functions over plain data (gregor-protocol.md §1.4, §4.2): visibility,
- * device filters, what a dismissal hits, and the exported item shape.
+ * Item rules as pure functions over plain data: visibility, device filters, what a dismissal hits,
+ * and the exported item shape (docs/data-model.md, "Consuming an in-band message" and "Which
+ * items a state holds").
  */
 import {
   bytesEqual,

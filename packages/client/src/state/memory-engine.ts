@@ -1,6 +1,6 @@
 /**
  * MemoryEngine: the in-memory state machine, following Keybase's MemEngine
- * (gregor-protocol.md §4.2, normative) with the §4.4 recommendations, plus reminders per §4.3.
+ * (the rules are in docs/data-model.md), plus reminders, which Keybase's MemEngine does not have.
  * Every operation runs synchronously inside its call, so operations never interleave (Mem's mutex).
  */
 import { gregorError } from '../errors.js';

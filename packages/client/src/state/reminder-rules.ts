@@ -1,6 +1,6 @@
 /**
- * Reminder rules as pure functions (gregor-protocol.md §4.3 Reminders, §4.4 "implement per SQL",
- * §6.7 locking for at-least-once delivery).
+ * Reminder rules as pure functions (docs/data-model.md, "Reminders"): every engine follows the SQL
+ * engine's rules, and locks each reminder it hands out so that delivery is at least once.
  */
 import { gregorError } from '../errors.js';
 import {

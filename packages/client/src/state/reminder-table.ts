@@ -1,6 +1,6 @@
 /**
  * The memory engine's reminders, implemented per the SQL engine's rules so that the one
- * conformance suite runs unchanged on every engine (gregor-protocol.md §4.3, §4.4).
+ * conformance suite runs unchanged on every engine (docs/data-model.md, "Reminders").
  */
 import {
   type ReminderID,

@@ -1,5 +1,6 @@
 /**
- * Rules of InBandMessagesSince as pure functions (gregor-protocol.md §4.2, §4.4).
+ * Rules of InBandMessagesSince as pure functions (docs/data-model.md, "Sync: the log since a
+ * time").
  */
 import { type InBandMessage, type Time, toHex } from '../protocol/index.js';
 

@@ -1,6 +1,6 @@
 /**
- * Time rules of the state machine as pure functions (gregor-protocol.md §1.2, §2).
- * Every "now" is passed in: rule code never reads a clock (STYLE.md §5.10).
+ * Time rules of the state machine as pure functions (docs/data-model.md, "Time").
+ * Every "now" is passed in: rule code never reads a clock, so a test decides what "now" is.
  */
 import type { Metadata, Time, TimeOrOffset } from '../protocol/index.js';
 

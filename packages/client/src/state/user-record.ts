@@ -1,5 +1,5 @@
 /**
- * One user's data in the memory engine (gregor-protocol.md §4.2 "Per-user record"): items in
+ * One user's data in the memory engine: items in
  * insertion order, the never-pruned message log, local dismissals and the outbox.
  */
 import {

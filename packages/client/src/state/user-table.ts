@@ -1,5 +1,5 @@
 /**
- * The memory engine's users, keyed by hex uid as Mem keys them (gregor-protocol.md §4.2).
+ * The memory engine's users, keyed by hex uid as Keybase's MemEngine keys them.
  */
 import { toHex, type UID } from '../protocol/index.js';
 import { UserRecord } from './user-record.js';
