@@ -1,5 +1,5 @@
 /**
- * The superuser methods (gregor-protocol.md §5, §6.7): describeConnectedUsers (cluster-wide, via
+ * The superuser methods (docs/protocol.md, "Methods"): describeConnectedUsers (cluster-wide, via
  * `bus.gather`), describeConnectedUsersInternal (this instance), getReminders, deleteReminders;
  * and gregord's own revokeSessions.
  * The dispatcher's gate has already required the superuser.

@@ -24,7 +24,7 @@ export type StorageSpec =
   | { readonly kind: 'sqlite'; readonly url: string; readonly path: string }
   | { readonly kind: 'postgres' | 'mysql'; readonly url: string };
 
-/** A parsed `fmprpc://` or `fmprpc+tls://` URI (gregor-protocol.md §8 "URIs"). */
+/** A parsed `fmprpc://` or `fmprpc+tls://` URI (docs/protocol.md, "Transports"). */
 export interface FmprpcUri {
   readonly uri: string;
   readonly host: string;

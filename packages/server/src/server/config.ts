@@ -1,5 +1,5 @@
 /**
- * gregord's configuration, validated once at the edge (STYLE.md §6): flags and environment
+ * gregord's configuration, validated once at the edge: flags and environment
  * variables, named in config-table.ts, become one frozen, fully defaulted GregordConfig, or one
  * ConfigError (GREGOR_ERR_CONFIG_INVALID) listing every bad value and every conflict, each naming
  * the options involved as they were given. Nothing is clamped; the input is never changed.
@@ -15,7 +15,7 @@ import type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-v
 export type { GregordConfigInput } from './config-schema.js';
 export type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-values.js';
 
-/** How gregord authenticates sessions (gregor-protocol.md §6.2). */
+/** How gregord authenticates sessions (docs/configuration.md, "Authentication"). */
 export type AuthConfig =
   | {
       readonly mode: 'signed-token';
@@ -33,7 +33,7 @@ export type AuthConfig =
     }
   | { readonly mode: 'mock' };
 
-/** Bounds on what one connection or user may hold (STYLE.md §5.4). */
+/** Bounds on what one connection or user may hold, so no client can exhaust the server. */
 export interface LimitsConfig {
   readonly maxFrameBytes: number;
   readonly maxLoginFrameBytes: number;

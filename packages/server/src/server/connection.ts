@@ -1,10 +1,11 @@
 /**
  * Connection: one client socket, its RPC session (both directions) and its auth state
- * (gregor-protocol.md §6.2). The dispatcher serves the client's calls and finds the Connection of
- * a session with `connectionOf`; the Hub sees it as a HubMember once it has logged in.
+ * (docs/protocol.md, "Login and authorization"). The dispatcher serves the client's calls and finds
+ * the Connection of a session with `connectionOf`; the Hub sees it as a HubMember once it has
+ * logged in.
  *
- * Authentication runs here, off the Hub's path (ARCHITECTURE.md rule 2): the Hub only ever gets a
- * connection whose first login succeeded.
+ * Authentication runs here, off the Hub's path (docs/architecture.md, "The four rules", rule 2):
+ * the Hub only ever gets a connection whose first login succeeded.
  */
 
 import { type GregorError, gregorError, isGregorError } from 'gregor-client/errors';
@@ -114,7 +115,8 @@ export class Connection implements HubMember {
     session.once('close', (err) => this.#onSessionClose(err));
     services.metrics.connections.inc();
     if (services.loginTimeoutMs > 0) {
-      // The instance rides as the timer's argument: no closure per connection (STYLE.md anti-pattern 12).
+      // The instance rides as the timer's argument: no closure per connection (a server holds tens
+      // of thousands).
       this.#loginTimer = setTimeout(expireLogin, services.loginTimeoutMs, this).unref();
     }
   }

@@ -1,5 +1,5 @@
 /**
- * The three consume methods (gregor-protocol.md §5, §6.3): validate with the configured limits,
+ * The three consume methods (docs/protocol.md, "Methods"): validate with the configured limits,
  * check the session against the message's uid, then hand the message to the Hub, which runs it
  * through the user's mailbox (storage → publisher → broadcaster, or broadcast only).
  */

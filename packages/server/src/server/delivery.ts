@@ -1,5 +1,5 @@
 /**
- * Delivery: one message on its way through the Pipeline (gregor-protocol.md §6.3 steps 3–6). It
+ * Delivery: one message on its way through the Pipeline (storage, publisher, broadcaster). It
  * carries the message as stamped so far, the user's actor as it was when the mailbox job started,
  * and the broadcast bytes, encoded at most once and shared by the publisher and the broadcaster.
  */

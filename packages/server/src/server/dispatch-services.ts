@@ -1,5 +1,5 @@
 /**
- * What the method handlers share, and the shape of one handler (gregor-protocol.md §5). Each
+ * What the method handlers share, and the shape of one handler (docs/protocol.md, "Methods"). Each
  * handler serves one entry of the `METHODS` table; the dispatcher derives the wire names, argument
  * decoding, auth gate and result encoding from that table.
  */

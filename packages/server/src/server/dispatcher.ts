@@ -1,8 +1,9 @@
 /**
- * The gregord dispatcher: one handler registry, shared by every connection (STYLE.md anti-pattern
- * 12: no handler table per connection), derived from the `METHODS` table (STYLE.md §1.4: no
+ * The gregord dispatcher: one handler registry, shared by every connection (no handler table per
+ * connection: a server holds tens of thousands of them), derived from the `METHODS` table (no
  * method name appears here). For each served method it decodes the argument, runs the auth gate the
- * table names (§6.2), runs the implementation and encodes its result.
+ * table names (docs/protocol.md, "Login and authorization"), runs the implementation and encodes
+ * its result.
  *
  * Gates: `none` and `login` pass; `uid` requires the session to be the argument's uid or the
  * superuser; `superuser` requires the superuser; `message` is checked by the consume handler

@@ -1,6 +1,6 @@
 /**
- * Copy-on-write edits of a Message that gregord makes (gregor-protocol.md §1.3): `SetCTime` after
- * storage stamped it (§6.3 step 4) and `SetUID` for each target of consumeMessageMulti (§5). The
+ * Copy-on-write edits of a Message that gregord makes (Keybase's helpers): `SetCTime` after
+ * storage stamped it and `SetUID` for each target of consumeMessageMulti. The
  * caller's message is never changed, so one decoded message can be fanned out safely.
  */
 import {

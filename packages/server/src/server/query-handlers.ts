@@ -1,5 +1,5 @@
 /**
- * The read methods and the trivial ones (gregor-protocol.md §5): sync, state,
+ * The read methods and the trivial ones (docs/protocol.md, "Methods"): sync, state,
  * stateByCategoryPrefix, ping, version. Reads go straight to the state machine, not through the
  * user's mailbox, as gregord's storage queue did: a sync does not wait behind the user's consumes.
  * They are bounded instead: a few at once per connection and per user, each answer one frame.

@@ -1,6 +1,6 @@
 /**
- * Plans a batch of consumes (gregor-protocol.md §4.2 ConsumeMessage, with the §4.4 choices the
- * memory engine makes) so that a whole group commit costs a few set-based statements instead of
+ * Plans a batch of consumes (docs/data-model.md, "Consuming an in-band message", as the memory
+ * engine applies it) so that a whole group commit costs a few set-based statements instead of
  * several round trips per message.
  *
  * `planReads` says which rows the batch can touch; `planBatch` replays the messages in call order

@@ -1,8 +1,8 @@
 /**
- * The seam between the one `SqlEngine` and a database (ARCHITECTURE.md: one engine, three
- * dialects). A Dialect owns the connections (pool, reconnects), transactions, the cross-instance
- * schema lock and the few spellings that differ between SQLite, PostgreSQL and MySQL/MariaDB.
- * Schema shape, queries and every semantic rule are shared and live elsewhere.
+ * The seam between the one `SqlEngine` and a database (one engine, three dialects). A Dialect owns
+ * the connections (pool, reconnects), transactions, the cross-instance schema lock and the few
+ * spellings that differ between SQLite, PostgreSQL and MySQL/MariaDB. Schema shape, queries and
+ * every semantic rule are shared and live elsewhere.
  */
 import { type GregorError, gregorError } from 'gregor-client/errors';
 

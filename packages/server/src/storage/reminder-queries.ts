@@ -1,5 +1,5 @@
 /**
- * Reminders (gregor-protocol.md §4.3 Reminders/DeleteReminder, §6.7 at-least-once delivery).
+ * Reminders: hand out and delete, with at-least-once delivery (docs/data-model.md, "Reminders").
  *
  * Taking reminders runs in one write transaction: the due, unlocked reminders of unexpired items
  * are selected through reminders_due (rtime), oldest first, with their rows locked (FOR UPDATE

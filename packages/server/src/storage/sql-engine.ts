@@ -1,6 +1,6 @@
 /**
  * SqlEngine: the persistent StateMachine, one implementation over SQLite, PostgreSQL and
- * MySQL/MariaDB (gregor-protocol.md §4; semantics of the memory engine, §4.4 choices).
+ * MySQL/MariaDB, with the semantics of the memory engine (docs/data-model.md).
  *
  * It wires named parts together: consumes go through the group-commit writer (group-commit.ts,
  * consume-commit.ts); reads through state-queries.ts; reminders through reminder-queries.ts.

@@ -1,8 +1,8 @@
 /**
  * The reading side of the engine: State, InBandMessagesSince and LatestCTime
- * (gregor-protocol.md §4.2). SQL narrows the rows through an index; the shared rules of
- * src/state then decide exactly, so the semantics live in one place and the conformance suite
- * proves both agree.
+ * (docs/data-model.md, "Sync: the log since a time"). SQL narrows the rows through an index; the
+ * shared rules of src/state then decide exactly, so the semantics live in one place and the
+ * conformance suite proves both agree.
  */
 import {
   type DeviceID,

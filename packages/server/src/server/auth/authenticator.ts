@@ -1,5 +1,6 @@
 /**
- * The seam between gregord and whatever vouches for session tokens (gregor-protocol.md §6.2).
+ * The seam between gregord and whatever vouches for session tokens (docs/protocol.md, "Login and
+ * authorization").
  * Implementations: signed tokens with a shared secret (standalone default), a remote authd speaking
  * gregor.1.auth / authInternal / authUpdate (Keybase-compatible), and a mock for development.
  */

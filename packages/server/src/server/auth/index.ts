@@ -1,5 +1,5 @@
 /**
- * Authentication of gregord sessions (gregor-protocol.md §6.1, §6.2, §6.6): the Authenticator
+ * Authentication of gregord sessions (docs/configuration.md, "Authentication"): the Authenticator
  * seam and its three implementations — signed tokens (the standalone default), a remote authd
  * (Keybase-compatible) and a mock for development.
  */

@@ -1,6 +1,6 @@
 /**
  * Session tokens signed with a shared secret: gregord's standalone authentication, needing no
- * authd (gregor-protocol.md §6.2 asks only that a token resolve to an AuthResult).
+ * authd (gregor.1 asks only that a token resolve to an AuthResult).
  *
  * Format (ASCII, dot-separated, all parts URL-safe):
  *
