@@ -78,7 +78,7 @@ export class BroadcastReceiver {
     const { replica } = this.#opts;
     const msgID = inBandMsgID(m);
     await replica.exclusive(async () => {
-      // §7: gregord may deliver a message twice (a sync and its broadcast crossing, a resend);
+      // gregord may deliver a message twice (a sync and its broadcast crossing, a resend);
       // the state is unchanged either way, and the error tells the server it was a repeat.
       if (msgID !== undefined && (await replica.hasItem(msgID))) {
         throw gregorError('GREGOR_ERR_CLIENT_REPEAT_MESSAGE');

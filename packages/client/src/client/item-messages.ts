@@ -119,7 +119,7 @@ function rangeOf(category: string, range: CategoryRange): MsgRange {
   }
   return {
     category,
-    // Unset: the server resolves it to the dismissal's own time (§2 "Range endTime").
+    // Unset: the server resolves it to the dismissal's own time (docs/data-model.md, "Time").
     endTime: range.before === undefined ? UNSET : { time: toMs(range.before, 'before'), offset: 0 },
     skipMsgIDs: (range.except ?? []).map(parseMsgId),
   };

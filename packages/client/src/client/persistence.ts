@@ -5,7 +5,7 @@
  *   is the state hash;
  * - `gregor/_ld<hex uid>`: the JSON object `{"d": [...], "o": [...]}`, the local dismissals and the
  *   msgpack-marshalled outbox messages, each as base64 as Go's encoding/json writes a []byte.
- * Only the visible state is saved, not the message log (§7).
+ * Only the visible state is saved, not the message log.
  */
 import { gregorError } from '../errors.js';
 import {

@@ -43,7 +43,7 @@ const AUTH_REFUSALS: ReadonlySet<ErrorCode> = new Set([
 
 /**
  * The server refused the session token: retrying with the same token cannot succeed. A Gregor
- * server says so with an AuthError code; a Go gregord with Status 202 BAD_SESSION (§6.2).
+ * server says so with an AuthError code; a Go gregord with Status 202 BAD_SESSION.
  */
 export function isAuthRefusal(err: GregorError): boolean {
   if (AUTH_REFUSALS.has(err.code)) return true;

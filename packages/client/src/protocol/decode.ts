@@ -48,7 +48,7 @@ export function decodeMsgID(v: unknown, path: string): MsgID {
 
 export function decodeDeviceID(v: unknown, path: string): DeviceID | null {
   const bytes = readBytesOrNull(v, path);
-  // §1.3: an empty device ID is the same as none ("global, for all devices").
+  // An empty device ID is the same as none ("global, for all devices").
   return bytes === null || bytes.length === 0 ? null : (bytes as DeviceID);
 }
 

@@ -36,7 +36,7 @@ import type {
 import { stateToWire, toGoShape } from './wire.js';
 
 /**
- * Who may call a method on gregord (§6.2):
+ * Who may call a method on gregord:
  * - `none`: anyone, even before login (ping);
  * - `login`: the login call itself;
  * - `uid`: a session whose uid is the argument's uid, or the superuser;

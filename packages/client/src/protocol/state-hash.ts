@@ -24,7 +24,7 @@ export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean 
   return a.length === b.length && compareBytes(a, b) === 0;
 }
 
-/** §1.4 MakeState order: ctime ascending, then msgID bytes; a missing msgID sorts first. */
+/** MakeState order: ctime ascending, then msgID bytes; a missing msgID sorts first. */
 export function compareStateItems(a: ItemAndMetadata, b: ItemAndMetadata): number {
   const dt = (a.md?.ctime ?? 0) - (b.md?.ctime ?? 0);
   if (dt !== 0) return dt;

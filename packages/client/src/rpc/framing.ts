@@ -2,7 +2,7 @@
  * Frame = msgpack integer length prefix + that many bytes of msgpack payload
  * (docs/protocol.md, "Framing").
  *
- * The reader is Go-compatible: any msgpack integer form is accepted as the length (§9 case 69: a
+ * The reader is Go-compatible: any msgpack integer form is accepted as the length (case 69: a
  * `d1 …` prefix must be accepted). The writer uses the smallest unsigned form, as go-codec does
  * (300 → `cd 01 2c`), which is also the only set of forms the old Node reader understands.
  */

@@ -203,7 +203,7 @@ export class IncomingCalls {
   async #answer(seq: number, result: unknown, ctype: number, method: string): Promise<void> {
     let payload: Uint8Array;
     try {
-      // §8: the result of a compressed call is compressed with the call's ctype; the error is not.
+      // The result of a compressed call is compressed with the call's ctype; the error is not.
       const value =
         ctype === COMPRESSION_TYPE.gzip
           ? await gzip(encodeCanonical(result ?? null))

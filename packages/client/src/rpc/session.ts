@@ -193,7 +193,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   }
 
   /**
-   * Call `method` with `arg` (sent as the one-element args array `[arg]`, §5) and resolve with the
+   * Call `method` with `arg` (sent as the one-element args array `[arg]`) and resolve with the
    * peer's result. Rejects with the peer's error (see `fromStatus`), GREGOR_ERR_TIMEOUT,
    * GREGOR_ERR_ABORTED, GREGOR_ERR_CLOSED or GREGOR_ERR_RPC_TOO_MANY_PENDING.
    */

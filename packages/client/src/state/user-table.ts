@@ -24,7 +24,7 @@ export class UserTable {
     return this.#byUID.get(toHex(uid));
   }
 
-  /** Forget every user, with their local dismissals and outbox (§4.2 Clear). */
+  /** Forget every user, with their local dismissals and outbox (Keybase's Clear). */
   clear(): void {
     this.#byUID.clear();
   }

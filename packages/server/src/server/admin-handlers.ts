@@ -43,7 +43,7 @@ export const describeConnectedUsers: MethodImpl<'describeConnectedUsers'> = {
   },
 };
 
-/** `getReminders`: due reminders, each locked for the engine's lock duration (§4.3, §6.7). */
+/** `getReminders`: due reminders, each locked for the engine's lock duration. */
 export const getReminders: MethodImpl<'getReminders'> = {
   run: ({ stateMachine: sm, metrics, settings }, _conn, { maxReminders }, signal) => {
     if (maxReminders < 0) {
@@ -55,7 +55,7 @@ export const getReminders: MethodImpl<'getReminders'> = {
   },
 };
 
-/** `deleteReminders`: in order; the first failure stops the loop and is returned (§5). */
+/** `deleteReminders`: in order; the first failure stops the loop and is returned. */
 export const deleteReminders: MethodImpl<'deleteReminders'> = {
   run: async ({ stateMachine: sm, metrics, settings }, _conn, { reminderIDs }, signal) => {
     const opts = { signal, timeoutMs: settings.storageTimeoutMs };

@@ -118,7 +118,7 @@ export function parseGregordConfig(input: GregordConfigInput = {}): GregordConfi
 }
 
 function pickStorage(v: Values, given: GivenOptions): StorageSpec {
-  // MYSQL_DSN is the original gregord's setting, kept as a fallback (§6.8): it is used when
+  // MYSQL_DSN is the original gregord's setting, kept as a fallback: it is used when
   // storage was not chosen, or when it was given as a flag and GREGOR_STORAGE only as a variable.
   const mysql = given.mysqlDsn;
   const storageSource = given.storage?.source;

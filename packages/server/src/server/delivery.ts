@@ -27,7 +27,7 @@ export class Delivery {
     return this.#message;
   }
 
-  /** Replace the message (storage stamps ctime, §6.3 step 4); only before it is encoded. */
+  /** Replace the message (storage stamps ctime); only before it is encoded. */
   set message(m: Message) {
     this.#message = m;
     this.#encoded = undefined;

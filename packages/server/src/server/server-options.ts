@@ -125,7 +125,7 @@ export interface GregorServerOptions {
   authTimeoutMs?: number;
   /**
    * How long a connection may stay open without logging in, ms; 0 waits for ever as the Go
-   * gregord did (§6.2 notes it has no bound, which lets idle sockets pile up). @default 60000
+   * gregord did (it had no bound, which lets idle sockets pile up). @default 60000
    */
   loginTimeoutMs?: number;
   /**

@@ -331,7 +331,7 @@ export class GregorServer {
     );
   }
 
-  /** §6.6: re-check the sessions of revoked IDs now; the refused ones are closed. */
+  /** Re-check the sessions of revoked IDs now; the refused ones are closed. */
   #revoke(sids: readonly SessionID[]): void {
     const revoked = new Set(sids);
     for (const conn of this.#connections) {

@@ -38,7 +38,7 @@ export class StorageConsumer implements PipelineConsumer {
 
   async consume(delivery: Delivery): Promise<void> {
     const m = delivery.message;
-    // §6.3: out-of-band messages go through the same path, but storage ignores them; skip the
+    // Out-of-band messages go through the same path, but storage ignores them; skip the
     // round trip. In-band sync messages are stored (logged) like updates.
     if (m.ibm === undefined) return;
     const logged = await storageCall(this.#metrics, 'consume', () =>

@@ -117,7 +117,7 @@ export class GroupCommitWriter<J, A> {
    * job waits or commits, so a stuck database never holds a caller past its deadline. The
    * committing job stays in its transaction, which the dialect's statement deadlines bound, and
    * the writer waits for it before the next batch, so later consumes never commit before it. It
-   * may still commit; a retry with the same msgID is safe (§4.4 idempotence).
+   * may still commit; a retry with the same msgID is safe (consumes are idempotent).
    */
   #watch(entry: QueuedJob<J, A>, opts?: WaitOptions): () => void {
     const dequeue = (): boolean => {

@@ -110,7 +110,7 @@ async function lockReminders(
   }
 }
 
-/** Delete one reminder; an unknown ID is not an error (§4.3: a plain DELETE). */
+/** Delete one reminder; an unknown ID is not an error (a plain DELETE). */
 export async function deleteReminder(d: Dialect, t: TableNames, id: ReminderID): Promise<void> {
   await d.transaction((s) =>
     s.run(`DELETE FROM ${t.reminders} WHERE uid = ? AND msgid = ? AND seqno = ?`, [

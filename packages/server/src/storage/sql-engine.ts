@@ -84,7 +84,7 @@ export class SqlEngine implements StateMachine {
   async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
     this.#enter(opts);
     const message = classifyMessage(m);
-    // §4.2: an out-of-band message changes nothing and comes back unchanged.
+    // An out-of-band message changes nothing and comes back unchanged.
     if (message.kind === 'oobm') return message.message;
     // The quota is checked inside the commit's transaction (consume-plan.ts).
     const job = { message, now: this.clock.now(), quota: opts?.quota };

@@ -183,7 +183,7 @@ export class AuthdConnection {
       },
     });
     this.#session = session;
-    // §6.1: on connect the super token is fetched at once; a failure drops this connection.
+    // On connect the super token is fetched at once; a failure drops this connection.
     await this.#refreshSuperToken();
     this.#logger.info({ authd: this.address }, 'connected to authd');
     this.#refreshTimer = setInterval(() => {

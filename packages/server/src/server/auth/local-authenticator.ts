@@ -107,7 +107,7 @@ export class LocalAuthenticator implements Authenticator {
 
   /**
    * Revoke sessions: their tokens are refused from now on, and onRevoke listeners are told so the
-   * server can drop live connections (§6.6). `untilMs` (ms since the epoch) bounds how long the
+   * server can drop live connections. `untilMs` (ms since the epoch) bounds how long the
    * entry is kept; pass the tokens' expiry when known. @default forever
    */
   revokeSessionIDs(sessionIDs: readonly SessionID[], untilMs?: number): void {

@@ -78,7 +78,7 @@ export class RemoteAuthenticator implements Authenticator {
     this.#authd = new AuthdConnection({
       ...options,
       onRevoke: (sessionIDs) => {
-        // §6.6: drop the sessions from the cache; the next check of their tokens asks authd.
+        // Drop the sessions from the cache; the next check of their tokens asks authd.
         this.#revocationEpoch++;
         this.#cache.dropSessions(sessionIDs);
         this.#revocations.notify(sessionIDs);
@@ -110,7 +110,7 @@ export class RemoteAuthenticator implements Authenticator {
   async authenticate(token: SessionToken, opts?: WaitOptions): Promise<AuthResult> {
     if (this.#isClosed) throw gregorError('GREGOR_ERR_CLOSED', 'the authenticator is closed');
     throwIfAborted(opts);
-    // §6.2 step 3: a blank token is "unauthed session" and never reaches authd.
+    // A blank token is "unauthed session" and never reaches authd.
     if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
     const cached = this.#cache.get(token, this.#clock.now());
     if (cached !== undefined) return cached;
