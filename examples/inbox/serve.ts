@@ -4,7 +4,7 @@
  * accepting only the page's origin), serves the page, and prints its address. Then run
  * `npm run example:inbox:backend` in another terminal to create notifications.
  *
- *     npm run example:inbox -- [--port 8470] [--data-dir .tmp/inbox] [--snooze 15]
+ *     npm run example:inbox -- [--port 8470] [--gregord-port 8471] [--data-dir .tmp/inbox] [--snooze 15]
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -22,6 +22,8 @@ import { serveInboxPages } from './pages.js';
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8470' },
+    // A fixed port, so that the pages reconnect when this command is restarted.
+    'gregord-port': { type: 'string', default: '8471' },
     'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
     snooze: { type: 'string', default: '15' },
   },
@@ -44,7 +46,7 @@ const gregord = await server.startGregord(
     flags: {
       dataDir,
       bindAddress: 'off',
-      httpAddress: '127.0.0.1:0',
+      httpAddress: `127.0.0.1:${values['gregord-port']}`,
       wsAllowedOrigins: pages.origin,
       logLevel: 'warn',
     },
