@@ -16,6 +16,8 @@ export interface InboxItem {
   readonly ctime: Date;
   /** Oldest first. */
   readonly remindAt: readonly Date[];
+  /** When it expires: the client stops listing it then, with no event. */
+  readonly expireAt?: Date | undefined;
 }
 
 /** The items of one category in the inbox, newest first. */
@@ -32,8 +34,11 @@ export interface InboxView<T extends InboxItem> {
   readonly snoozed: readonly T[];
   /** The unread badge: the items in the inbox (every live item that is not snoozed). */
   readonly unread: number;
-  /** When the next snoozed item returns (ms since the epoch): the page redraws then. */
-  readonly nextReturnMs: number | undefined;
+  /**
+   * When the view changes with no event (ms since the epoch): the next snoozed item returns, or
+   * the next item expires. The page redraws then.
+   */
+  readonly nextChangeMs: number | undefined;
 }
 
 /** The time until which `item` is snoozed, or undefined when it is in the inbox at `nowMs`. */
@@ -63,11 +68,15 @@ export function inboxView<T extends InboxItem>(items: readonly T[], nowMs: numbe
     .map(([category, group]) => ({ category, items: group.sort(newestFirst) }))
     .sort((a, b) => newest(b.items) - newest(a.items) || a.category.localeCompare(b.category));
   snoozed.sort((a, b) => a.until - b.until);
+  const changes = [
+    ...snoozed.map((s) => s.until),
+    ...items.flatMap((i) => (i.expireAt === undefined ? [] : [i.expireAt.getTime()])),
+  ].filter((t) => t > nowMs);
   return {
     groups,
     snoozed: snoozed.map((s) => s.item),
     unread: groups.reduce((n, g) => n + g.items.length, 0),
-    nextReturnMs: snoozed[0]?.until,
+    nextChangeMs: changes.length === 0 ? undefined : Math.min(...changes),
   };
 }
 

@@ -118,10 +118,11 @@ class InboxPage {
     document.body.dataset.empty = String(view.groups.length === 0);
     document.body.dataset.noneSnoozed = String(view.snoozed.length === 0);
 
-    // A snoozed item returns at its remind time with no event from the server: wake up then.
+    // A snoozed item returns at its remind time, and an item expires, with no event from the
+    // server: wake up then.
     clearTimeout(this.#wake);
-    if (view.nextReturnMs !== undefined) {
-      this.#wake = setTimeout(() => this.draw(), Math.max(0, view.nextReturnMs - Date.now()) + 20);
+    if (view.nextChangeMs !== undefined) {
+      this.#wake = setTimeout(() => this.draw(), Math.max(0, view.nextChangeMs - Date.now()) + 20);
     }
   }
 
@@ -218,6 +219,10 @@ async function main(): Promise<void> {
   page.showStatus(g.status);
   page.draw();
   window.addEventListener('pagehide', () => void g.close());
+  // Back from the browser's back-forward cache with a closed client: start again.
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) window.location.reload();
+  });
 }
 
 main().catch((err: unknown) => {

@@ -11,8 +11,20 @@ import {
 
 const NOW = 1_800_000_000_000;
 
-function item(id: string, category: string, ctime: number, remindAt: number[] = []): InboxItem {
-  return { id, category, ctime: new Date(ctime), remindAt: remindAt.map((t) => new Date(t)) };
+function item(
+  id: string,
+  category: string,
+  ctime: number,
+  remindAt: number[] = [],
+  expireAt?: number,
+): InboxItem {
+  return {
+    id,
+    category,
+    ctime: new Date(ctime),
+    remindAt: remindAt.map((t) => new Date(t)),
+    expireAt: expireAt === undefined ? undefined : new Date(expireAt),
+  };
 }
 
 describe('inbox example view', () => {
@@ -50,9 +62,16 @@ describe('inbox example view', () => {
       ['s2', 's1'],
     );
     assert.equal(view.unread, 4);
-    assert.equal(view.nextReturnMs, NOW + 30_000);
+    assert.equal(view.nextChangeMs, NOW + 30_000);
     assert.equal(inboxView(items, NOW + 30_000).unread, 5);
-    assert.equal(inboxView([], NOW).nextReturnMs, undefined);
+    assert.equal(inboxView(items, NOW + 30_000).nextChangeMs, NOW + 60_000);
+    assert.equal(inboxView(items, NOW + 60_000).nextChangeMs, undefined);
+  });
+
+  it('wakes the page when an item expires too', () => {
+    const items = [item('a', 'c', NOW - 10, [NOW + 9000]), item('b', 'c', NOW - 5, [], NOW + 4000)];
+    assert.equal(inboxView(items, NOW).nextChangeMs, NOW + 4000);
+    assert.equal(inboxView(items, NOW + 4000).nextChangeMs, NOW + 9000);
   });
 
   it('dismisses all up to the newest item shown, keeping the snoozed ones of the category', () => {
