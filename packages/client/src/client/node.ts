@@ -10,6 +10,7 @@ import {
   type ConnectWebSocketOptions,
   connectTcp,
   connectWebSocket,
+  parseGregorUrl,
   type RpcSession,
 } from '../rpc/index.js';
 import type { Connector } from './client-options.js';
@@ -26,19 +27,19 @@ export type TcpConnectorOptions = Omit<ConnectTcpOptions, 'host' | 'port' | 'sig
 
 /**
  * `host:port`, `fmprpc://host:port` or `fmprpc+tls://host:port` (gregor-protocol.md §8 URIs) as an
- * address; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything else.
+ * address to dial; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything
+ * else, port 0 included (it names no peer). Every dial address of the project is read here;
+ * gregord's listen addresses differ (`:PORT` means every interface, port 0 a free one).
  */
 export function parseGregorAddress(address: string): TcpAddress & { isTls: boolean } {
-  const match = /^(?:(fmprpc|fmprpc\+tls):\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
-  if (match === null || port > 65_535) {
+  const parsed = parseGregorUrl(address);
+  if (parsed.kind !== 'tcp') {
     throw gregorError(
       'GREGOR_ERR_CONFIG_INVALID',
-      `invalid gregord address ${JSON.stringify(address)}: expected host:port or fmprpc[+tls]://host:port`,
+      `invalid gregord address ${JSON.stringify(address)}: a TCP connector needs host:port or fmprpc[+tls]://host:port (use webSocketConnector for ws://)`,
     );
   }
-  const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
-  return { host, port, isTls: match[1] === 'fmprpc+tls' };
+  return { host: parsed.host, port: parsed.port, isTls: parsed.tls };
 }
 
 /** A Connector that dials gregord over TCP, or TLS for `fmprpc+tls://` or `opts.tls`. */
