@@ -4,13 +4,13 @@
 // the server's state hash. Outside CI a machine without /usr/bin/chromium skips with a line;
 // under CI=true .ci/run installs it and a missing browser fails.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { stateHash, toHex } from '../../packages/client/src/protocol/index.js';
 import { creation, type Harness, startServer, U1 } from '../integration/helpers/test-server.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
 
 /** The globals page-app.ts defines in the page. */
 interface PageGlobals {
@@ -24,13 +24,7 @@ interface PageGlobals {
   };
 }
 
-const CHROMIUM = process.env.GREGOR_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const isCI = process.env.CI === 'true' || process.env.CI === '1';
-const missing = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`;
-if (missing !== undefined && isCI) throw new Error(`${missing} (CI=true: .ci/run installs it)`);
-if (missing !== undefined) console.log(`# SKIP ${missing}; apt-get install chromium to run it`);
-
-describe('GregorClient in headless Chromium', { skip: missing ?? false }, () => {
+describe('GregorClient in headless Chromium', { skip: chromiumMissing ?? false }, () => {
   let h: Harness;
   let pages: Server;
   let browser: Browser;
@@ -56,21 +50,7 @@ describe('GregorClient in headless Chromium', { skip: missing ?? false }, () => 
     });
     await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
     h = await startServer({ http: true });
-    // No sandbox (root), no background networking (this machine has no outside network);
-    // playwright gives the browser a fresh, empty profile of its own.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     const address = pages.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
