@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { server } from 'gregor-server';
+import { daemon, mintToken } from 'gregor-server';
 
 /** The one user of the demo. */
 export const DEMO_UID = '0123456789abcdef0123456789abcdef';
@@ -45,10 +45,10 @@ export async function readServeInfo(dataDir: string): Promise<ServeInfo> {
 export async function tokenSecret(dataDir: string): Promise<string> {
   const fromEnv = process.env.GREGOR_TOKEN_SECRET;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return (await server.readTokenSecretFile(join(dataDir, 'token-secret'))).secret;
+  return (await daemon.readTokenSecretFile(join(dataDir, 'token-secret'))).secret;
 }
 
 /** A session token for `uid`, valid for an hour (the page asks for a new one at each login). */
 export function mintSessionToken(uid: string, secret: string): string {
-  return server.mintToken({ uid, ttlMs: 60 * 60 * 1000 }, secret);
+  return mintToken({ uid, ttlMs: 60 * 60 * 1000 }, secret);
 }

@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { server } from 'gregor-server';
+import { daemon } from 'gregor-server';
 import {
   DEFAULT_DATA_DIR,
   DEMO_UID,
@@ -41,8 +41,8 @@ const pages = await serveInboxPages({
 });
 
 // gregord with the same options as its command line: the flags by their long names.
-const gregord = await server.startGregord(
-  server.parseGregordConfig({
+const gregord = await daemon.startGregord(
+  daemon.parseGregordConfig({
     flags: {
       dataDir,
       bindAddress: 'off',

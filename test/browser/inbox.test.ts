@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_UID, mintSessionToken } from '../../examples/inbox/demo-user.js';
 import { type InboxPages, serveInboxPages } from '../../examples/inbox/pages.js';
 import { connect } from '../../packages/client/src/index.js';
-import { generateTokenSecret } from '../../packages/server/src/server/index.js';
+import { generateTokenSecret } from '../../packages/server/src/auth/index.js';
 import { GregordProcess } from '../integration/helpers/gregord-process.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
 

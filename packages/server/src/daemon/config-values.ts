@@ -114,11 +114,17 @@ export function parseListenAddress(text: string): ListenAddress | null {
 
 /**
  * `memory:` (gregord's own: the in-memory engine), or any database URL the storage layer reads
- * (storage-url.ts) → a storage spec. The error is the storage layer's, word for word.
+ * (storage-url.ts) → a storage spec. The error quotes the storage layer's, word for word.
  */
 export function parseStorage(text: string): StorageSpec {
   if (text === 'memory:' || text === 'memory://') return { kind: 'memory', url: 'memory:' };
-  const parsed = parseStorageUrl(text);
+  let parsed: ReturnType<typeof parseStorageUrl>;
+  try {
+    parsed = parseStorageUrl(text);
+  } catch (err) {
+    // gregord also takes memory:, which the storage layer does not know: say both.
+    throw new Error(`expected memory: or a database URL; ${(err as Error).message}`);
+  }
   return parsed.dialect === DIALECT_NAME.sqlite
     ? { kind: 'sqlite', url: parsed.url, path: parsed.path }
     : { kind: parsed.dialect, url: parsed.url };

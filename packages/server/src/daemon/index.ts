@@ -22,3 +22,4 @@ export {
   type StorageSpec,
 } from './config.js';
 export { DEFAULT_BIND_ADDRESS, DEFAULT_DATA_DIR, DEFAULT_HTTP_ADDRESS } from './config-table.js';
+export { type LoadedTokenSecret, readTokenSecretFile } from './token-secret-file.js';
