@@ -20,6 +20,8 @@ const STEP_TIMEOUT_MS = 180_000;
 /** What `npm pack --json` says of one tarball. */
 interface PackResult {
   filename: string;
+  size: number;
+  unpackedSize: number;
   files: { path: string }[];
 }
 
@@ -164,8 +166,13 @@ describe('the packed packages, installed into a new project', { timeout: 600_000
       );
     }
     for (const name of ['client', 'server']) {
-      const sources = packed[name]!.files.filter((f) => /^src\/|\.test\./.test(f.path));
+      const { files, size, unpackedSize } = packed[name]!;
+      const sources = files.filter((f) => /^src\/|\.test\./.test(f.path));
       assert.deepEqual(sources, [], `${name} ships no source`);
+      const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+      console.log(
+        `# gregor-${name}: ${files.length} files, ${kib(size)} packed, ${kib(unpackedSize)} unpacked`,
+      );
     }
   });
 
