@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { mintToken } from '../../packages/server/src/server/index.js';
+import { CHILD_NODE_OPTIONS } from '../helpers/child-env.js';
 import { REDIS_URL, serviceSkipReason, uniqueName } from '../helpers/services.js';
 import { GregordProcess, stopAll } from './helpers/gregord-process.js';
 import { TestClient } from './helpers/test-client.js';
@@ -27,7 +28,7 @@ async function gregorRevoke(
   const argv = ['--import', 'tsx', GREGOR, 'revoke', '--address', `127.0.0.1:${port}`, ...args];
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, argv, {
-      env: { ...process.env, GREGOR_TOKEN: SUPER, NODE_OPTIONS: '' },
+      env: { ...process.env, GREGOR_TOKEN: SUPER, NODE_OPTIONS: CHILD_NODE_OPTIONS },
       timeout: 30_000,
     });
     return { code: 0, stdout, stderr };

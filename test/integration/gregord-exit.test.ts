@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, it } from 'node:test';
+import { CHILD_NODE_OPTIONS } from '../helpers/child-env.js';
 import { allProcessesEnd, GregordProcess } from './helpers/gregord-process.js';
 
 const TSX = import.meta.resolve('tsx');
@@ -70,7 +71,7 @@ describe('gregord stops in bounded time', () => {
         'off',
       ],
       {
-        env: { ...process.env, GREGOR_TEST_CHILD_STDIN: stdin, NODE_OPTIONS: '' },
+        env: { ...process.env, GREGOR_TEST_CHILD_STDIN: stdin, NODE_OPTIONS: CHILD_NODE_OPTIONS },
         stdio: ['pipe', 'pipe', 'inherit'],
       },
     );

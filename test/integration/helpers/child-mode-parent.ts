@@ -7,6 +7,7 @@
  * own, so that something else (the test) still holds gregord's stdin open after this parent dies.
  */
 import { spawn } from 'node:child_process';
+import { CHILD_NODE_OPTIONS } from '../../helpers/child-env.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const stdin = process.env.GREGOR_TEST_CHILD_STDIN === 'inherit' ? 'inherit' : 'pipe';
@@ -21,7 +22,7 @@ const gregord = spawn(
   ],
   {
     cwd: ROOT,
-    env: { ...process.env, DEBUG: '', NODE_OPTIONS: '' },
+    env: { ...process.env, DEBUG: '', NODE_OPTIONS: CHILD_NODE_OPTIONS },
     stdio: [stdin, 'pipe', 'inherit'],
   },
 );

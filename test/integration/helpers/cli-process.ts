@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { CHILD_NODE_OPTIONS } from '../../helpers/child-env.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -60,7 +61,7 @@ export class CliProcess {
     const env: Record<string, string | undefined> = {
       ...process.env,
       DEBUG: '',
-      NODE_OPTIONS: '',
+      NODE_OPTIONS: CHILD_NODE_OPTIONS,
       ...options.env,
     };
     this.child = spawn(file, argv, {

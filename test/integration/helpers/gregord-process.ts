@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
+import { CHILD_NODE_OPTIONS } from '../../helpers/child-env.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -96,7 +97,8 @@ export class GregordProcess {
       env: {
         ...process.env,
         DEBUG: '',
-        NODE_OPTIONS: '',
+        // A given script is built or installed JavaScript: it resolves packages as users do.
+        NODE_OPTIONS: options.script === undefined ? CHILD_NODE_OPTIONS : '',
         GREGOR_TOKEN_SECRET: options.tokenSecret ?? '',
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -27,7 +27,16 @@ describe('the browser bundle of the client', () => {
     assert.deepEqual(nodeOnly, [], 'Node transports are not in the browser bundle');
     const exports =
       result.metafile.outputs[Object.keys(result.metafile.outputs)[0] as string]?.exports;
-    for (const name of ['GregorClient', 'standardWebSocketConnector', 'MemoryClientStorage']) {
+    for (const name of [
+      'GregorClient',
+      'standardWebSocketConnector',
+      'MemoryClientStorage',
+      'connect',
+      'Gregor',
+      'parseGregorUrl',
+      'parseUid',
+      'newId',
+    ]) {
       assert.ok(exports?.includes(name), `exports ${name}`);
     }
   });

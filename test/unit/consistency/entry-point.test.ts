@@ -15,12 +15,24 @@ function assertFunctions(api: Record<string, unknown>, names: readonly string[])
 
 describe('the gregor-client entry points', () => {
   it('exports the client, its connectors and the typed errors', () => {
-    assertFunctions(client, ['GregorClient', 'tcpConnector', 'webSocketConnector', 'GregorError']);
+    assertFunctions(client, [
+      'connect',
+      'newId',
+      'parseUid',
+      'GregorClient',
+      'tcpConnector',
+      'GregorError',
+    ]);
     assert.equal(client.protocol.stateHash, protocol.stateHash);
   });
 
   it('exports the same client for browsers, without the Node connectors', () => {
-    assertFunctions(clientBrowser, ['GregorClient', 'standardWebSocketConnector', 'GregorError']);
+    assertFunctions(clientBrowser, [
+      'connect',
+      'GregorClient',
+      'standardWebSocketConnector',
+      'GregorError',
+    ]);
     assert.equal(clientBrowser.GregorClient, client.GregorClient);
     assert.equal('tcpConnector' in clientBrowser, false);
   });

@@ -4,8 +4,22 @@
  * Node module (test/unit/consistency/browser-bundle.test.ts bundles it for a browser to prove it).
  */
 
-export { RESYNC_SYSTEM } from '../protocol/index.js';
+export {
+  type DeviceID,
+  ID_BYTES,
+  isHexId,
+  type MsgID,
+  newId,
+  parseDeviceId,
+  parseMsgId,
+  parseUid,
+  RESYNC_SYSTEM,
+  toHex,
+  type UID,
+} from '../protocol/index.js';
+export { type GregorAddress, parseGregorUrl } from '../rpc/browser.js';
 export { BroadcastReceiver, type BroadcastReceiverOptions } from './broadcast-receiver.js';
+export { ChangeFeed, DEFAULT_CHANGE_BUFFER, type Overflow } from './change-feed.js';
 export { type ClientEventMap, type ClientEventName, ClientEvents } from './client-events.js';
 export type { ClientLogger } from './client-logger.js';
 export { silentClientLogger } from './client-logger.js';
@@ -19,7 +33,43 @@ export type {
 export { DEFAULT_CALL_TIMEOUT_MS, resolveClientSettings } from './client-options.js';
 export type { ClientStorage } from './client-storage.js';
 export { MemoryClientStorage } from './client-storage.js';
+export {
+  type ConnectOptions,
+  type ConnectorFactory,
+  connectWith,
+} from './connect.js';
+export { browserConnectorFor, connect } from './connect-web.js';
+export {
+  Gregor,
+  type GregorChange,
+  type GregorChangeOrOverflow,
+  type GregorEventMap,
+  type GregorEventName,
+  type GregorOptions,
+  type GregorStatus,
+  gregorStatusOf,
+  type ItemFilter,
+} from './gregor.js';
 export { CLIENT_STATE, type ClientState, GregorClient } from './gregor-client.js';
+export {
+  type CategoryRange,
+  categoryDismissalMessage,
+  creationMessage,
+  dismissalMessage,
+  type IdInput,
+  type NewItem,
+  replaceMessage,
+} from './item-messages.js';
+export {
+  type BodyInput,
+  BodyView,
+  encodeBody,
+  GregorItem,
+  type GregorItemFields,
+  itemView,
+  type JsonValue,
+  OutOfBandView,
+} from './item-view.js';
 export { LocalReplica, type LocalReplicaOptions } from './local-replica.js';
 export {
   DEFAULT_OUTBOX_INTERVAL_MS,
@@ -55,3 +105,4 @@ export {
 export { creationsOf, DEFAULT_SYNC_TIMEOUT_MS, Syncer, type SyncOutcome } from './syncer.js';
 export { globalTimers, type Timers } from './timers.js';
 export { standardWebSocketConnector } from './web.js';
+export { WriteAcks, type WriteOptions } from './write-acks.js';

@@ -3,7 +3,7 @@
  * as is) and the one fire-and-forget helper (STYLE.md §5.3: background work is caught and logged,
  * never left floating).
  */
-import type { RpcLogger } from '../rpc/index.js';
+import type { RpcLogger } from '../rpc/browser.js';
 
 /** A structured logger; pino's `Logger` satisfies it. */
 export interface ClientLogger extends RpcLogger {

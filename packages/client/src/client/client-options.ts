@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { gregorError } from '../errors.js';
 import type { DeviceID, SessionToken, UID } from '../protocol/index.js';
-import type { RpcSession } from '../rpc/index.js';
+import type { RpcSession } from '../rpc/browser.js';
 import { type Clock, systemClock } from '../state/index.js';
 import { type ClientLogger, silentClientLogger } from './client-logger.js';
 import type { ClientStorage } from './client-storage.js';

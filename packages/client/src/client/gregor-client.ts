@@ -91,6 +91,7 @@ export class GregorClient {
       send: (remote, m) => this.#send(remote, m),
       remote: () => this.#keeper.remote,
       onRejected: (m, err) => this.#events.emit('rejected', m, err),
+      onAcknowledged: (m) => this.#events.emit('acknowledged', m),
       timers: settings.timers,
       intervalMs: settings.outboxIntervalMs,
       logger,
@@ -213,6 +214,15 @@ export class GregorClient {
   }
 
   /**
+   * Remove the queued in-band message `msgID` from the outbox, unless it is being sent at this
+   * moment. Resolves true when it was removed (and the outbox saved): it will never be sent.
+   */
+  withdraw(msgID: MsgID): Promise<boolean> {
+    this.#assertOpen();
+    return this.#outbox.withdraw(msgID);
+  }
+
+  /**
    * §7 StateMachineState: State(user, device, t) (`t` null: now, no creation-time filter); with
    * `applyLocalState`, without the locally dismissed items and with the outbox applied.
    */
@@ -309,6 +319,7 @@ export class GregorClient {
 
   #report(status: ClientStatus): void {
     this.#statuses.push(status);
+    this.#events.emit('status', status);
     if (status.type === 'connected') this.#firstConnect?.resolve();
   }
 
@@ -339,6 +350,7 @@ export class GregorClient {
     this.#state = CLIENT_STATE.closed;
     this.#firstConnect?.reject(error ?? this.#closedError());
     this.#statuses.push({ type: 'closed', error }, true);
+    this.#events.emit('status', { type: 'closed', error });
     this.#closed.resolve(error);
   }
 }

@@ -3,6 +3,8 @@
  * TLS, ws) and the file storage of node.ts, the only file here that uses Node modules.
  */
 export * from './browser.js';
+// Node's connect (TCP, TLS and ws) takes the place of the browser's.
+export { connect, type NodeConnectOptions, nodeConnectorFor } from './connect-node.js';
 export type { TcpAddress, TcpConnectorOptions } from './node.js';
 export {
   FileClientStorage,

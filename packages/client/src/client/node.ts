@@ -10,6 +10,7 @@ import {
   type ConnectWebSocketOptions,
   connectTcp,
   connectWebSocket,
+  parseGregorUrl,
   type RpcSession,
 } from '../rpc/index.js';
 import type { Connector } from './client-options.js';
@@ -29,16 +30,14 @@ export type TcpConnectorOptions = Omit<ConnectTcpOptions, 'host' | 'port' | 'sig
  * address; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything else.
  */
 export function parseGregorAddress(address: string): TcpAddress & { isTls: boolean } {
-  const match = /^(?:(fmprpc|fmprpc\+tls):\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
-  if (match === null || port > 65_535) {
+  const parsed = parseGregorUrl(address);
+  if (parsed.kind !== 'tcp') {
     throw gregorError(
       'GREGOR_ERR_CONFIG_INVALID',
-      `invalid gregord address ${JSON.stringify(address)}: expected host:port or fmprpc[+tls]://host:port`,
+      `invalid gregord address ${JSON.stringify(address)}: a TCP connector needs host:port or fmprpc[+tls]://host:port (use webSocketConnector for ws://)`,
     );
   }
-  const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
-  return { host, port, isTls: match[1] === 'fmprpc+tls' };
+  return { host: parsed.host, port: parsed.port, isTls: parsed.tls };
 }
 
 /** A Connector that dials gregord over TCP, or TLS for `fmprpc+tls://` or `opts.tls`. */

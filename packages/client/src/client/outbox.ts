@@ -6,7 +6,7 @@
  * (STYLE.md §5.9).
  */
 import { type GregorError, isGregorError } from '../errors.js';
-import { type Message, toHex } from '../protocol/index.js';
+import { type Message, type MsgID, toHex } from '../protocol/index.js';
 import type { ClientLogger } from './client-logger.js';
 import { runInBackground } from './client-logger.js';
 import { inBandMsgID, type LocalReplica } from './local-replica.js';
@@ -26,6 +26,11 @@ export interface OutboxOptions {
   remote: () => Remote | undefined;
   /** The server refused a message for good; it has been dropped from the outbox. */
   onRejected: (m: Message, err: GregorError) => void;
+  /**
+   * The server has a message: it answered its consumeMessage, or its item was already in the
+   * state. The message has been dropped from the outbox.
+   */
+  onAcknowledged?: (m: Message) => void;
   timers: Timers;
   /** @default DEFAULT_OUTBOX_INTERVAL_MS */
   intervalMs?: number;
@@ -41,15 +46,24 @@ export interface OutboxPass {
 }
 
 /**
- * The server said the message itself is wrong (it failed validation or a size limit): sending it
- * again can only fail again, and the loop stops at a failure, so keeping it would block every
- * later message for good.
+ * The server said the message itself is wrong (it failed validation or a size limit), or that the
+ * user's quota has no room for it: sending it again fails again (a full quota empties only through
+ * dismissals, which queue behind it), and the loop stops at a failure, so keeping it would block
+ * every later message.
  */
 function isRefusedForGood(err: unknown): err is GregorError {
   return (
     isGregorError(err, 'GREGOR_ERR_INPUT_INVALID') ||
-    isGregorError(err, 'GREGOR_ERR_INPUT_TOO_LARGE')
+    isGregorError(err, 'GREGOR_ERR_INPUT_TOO_LARGE') ||
+    isGregorError(err, 'GREGOR_ERR_QUOTA_EXCEEDED')
   );
+}
+
+function isQueued(replica: LocalReplica, hex: string): boolean {
+  return replica.outbox().some((q) => {
+    const id = inBandMsgID(q);
+    return id !== undefined && toHex(id) === hex;
+  });
 }
 
 /** The outbox loop of one client. */
@@ -59,6 +73,8 @@ export class Outbox {
   readonly #passes = new Coalescing<OutboxPass>();
   #timer: unknown;
   #isRunning = false;
+  /** The hex msgID of the message being sent, if any. */
+  #sending: string | undefined;
 
   constructor(options: OutboxOptions) {
     this.#opts = options;
@@ -92,6 +108,20 @@ export class Outbox {
     return this.#passes.run(() => this.#pass(remote ?? this.#opts.remote()));
   }
 
+  /**
+   * Remove the in-band message `msgID` from the outbox unless it is being sent right now (its
+   * fate is then the server's). Resolves true when it was removed, once that is saved.
+   */
+  async withdraw(msgID: MsgID): Promise<boolean> {
+    const { replica } = this.#opts;
+    const hex = toHex(msgID);
+    if (this.#sending === hex) return false;
+    if (!isQueued(replica, hex)) return false;
+    replica.removeFromOutbox(msgID);
+    await replica.save();
+    return true;
+  }
+
   #arm(): void {
     this.#timer = setBackgroundTimeout(
       this.#opts.timers,
@@ -120,10 +150,15 @@ export class Outbox {
     for (const m of replica.outbox()) {
       const msgID = inBandMsgID(m);
       if (msgID === undefined) continue;
-      if (items.has(toHex(msgID))) {
+      const hex = toHex(msgID);
+      // Withdrawn while this pass sent the messages before it.
+      if (!isQueued(replica, hex)) continue;
+      if (items.has(hex)) {
         replica.removeFromOutbox(msgID);
+        this.#opts.onAcknowledged?.(m);
         continue;
       }
+      this.#sending = hex;
       try {
         await this.#opts.send(remote, m);
       } catch (err) {
@@ -135,8 +170,11 @@ export class Outbox {
         replica.removeFromOutbox(msgID);
         this.#opts.onRejected(m, err);
         continue;
+      } finally {
+        this.#sending = undefined;
       }
       replica.removeFromOutbox(msgID);
+      this.#opts.onAcknowledged?.(m);
       sent++;
     }
     try {

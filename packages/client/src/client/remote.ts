@@ -10,7 +10,7 @@ import {
   type MethodResult,
   type MethodSpec,
 } from '../protocol/index.js';
-import type { CallOptions, RpcSession } from '../rpc/index.js';
+import type { CallOptions, RpcSession } from '../rpc/browser.js';
 
 function specOf<K extends MethodKey>(key: K): MethodSpec<MethodArg<K>, MethodResult<K>> {
   return METHODS[key] as unknown as MethodSpec<MethodArg<K>, MethodResult<K>>;

@@ -14,6 +14,7 @@ export {
 } from './fields.js';
 export * from './gregord-methods.js';
 export * from './hex.js';
+export * from './ids.js';
 export * from './methods.js';
 export * from './msgpack-scan.js';
 export * from './records.js';

@@ -3,6 +3,7 @@
  * Status errors, the in-memory pair and the standard-WebSocket transport. No Node module is
  * loaded from here; index.ts adds the Node transports (TCP, TLS, ws).
  */
+export { GREGOR_WS_PATH, type GregorAddress, parseGregorUrl } from './address.js';
 export type { ConnectOptions } from './connect-wait.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS } from './connect-wait.js';
 export type { EventMap } from './emitter.js';

@@ -2,8 +2,16 @@
  * Waiting for an outgoing connection to open, with the `{signal, timeoutMs}` every I/O wait takes
  * (STYLE.md §5.2). The listeners are removed whichever way it settles.
  */
-import type { EventEmitter } from 'node:events';
 import { gregorError } from '../errors.js';
+
+/**
+ * The part of an event emitter the wait uses (a net.Socket or a ws WebSocket), described here so
+ * that this module, which the browser surface also loads, names no Node type.
+ */
+interface Emitter {
+  once(event: string, listener: (err: Error) => void): unknown;
+  off(event: string, listener: (err: Error) => void): unknown;
+}
 
 /** Options of a connect helper. */
 export interface ConnectOptions {
@@ -21,7 +29,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * `giveUp` so the half-open connection is released.
  */
 export function waitForConnection(
-  target: EventEmitter,
+  target: Emitter,
   readyEvent: string,
   label: string,
   opts: ConnectOptions,

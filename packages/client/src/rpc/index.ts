@@ -15,10 +15,7 @@ export {
 export type {
   AttachWebSocketOptions,
   ConnectWebSocketOptions,
+  NodeWebSocketClientOptions,
   WebSocketAttachment,
 } from './transport-ws.js';
-export {
-  attachWebSocketServer,
-  connectWebSocket,
-  WebSocketTransport,
-} from './transport-ws.js';
+export { attachWebSocketServer, connectWebSocket } from './transport-ws.js';

@@ -7,7 +7,8 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { type ClientOptions, WebSocket, WebSocketServer } from 'ws';
+import type { ConnectionOptions } from 'node:tls';
+import { WebSocket, WebSocketServer } from 'ws';
 import { gregorError } from '../errors.js';
 import { type ConnectOptions, waitForConnection } from './connect-wait.js';
 import { MAX_LENGTH_PREFIX_BYTES } from './framing.js';
@@ -43,8 +44,11 @@ function terminate(ws: WebSocket): void {
   ws.terminate();
 }
 
-/** A transport over an open ws WebSocket. */
-export class WebSocketTransport implements Transport {
+/**
+ * A transport over an open ws WebSocket. Not exported: no public declaration of this package may
+ * name a type of `ws`, whose types are not a dependency of gregor-client.
+ */
+class WebSocketTransport implements Transport {
   readonly #ws: TaggedWebSocket;
   readonly remoteAddress: string;
   #sink: TransportSink | undefined;
@@ -247,11 +251,20 @@ export function attachWebSocketServer(
   };
 }
 
+/**
+ * The options of the ws client a caller may set, described here rather than as ws's own type, so
+ * the published declarations need no type package of ws.
+ */
+export interface NodeWebSocketClientOptions
+  extends Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'> {
+  headers?: Record<string, string>;
+}
+
 /** How to connect over WebSocket. */
 export interface ConnectWebSocketOptions extends ConnectOptions {
   session?: RpcSessionOptions;
-  /** Extra ws client options (TLS ca, headers, …). */
-  ws?: ClientOptions;
+  /** Extra client options: TLS trust and identity, extra handshake headers. */
+  ws?: NodeWebSocketClientOptions;
 }
 
 /** Connect to `url` (ws:// or wss://) and return the session. */
