@@ -4,11 +4,28 @@ import {
   GregorClient,
   standardWebSocketConnector,
 } from '../../packages/client/src/client/browser.js';
-import { fromHex, toHex, type UID } from '../../packages/client/src/protocol/index.js';
-import { pageCreation } from './page-messages.js';
+import {
+  fromHex,
+  type Message,
+  type MsgID,
+  toHex,
+  type UID,
+} from '../../packages/client/src/protocol/index.js';
 
 let client: GregorClient | undefined;
 const seen: string[] = [];
+
+function creation(uid: UID, body: string): Message {
+  const msgID = crypto.getRandomValues(new Uint8Array(16)) as MsgID;
+  const md = { uid, msgID, ctime: 0, deviceID: null, inBandMsgType: 1 };
+  const item = {
+    category: 'browser.test',
+    body: new TextEncoder().encode(body),
+    dtime: { time: 0, offset: 0 },
+    remindTimes: [],
+  };
+  return { ibm: { stateUpdate: { md, creation: item } } };
+}
 
 const api = {
   /** Connect, log in, sync; resolves once connected. */
@@ -23,7 +40,7 @@ const api = {
   },
   /** Write an item through the outbox; resolves with its msgID once the server echoed it. */
   async add(uidHex: string, body: string): Promise<string> {
-    const m = pageCreation(fromHex(uidHex) as UID, 'browser.test', body);
+    const m = creation(fromHex(uidHex) as UID, body);
     const id = toHex(m.ibm!.stateUpdate!.md.msgID);
     await client!.consumeMessage(m);
     while (!seen.includes(id)) await new Promise((resolve) => setTimeout(resolve, 10));

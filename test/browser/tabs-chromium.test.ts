@@ -13,12 +13,14 @@ import { chromiumMissing, launchChromium, type PageServer, servePage } from './c
 
 /** What tabs-app.ts defines in the page as `globalThis.tab` (page functions call it). */
 declare const tab: {
-  start(url: string, uidHex: string, token: string): void;
+  start(url: string, uid: string, token: string, shareTabs?: boolean): Promise<void>;
   isHolder(): boolean;
-  stream(uidHex: string, prefix: string, count: number): Promise<string[]>;
+  stream(prefix: string, count: number): Promise<string[]>;
   writtenCount(): number;
-  pendingCount(): number;
-  items(): Promise<[string, string][]>;
+  items(): [string, string][];
+  itemEvents(): string[];
+  status(): string;
+  close(): Promise<void>;
 };
 
 const STREAM = 20;
@@ -100,11 +102,25 @@ describe('one connection shared by three tabs in headless Chromium', {
     await pages?.close();
   });
 
+  /** Resolve once every tab of `pages` shows the server's items. */
+  async function converged(pages: readonly Page[]): Promise<[string, string][]> {
+    let all: [string, string][] = [];
+    await until('every tab to show the server’s items', async () => {
+      all = (await serverItems()).sort(([a], [b]) => (a < b ? -1 : 1));
+      for (const page of pages) {
+        const shown = await page.evaluate(() => tab.items());
+        if (JSON.stringify(shown) !== JSON.stringify(all)) return false;
+      }
+      return true;
+    });
+    return all;
+  }
+
   it('elects one holder: one connection for three tabs, a follower’s write acknowledged and seen by all', async () => {
     const token = h.auth.allow(U1);
     const first = await openTab();
     await first.evaluate(([u, id, t]) => tab.start(u, id, t), [url, uid, token] as const);
-    await first.waitForFunction(() => tab.isHolder(), undefined, { timeout: 10_000 });
+    assert.equal(await first.evaluate(() => tab.isHolder()), true);
     for (let i = 0; i < 2; i++) {
       const page = await openTab();
       await page.evaluate(([u, id, t]) => tab.start(u, id, t), [url, uid, token] as const);
@@ -112,34 +128,31 @@ describe('one connection shared by three tabs in headless Chromium', {
     const [, second, third] = tabs as [Page, Page, Page];
     assert.equal(await second.evaluate(() => tab.isHolder()), false);
     assert.equal(await third.evaluate(() => tab.isHolder()), false);
+    assert.equal(await third.evaluate(() => tab.status()), 'online');
 
-    const [id] = await second.evaluate((u) => tab.stream(u, 'hello', 1), uid);
-    assert.deepEqual(await serverItems(), [[id, 'hello 0']]);
-    for (const page of tabs) {
-      assert.deepEqual(await page.evaluate(() => tab.items()), [[id, 'hello 0']]);
-    }
+    const [id] = await second.evaluate(() => tab.stream('hello', 1));
+    assert.deepEqual(await serverItems(), [[id, 'hello 0']], 'acknowledged: stored');
+    await converged(tabs);
     assert.equal(connections(), 1, 'one WebSocket for the three tabs');
   });
 
   it('hands over when the holder closes mid-stream: no write lost, none stored twice', async () => {
     const [holder, second, writer] = tabs as [Page, Page, Page];
-    const streamed = writer.evaluate(([u, n]) => tab.stream(u, 'stream', n), [
-      uid,
-      STREAM,
-    ] as const);
-    await writer.waitForFunction(() => tab.writtenCount() >= 5, undefined, { timeout: 20_000 });
+    const streamed = writer.evaluate((n) => tab.stream('stream', n), STREAM);
+    await writer.waitForFunction(() => tab.writtenCount() >= 5, undefined, { timeout: WAIT_MS });
     stalled.add(holder);
     // A write the server stored whose answer the holder never passes on.
     await until('a stored write left unanswered', async () => {
       const stored = (await serverItems()).filter(([, body]) => body.startsWith('stream')).length;
-      const acked = await writer.evaluate(() => tab.writtenCount());
-      return stored > acked && (await writer.evaluate(() => tab.pendingCount())) > 0;
+      return stored > (await writer.evaluate(() => tab.writtenCount()));
     });
     await holder.close();
 
     const ids = await within('the stream to finish after the handover', streamed);
-    const newHolder = (await second.evaluate(() => tab.isHolder())) ? second : writer;
-    assert.equal(await newHolder.evaluate(() => tab.isHolder()), true);
+    const holders = await Promise.all(
+      [second, writer].map((p) => p.evaluate(() => tab.isHolder())),
+    );
+    assert.equal(holders.filter(Boolean).length, 1, 'one of the remaining tabs took over');
     const streamItems = (await serverItems()).filter(([, body]) => body.startsWith('stream'));
     assert.deepEqual(
       streamItems.map(([, body]) => body).sort(),
@@ -148,10 +161,23 @@ describe('one connection shared by three tabs in headless Chromium', {
     );
     assert.deepEqual(new Set(ids), new Set(streamItems.map(([id]) => id)));
     assert.equal(ids.length, STREAM, 'every write acknowledged once');
-    const all = (await serverItems()).sort();
+    const all = await converged([second, writer]);
     for (const page of [second, writer]) {
-      assert.deepEqual((await page.evaluate(() => tab.items())).sort(), all);
+      const events = await page.evaluate(() => tab.itemEvents());
+      assert.deepEqual([...events].sort(), all.map(([id]) => id).sort(), 'one item event each');
     }
     await until('the old holder’s connection to go', async () => connections() === 1);
+  });
+
+  it('shareTabs: false connects a tab on its own, with the same API', async () => {
+    const token = h.auth.allow(U1);
+    const alone = await openTab();
+    await alone.evaluate(([u, id, t]) => tab.start(u, id, t, false), [url, uid, token] as const);
+    assert.equal(connections(), 2);
+    assert.equal(await alone.evaluate(() => tab.isHolder()), false);
+    await alone.evaluate(() => tab.stream('alone', 1));
+    await converged(tabs.slice(1));
+    await alone.evaluate(() => tab.close());
+    await until('its connection to go', async () => connections() === 1);
   });
 });

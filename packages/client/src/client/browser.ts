@@ -51,6 +51,7 @@ export {
   type ItemFilter,
 } from './gregor.js';
 export { CLIENT_STATE, type ClientState, GregorClient } from './gregor-client.js';
+export { GregorConnection, type GregorConnectionOptions } from './gregor-connection.js';
 export {
   type CategoryRange,
   categoryDismissalMessage,
@@ -97,12 +98,18 @@ export {
 export { Remote } from './remote.js';
 export { SessionKeeper, type SessionKeeperOptions } from './session-keeper.js';
 export {
+  type BrowserConnectOptions,
+  SharedGregor,
+  tabSharingName,
+} from './shared-gregor.js';
+export {
   type ClientStatus,
   type ClientStatusType,
   DEFAULT_STATUS_BUFFER,
   StatusStream,
 } from './status-stream.js';
 export { creationsOf, DEFAULT_SYNC_TIMEOUT_MS, Syncer, type SyncOutcome } from './syncer.js';
+export { canShareTabs } from './tab-election.js';
 export { globalTimers, type Timers } from './timers.js';
 export { standardWebSocketConnector } from './web.js';
 export { WriteAcks, type WriteOptions } from './write-acks.js';
