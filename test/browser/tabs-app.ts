@@ -11,12 +11,15 @@ let g: GregorConnection | undefined;
 let written: string[] = [];
 /** The IDs of the `item` events this tab saw, in order (one each, however the holder changed). */
 const itemEvents: string[] = [];
+/** The out-of-band messages this tab saw, as "system: text". */
+const oobs: string[] = [];
 
 const api = {
   /** Connect (resolves once this tab has the items of a synced connection). */
   async start(url: string, uid: string, token: string, shareTabs = true): Promise<void> {
     g = await connect(url, { uid, token, shareTabs });
     g.on('item', (item) => itemEvents.push(item.id));
+    g.on('oob', (m) => oobs.push(`${m.system}: ${m.text()}`));
   },
   /** True when this tab holds the shared connection. */
   isHolder: (): boolean => g instanceof SharedGregor && g.isHolder,
@@ -38,6 +41,18 @@ const api = {
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   itemEvents: (): string[] => [...itemEvents],
   status: (): string => g!.status.type,
+  dismiss: (id: string): Promise<void> => g!.dismiss(id),
+  dismissLocally: (id: string): Promise<void> => g!.dismissLocally(id),
+  /** Send an out-of-band message; resolves with the error's class and code when refused. */
+  async oob(system: string, body: string): Promise<string> {
+    try {
+      await g!.sendOutOfBand(system, body);
+      return 'sent';
+    } catch (err) {
+      return `${(err as Error).name} ${(err as { code?: string }).code}`;
+    }
+  },
+  oobs: (): string[] => [...oobs],
   close: (): Promise<void> => g!.close(),
 };
 

@@ -20,6 +20,10 @@ declare const tab: {
   items(): [string, string][];
   itemEvents(): string[];
   status(): string;
+  dismiss(id: string): Promise<void>;
+  dismissLocally(id: string): Promise<void>;
+  oob(system: string, body: string): Promise<string>;
+  oobs(): string[];
   close(): Promise<void>;
 };
 
@@ -169,6 +173,37 @@ describe('one connection shared by three tabs in headless Chromium', {
     await until('the old holder’s connection to go', async () => connections() === 1);
   });
 
+  it('dismissals, local dismissals, out-of-band messages and typed refusals cross the tabs', async () => {
+    const [, second, writer] = tabs as [Page, Page, Page];
+    const follower = (await second.evaluate(() => tab.isHolder())) ? writer : second;
+    const [first, next] = (await serverItems()).map(([id]) => id) as [string, string];
+    await follower.evaluate((id) => tab.dismiss(id), first);
+    assert.ok(!(await serverItems()).some(([id]) => id === first), 'acknowledged: dismissed');
+    await converged([second, writer]);
+
+    await follower.evaluate((id) => tab.dismissLocally(id), next);
+    assert.ok(
+      (await serverItems()).some(([id]) => id === next),
+      'still on the server',
+    );
+    for (const page of [second, writer]) {
+      await page.waitForFunction((id) => !tab.items().some(([i]) => i === id), next, {
+        timeout: WAIT_MS,
+      });
+    }
+
+    assert.equal(await follower.evaluate(() => tab.oob('tabs.oob', 'ping')), 'sent');
+    for (const page of [second, writer]) {
+      await page.waitForFunction(() => tab.oobs().includes('tabs.oob: ping'), undefined, {
+        timeout: WAIT_MS,
+      });
+    }
+    assert.equal(
+      await follower.evaluate(() => tab.oob('', 'no system')),
+      'InputError GREGOR_ERR_INPUT_INVALID',
+    );
+  });
+
   it('shareTabs: false connects a tab on its own, with the same API', async () => {
     const token = h.auth.allow(U1);
     const alone = await openTab();
@@ -176,7 +211,16 @@ describe('one connection shared by three tabs in headless Chromium', {
     assert.equal(connections(), 2);
     assert.equal(await alone.evaluate(() => tab.isHolder()), false);
     await alone.evaluate(() => tab.stream('alone', 1));
-    await converged(tabs.slice(1));
+    const [, second, writer] = tabs as [Page, Page, Page];
+    for (const page of [second, writer]) {
+      await page.waitForFunction(
+        () => tab.items().some(([, body]) => body === 'alone 0'),
+        undefined,
+        {
+          timeout: WAIT_MS,
+        },
+      );
+    }
     await alone.evaluate(() => tab.close());
     await until('its connection to go', async () => connections() === 1);
   });
