@@ -23,7 +23,7 @@ describe('docs/client.md', () => {
   let h: Harness;
   let dir: string;
   before(async () => {
-    h = await startServer();
+    h = await startServer({ http: true });
     // Under the repository, so that the example's `gregor-client` resolves to this checkout.
     await mkdir(join(ROOT, '.tmp'), { recursive: true });
     dir = await mkdtemp(join(ROOT, '.tmp', 'docs-'));
@@ -33,7 +33,7 @@ describe('docs/client.md', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs the quick-start example: it writes an item, sees the echo and closes', async () => {
+  it('runs the quick-start example over WebSocket: it creates an item, sees the echo and closes', async () => {
     const file = join(dir, 'example.mts');
     await writeFile(file, await exampleOfDocs());
     h.auth.allow(U1, undefined, 'doc-token');
@@ -42,17 +42,20 @@ describe('docs/client.md', () => {
       timeout: 30_000,
       env: {
         ...process.env,
-        GREGORD: `fmprpc://127.0.0.1:${h.addresses.tcp!.port}`,
+        GREGORD: `ws://127.0.0.1:${h.addresses.http!.port}/rpc`,
         GREGOR_TOKEN: 'doc-token',
         GREGOR_UID: toHex(U1),
       },
     });
-    assert.match(stdout, /broadcast in-band/);
-    assert.match(stdout, /items 1/);
+    const id = /^stored ([0-9a-f]{32})$/m.exec(stdout)?.[1];
+    assert.ok(id, `the example prints the stored item's ID:\n${stdout}`);
+    // The items it lists after the echo: the new one, with its JSON body.
+    assert.match(stdout, new RegExp(`^${id} demo\\.greeting \\{ text: 'hello' \\}$`, 'm'));
+    assert.match(stdout, /^status closed$/m);
     const state = await h.stateMachine.state(U1, null, null);
     assert.deepEqual(
-      state.items.map((i) => i.item?.category),
-      ['demo.greeting'],
+      state.items.map((i) => [toHex(i.md!.msgID), i.item?.category, i.item?.body]),
+      [[id, 'demo.greeting', new TextEncoder().encode('{"text":"hello"}')]],
     );
   });
 });

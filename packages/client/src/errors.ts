@@ -268,3 +268,63 @@ export function gregorError(
 export function isGregorError(err: unknown, code?: ErrorCode): err is GregorError {
   return err instanceof GregorError && (code === undefined || err.code === code);
 }
+
+/**
+ * One problem with options: the option as the user wrote it (a dotted path such as
+ * `consumeLimits.maxItems`, a flag such as `--storage`) and what is wrong; no option for a
+ * problem between several options.
+ */
+export interface OptionProblem {
+  readonly option?: string;
+  readonly message: string;
+}
+
+/**
+ * The one message format of GREGOR_ERR_CONFIG_INVALID for bad options: `<what>: <option>: <problem>`;
+ * several problems are listed under `<what>:`, one per indented line. `what` says whose options
+ * they are ("invalid client option").
+ */
+export function configError(what: string, problems: readonly OptionProblem[]): GregorError {
+  const lines = problems.map((p) =>
+    p.option === undefined ? p.message : `${p.option}: ${p.message}`,
+  );
+  const text = lines.length === 1 ? ` ${lines[0]}` : lines.map((line) => `\n  ${line}`).join('');
+  return gregorError('GREGOR_ERR_CONFIG_INVALID', `${what}:${text}`);
+}
+
+/** The issues of a failed zod parse, as far as {@link parseOptions} reads them. */
+interface SchemaResult<T> {
+  readonly success: boolean;
+  readonly data?: T;
+  readonly error?: {
+    readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+  };
+}
+
+/** `a.b.0` for a nested option; `options` for the whole object. */
+export function dottedOption(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? 'options' : path.map(String).join('.');
+}
+
+/**
+ * Check `input` with a zod `schema`; throws {@link configError} naming each bad option once (its
+ * first issue), by `nameOf` its path (dotted by default).
+ */
+export function parseOptions<T>(
+  what: string,
+  schema: { safeParse(input: unknown): SchemaResult<T> },
+  input: unknown,
+  nameOf: (path: readonly PropertyKey[]) => string = dottedOption,
+): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data as T;
+  const byOption = new Map<string, string>();
+  for (const issue of parsed.error?.issues ?? []) {
+    const option = nameOf(issue.path);
+    if (!byOption.has(option)) byOption.set(option, issue.message);
+  }
+  throw configError(
+    what,
+    [...byOption].map(([option, message]) => ({ option, message })),
+  );
+}

@@ -6,6 +6,8 @@ import { after, describe, it } from 'node:test';
 import { MAX_LENGTH_PREFIX_BYTES } from '../../../packages/client/src/rpc/index.js';
 import { parseGregordConfig } from '../../../packages/server/src/server/config.js';
 import { CONFIG_TABLE, type OptionKey } from '../../../packages/server/src/server/config-table.js';
+import { parseStorageUrl } from '../../../packages/server/src/storage/index.js';
+import { BAD_STORAGE_URLS, GOOD_STORAGE_URLS } from '../../helpers/storage-urls.js';
 
 const CONFIG_INVALID = { code: 'GREGOR_ERR_CONFIG_INVALID' };
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -279,12 +281,12 @@ describe('parseGregordConfig: errors name the option', () => {
     it(`names ${row.flag} when its flag is bad`, () => {
       const bad = BAD_TEXT[row.unit] as string;
       const message = problemsOf({ flags: { [row.key as OptionKey]: bad } });
-      assert.match(message, new RegExp(`^  ${row.flag}: `, 'm'));
+      assert.match(message, new RegExp(`^invalid configuration: ${row.flag}: `));
     });
     if (row.env !== null) {
       it(`names ${row.env} when its variable is bad`, () => {
         const message = problemsOf({ env: { [row.env]: BAD_TEXT[row.unit] as string } });
-        assert.match(message, new RegExp(`^  ${row.env} \\(${row.flag}\\): `, 'm'));
+        assert.match(message, new RegExp(`^invalid configuration: ${row.env} \\(${row.flag}\\): `));
       });
     }
   }
@@ -299,6 +301,31 @@ describe('parseGregordConfig: errors name the option', () => {
       problemsOf({ flags: { broadcastTimeout: '10' } }),
       /expected a duration such as 10s, 200ms, 1h.*got "10"/,
     );
+  });
+
+  it('takes every database URL the storage library takes, read the same way', () => {
+    for (const [text, expected] of Object.entries(GOOD_STORAGE_URLS)) {
+      const { storage } = parseGregordConfig({ flags: { storage: text } });
+      assert.equal(storage.kind, expected.dialect, text);
+      assert.equal(storage.url, expected.url, text);
+    }
+  });
+
+  it('refuses the URLs the storage library refuses, with its message', () => {
+    for (const text of BAD_STORAGE_URLS) {
+      let libraryMessage = '';
+      assert.throws(
+        () => parseStorageUrl(text),
+        (err: Error) => {
+          libraryMessage = err.message;
+          return true;
+        },
+      );
+      assert.ok(
+        problemsOf({ flags: { storage: text } }).includes(`--storage: ${libraryMessage}`),
+        text,
+      );
+    }
   });
 
   it('hides the password of a storage URL in messages', () => {

@@ -29,7 +29,7 @@ describe('parseGregorAddress', () => {
   });
 
   it('rejects anything else, naming the address', () => {
-    for (const bad of ['nohost', 'http://h:1', 'h:70000', 'h:', 'fmprpc://h']) {
+    for (const bad of ['nohost', 'http://h:1', 'h:70000', 'h:0', 'h:', 'fmprpc://h']) {
       assert.throws(() => parseGregorAddress(bad), { code: 'GREGOR_ERR_CONFIG_INVALID' }, bad);
     }
   });

@@ -4,7 +4,7 @@
  * name (GREGOR_ERR_CONFIG_INVALID), never clamped, and the caller's object is never changed.
  */
 import { z } from 'zod';
-import { gregorError } from '../errors.js';
+import { parseOptions } from '../errors.js';
 import type { DeviceID, SessionToken, UID } from '../protocol/index.js';
 import type { RpcSession } from '../rpc/browser.js';
 import { type Clock, systemClock } from '../state/index.js';
@@ -115,16 +115,7 @@ function tokenSource(token: TokenSource): () => Promise<SessionToken> {
 
 /** Validate `opts`; throws GREGOR_ERR_CONFIG_INVALID naming the first offending option. */
 export function resolveClientSettings(opts: GregorClientOptions): ClientSettings {
-  const parsed = schema.safeParse(opts ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw gregorError(
-      'GREGOR_ERR_CONFIG_INVALID',
-      `invalid client option: ${where}${issue.message}`,
-    );
-  }
-  const data = parsed.data;
+  const data = parseOptions('invalid client option', schema, opts ?? {});
   const connect = opts.connect;
   return Object.freeze({
     uid: opts.uid,

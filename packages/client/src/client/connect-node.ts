@@ -26,7 +26,7 @@ export function nodeConnectorFor(
 
 /**
  * Connect to gregord at `url` (`fmprpc://host:port`, `fmprpc+tls://…`, `host:port`, `ws://…/rpc`
- * or `wss://…`) and resolve once connected, logged in and synced. See docs/client-api.md.
+ * or `wss://…`) and resolve once connected, logged in and synced. See docs/client.md.
  */
 export function connect(url: string, options: NodeConnectOptions): Promise<Gregor> {
   return connectWith(url, options, (address) => nodeConnectorFor(address, options.tls));

@@ -23,7 +23,7 @@ export function browserConnectorFor(address: GregorAddress): Connector {
 
 /**
  * Connect to gregord at `url` (`ws://…/rpc` or `wss://…`) and resolve once connected, logged in
- * and synced. See docs/client-api.md. The tabs of this browser share one connection per user and
+ * and synced. See docs/client.md. The tabs of this browser share one connection per user and
  * server unless `shareTabs: false` (docs/browser-tabs.md); the result has the same API either way,
  * and with `shareTabs: false` it is the Gregor itself (with its low-level `client`).
  */

@@ -1,5 +1,5 @@
 /**
- * The high-level client API (docs/client-api.md): one user's live items, acknowledged writes,
+ * The high-level client API (docs/client.md): one user's live items, acknowledged writes,
  * typed events and a change feed, on top of a GregorClient (which keeps the local replica, the
  * syncer, the persisted outbox and the reconnects). It wraps the client and never duplicates it:
  * every write goes through the client's outbox, every read through its replica. Browser-safe.

@@ -27,7 +27,9 @@ export type TcpConnectorOptions = Omit<ConnectTcpOptions, 'host' | 'port' | 'sig
 
 /**
  * `host:port`, `fmprpc://host:port` or `fmprpc+tls://host:port` (gregor-protocol.md §8 URIs) as an
- * address; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything else.
+ * address to dial; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything
+ * else, port 0 included (it names no peer). Every dial address of the project is read here;
+ * gregord's listen addresses differ (`:PORT` means every interface, port 0 a free one).
  */
 export function parseGregorAddress(address: string): TcpAddress & { isTls: boolean } {
   const parsed = parseGregorUrl(address);

@@ -11,7 +11,7 @@ import { inBandMsgID } from './local-replica.js';
 import { type Deferred, deferred } from './serial.js';
 import type { Timers } from './timers.js';
 
-/** How a write waits (see docs/client-api.md "Acknowledged writes"). */
+/** How a write waits (see docs/client.md "Acknowledged writes"). */
 export interface WriteOptions {
   /**
    * Resolve as soon as the message is queued in the outbox (and saved with the storage), without

@@ -59,7 +59,10 @@ export function parseGregorUrl(address: string): GregorAddress {
   const match = TCP_FORM.exec(trimmed);
   if (match === null) throw invalidAddress(address, EXPECTED);
   const port = Number(match[3]);
-  if (port > 65_535) throw invalidAddress(address, `port ${port} is out of range (0–65535)`);
+  // Port 0 names no peer: these are addresses to dial (gregord's listen addresses are its own).
+  if (port === 0 || port > 65_535) {
+    throw invalidAddress(address, `port ${port} is out of range (1–65535)`);
+  }
   const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
   if (host === '') throw invalidAddress(address, 'no host');
   return { kind: 'tcp', host, port, tls: match[1] === 'fmprpc+tls' };

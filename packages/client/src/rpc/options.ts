@@ -4,7 +4,7 @@
  * by one of these (STYLE.md §5.4).
  */
 import { z } from 'zod';
-import { gregorError } from '../errors.js';
+import { parseOptions } from '../errors.js';
 import { MAX_LENGTH_PREFIX_BYTES } from './framing.js';
 
 /**
@@ -84,13 +84,7 @@ const resolved = new WeakSet<object>();
  */
 export function resolveRpcLimits(input: RpcLimitsInput | RpcLimits = {}): RpcLimits {
   if (resolved.has(input)) return input as RpcLimits;
-  const parsed = limitsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw gregorError('GREGOR_ERR_CONFIG_INVALID', `invalid rpc option: ${where}${issue.message}`);
-  }
-  const limits = Object.freeze(parsed.data);
+  const limits = Object.freeze(parseOptions('invalid rpc option', limitsSchema, input));
   resolved.add(limits);
   return limits;
 }

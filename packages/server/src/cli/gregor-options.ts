@@ -4,15 +4,11 @@
  * here, after the flags, so a flag always wins.
  */
 
-import { gregorError } from 'gregor-client/errors';
+import { parseGregorAddress } from 'gregor-client';
+import { configError, parseOptions } from 'gregor-client/errors';
 import { fromHex, type RevokeSessionsArg, type UID } from 'gregor-client/protocol';
 import { z } from 'zod';
-import {
-  DEFAULT_BIND_ADDRESS,
-  MAX_TOKEN_TTL_MS,
-  parseDurationMs,
-  parseListenAddress,
-} from '../server/index.js';
+import { DEFAULT_BIND_ADDRESS, MAX_TOKEN_TTL_MS, parseDurationMs } from '../server/index.js';
 import type { ClientTarget } from './gregor-client.js';
 
 /** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
@@ -42,13 +38,9 @@ function flagOf(key: PropertyKey): string {
 
 /** Parse commander's `raw` options with `schema`; a failure names the flag. */
 export function readOptions<T>(schema: z.ZodType<T>, raw: Readonly<Record<string, unknown>>): T {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const key = issue.path[0];
-    return key === undefined ? issue.message : `${flagOf(key)}: ${issue.message}`;
-  });
-  throw gregorError('GREGOR_ERR_CONFIG_INVALID', problems.join('; '));
+  return parseOptions('invalid option', schema, raw, (path) =>
+    path[0] === undefined ? 'options' : flagOf(path[0]),
+  );
 }
 
 /** `gregor token`: who, for how long, and where the secret comes from. */
@@ -103,12 +95,7 @@ export function secretSource(
 }
 
 const connectShape = {
-  address: fromText((text) => {
-    const address = parseListenAddress(text);
-    if (address === null || address.port === 0)
-      throw new Error(`expected HOST:PORT, got ${JSON.stringify(text)}`);
-    return address;
-  }).optional(),
+  address: fromText(parseGregorAddress).optional(),
   tls: z.literal(true).optional(),
   ca: z.string().min(1).optional(),
   timeout: duration.default(10_000),
@@ -119,17 +106,25 @@ export interface ConnectFlags {
   readonly target: ClientTarget;
 }
 
+function readEnvAddress(text: string): ReturnType<typeof parseGregorAddress> {
+  try {
+    return parseGregorAddress(text);
+  } catch (err) {
+    throw configError('invalid option', [
+      { option: 'GREGOR_ADDRESS', message: (err as Error).message },
+    ]);
+  }
+}
+
 function toTarget(
   o: z.output<z.ZodObject<typeof connectShape>>,
   env: NodeJS.ProcessEnv,
 ): ClientTarget {
-  const address = o.address ?? parseListenAddress(env.GREGOR_ADDRESS || DEFAULT_BIND_ADDRESS);
-  if (address === null)
-    throw gregorError('GREGOR_ERR_CONFIG_INVALID', 'GREGOR_ADDRESS: expected HOST:PORT');
+  const address = o.address ?? readEnvAddress(env.GREGOR_ADDRESS || DEFAULT_BIND_ADDRESS);
   return {
     host: address.host,
     port: address.port,
-    tls: o.tls ? { caFile: o.ca } : null,
+    tls: o.tls || address.isTls ? { caFile: o.ca } : null,
     timeoutMs: o.timeout,
   };
 }
@@ -157,7 +152,11 @@ export interface SessionFlags extends ConnectFlags {
 
 function toSession(o: z.output<z.ZodObject<typeof session>>, env: NodeJS.ProcessEnv): SessionFlags {
   const token = o.token ?? env.GREGOR_TOKEN;
-  if (!token) throw gregorError('GREGOR_ERR_CONFIG_INVALID', '--token: required (or GREGOR_TOKEN)');
+  if (!token) {
+    throw configError('invalid option', [
+      { option: '--token', message: 'required (or GREGOR_TOKEN)' },
+    ]);
+  }
   return { target: toTarget(o, env), token, uid: o.uid };
 }
 

@@ -109,7 +109,7 @@ function connectOptions(command: Command): Command {
   return command
     .option(
       '--address <HOST:PORT>',
-      'gregord TCP address [env GREGOR_ADDRESS; default 127.0.0.1:9911]',
+      'gregord TCP address: HOST:PORT, fmprpc://HOST:PORT or fmprpc+tls://HOST:PORT (TLS) [env GREGOR_ADDRESS; default 127.0.0.1:9911]',
     )
     .option('--tls', 'connect with TLS')
     .option('--ca <path>', 'with --tls: a CA certificate to trust (e.g. a self-signed server)')

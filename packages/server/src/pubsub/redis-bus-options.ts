@@ -4,7 +4,7 @@
  * clamped, and the caller's object is never changed.
  */
 
-import { gregorError } from 'gregor-client/errors';
+import { parseOptions } from 'gregor-client/errors';
 import { z } from 'zod';
 import type { BusLogger } from './bus.js';
 import { consoleBusLogger } from './bus-core.js';
@@ -102,11 +102,5 @@ const schema = z.strictObject({
 
 /** Validate and default the options, or throw GREGOR_ERR_CONFIG_INVALID naming the bad option. */
 export function resolveRedisBusOptions(input: unknown): ResolvedRedisBusOptions {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = issue?.path.join('.') || 'options';
-    throw gregorError('GREGOR_ERR_CONFIG_INVALID', `redis bus: ${name}: ${issue?.message}`);
-  }
-  return Object.freeze(parsed.data);
+  return Object.freeze(parseOptions('invalid redis bus option', schema, input));
 }

@@ -4,8 +4,8 @@
  * zod schema of its kind. Every bad value becomes one line naming the option as it was given.
  */
 import { join } from 'node:path';
-import { gregorError } from 'gregor-client/errors';
-import type { z } from 'zod';
+import { parseOptions } from 'gregor-client/errors';
+import { z } from 'zod';
 import type { ConfigOption, OptionKey } from './config-table.js';
 import { CONFIG_TABLE, DEFAULT_STORAGE_TEXT } from './config-table.js';
 import { VALUE } from './config-values.js';
@@ -94,22 +94,16 @@ function resolveGiven(
   return text === null ? undefined : { text, source: 'default', name: `${row.flag} (default)` };
 }
 
-/** A ConfigError listing `problems`, one per line. */
-export function configError(problems: readonly string[]): Error {
-  return gregorError(
-    'GREGOR_ERR_CONFIG_INVALID',
-    `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
-  );
-}
+/** The message lead of every gregord configuration error. */
+export const CONFIG_ERROR_WHAT = 'invalid configuration';
 
-/** Parse every given option; collect one line per bad value. */
+/** Parse every given option; one problem per bad value, naming the option as it was given. */
 export function parseValues(input: GregordConfigInput): {
   values: Values;
   given: GivenOptions;
 } {
-  const problems: string[] = [];
   const given: GivenOptions = {};
-  const values = {} as Record<OptionKey, unknown>;
+  const texts: Partial<Record<OptionKey, string>> = {};
   // The data directory comes first: the default storage path is inside it.
   const rows = [...CONFIG_TABLE].sort(
     (a, b) => Number(b.key === 'dataDir') - Number(a.key === 'dataDir'),
@@ -120,16 +114,19 @@ export function parseValues(input: GregordConfigInput): {
     const g = resolveGiven(row, input, defaults);
     if (g === undefined) continue;
     given[key] = g;
-    const parsed = (SCHEMAS[key] as z.ZodType<unknown, string>).safeParse(g.text);
-    if (parsed.success) values[key] = parsed.data;
-    else problems.push(`${g.name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
-    if (key === 'dataDir' && parsed.success) {
+    texts[key] = g.text;
+    if (key === 'dataDir') {
       defaults.storage = DEFAULT_STORAGE_TEXT.replace(
         '<data-dir>/gregor.db',
         join(g.text, 'gregor.db'),
       );
     }
   }
-  if (problems.length > 0) throw configError(problems);
+  const values = parseOptions(
+    CONFIG_ERROR_WHAT,
+    z.object(SCHEMAS).partial(),
+    texts,
+    (path) => given[path[0] as OptionKey]?.name ?? 'options',
+  );
   return { values: values as Values, given };
 }

@@ -107,7 +107,7 @@ export const CONFIG_TABLE = [
     env: 'GREGOR_STORAGE',
     defaultText: DEFAULT_STORAGE_TEXT,
     unit: OPTION_UNIT.url,
-    help: 'Where state is kept: memory:, sqlite:PATH, postgres://… or mysql://…',
+    help: 'Where state is kept: memory:, sqlite:PATH, postgres://…, postgresql://…, mysql://… or mariadb://…',
   },
   {
     key: 'mysqlDsn',

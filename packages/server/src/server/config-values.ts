@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseGregorAddress } from 'gregor-client';
 import { z } from 'zod';
+import { DIALECT_NAME, parseStorageUrl, redactPassword } from '../storage/index.js';
 
 /** Longest duration a Node timer can wait, in ms (setTimeout's 32-bit limit). */
 export const MAX_DURATION_MS = 0x7fff_ffff;
@@ -95,7 +97,8 @@ export function parseCount(text: string, max = 1_000_000_000): number {
 
 /**
  * `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (every interface, as Go's net.Listen reads it) → address;
- * `off` → null. The port must fit in 16 bits (§6.8); 0 picks a free one.
+ * `off` → null. The port must fit in 16 bits (§6.8); 0 picks a free one. A listen address, not a
+ * dial address: those (parseGregorAddress in gregor-client) need a host and a port from 1.
  */
 export function parseListenAddress(text: string): ListenAddress | null {
   if (text === 'off') return null;
@@ -113,25 +116,21 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** `memory:`, `sqlite:PATH`, `postgres://…`, `postgresql://…`, `mysql://…` → a storage spec. */
+/**
+ * `memory:` (gregord's own: the in-memory engine), or any database URL the storage layer reads
+ * (storage-url.ts) → a storage spec. The error is the storage layer's, word for word.
+ */
 export function parseStorage(text: string): StorageSpec {
   if (text === 'memory:' || text === 'memory://') return { kind: 'memory', url: 'memory:' };
-  if (text.startsWith('sqlite:')) {
-    const path = text.startsWith('sqlite://') ? text.slice('sqlite://'.length) : text.slice(7);
-    if (path === '') throw new Error('expected sqlite:PATH with a file path, got "sqlite:"');
-    return { kind: 'sqlite', url: `sqlite:${path}`, path };
-  }
-  const scheme = /^([a-z]+):\/\/./.exec(text)?.[1];
-  if (scheme === 'postgres' || scheme === 'postgresql') return { kind: 'postgres', url: text };
-  if (scheme === 'mysql') return { kind: 'mysql', url: text };
-  throw new Error(
-    `expected memory:, sqlite:PATH, postgres://… or mysql://…, got ${quoted(redact(text))}`,
-  );
+  const parsed = parseStorageUrl(text);
+  return parsed.dialect === DIALECT_NAME.sqlite
+    ? { kind: 'sqlite', url: parsed.url, path: parsed.path }
+    : { kind: parsed.dialect, url: parsed.url };
 }
 
-/** A mysql:// URL as is, or Go's DSN `user:pass@tcp(host:port)/db?params` as a mysql:// URL. */
+/** A mysql:// or mariadb:// URL, or Go's DSN `user:pass@tcp(host:port)/db?params` as a mysql:// URL. */
 export function parseMysqlDsn(text: string): StorageSpec {
-  if (text.startsWith('mysql://')) return parseStorage(text);
+  if (/^(mysql|mariadb):\/\//i.test(text)) return parseStorage(text);
   const match = /^(?:([^@]*)@)?(?:tcp\(([^)]*)\))?\/([^?]*)(\?.*)?$/.exec(text);
   if (match === null) {
     throw new Error(
@@ -144,20 +143,17 @@ export function parseMysqlDsn(text: string): StorageSpec {
 }
 
 /** The text with any `user:password@` password replaced, for messages. */
-export function redact(text: string): string {
-  return text
-    .replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
-    .replace(/^([^:/@]*):[^@/]*@/, '$1:***@');
-}
+export const redact = redactPassword;
 
-/** `fmprpc://HOST:PORT` or `fmprpc+tls://HOST:PORT`. */
+/**
+ * `fmprpc://HOST:PORT` or `fmprpc+tls://HOST:PORT`: a dial address, read by gregor-client's
+ * parseGregorAddress, but with the scheme required (the original gregord's -auth-server is a URI).
+ */
 export function parseFmprpcUri(text: string): FmprpcUri {
-  const match = /^fmprpc(\+tls)?:\/\/(.+)$/.exec(text);
-  const address = match === null ? null : parseListenAddress(match[2] as string);
-  if (match === null || address === null || address.port === 0 || address.host === '0.0.0.0') {
+  if (!/^fmprpc(\+tls)?:\/\//.test(text)) {
     throw new Error(`expected fmprpc://HOST:PORT or fmprpc+tls://HOST:PORT, got ${quoted(text)}`);
   }
-  return { uri: text, host: address.host, port: address.port, isTls: match[1] !== undefined };
+  return { uri: text, ...parseGregorAddress(text) };
 }
 
 /** `redis://…` or `rediss://…`, with user and password if any. */

@@ -5,9 +5,10 @@
  * the options involved as they were given. Nothing is clamped; the input is never changed.
  */
 import { join } from 'node:path';
+import { configError } from 'gregor-client/errors';
 import { checkConflicts } from './config-conflicts.js';
 import type { GivenOptions, GregordConfigInput, Values } from './config-schema.js';
-import { configError, parseValues } from './config-schema.js';
+import { CONFIG_ERROR_WHAT, parseValues } from './config-schema.js';
 import type { OptionKey } from './config-table.js';
 import type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-values.js';
 
@@ -107,7 +108,12 @@ export interface GregordConfig {
 export function parseGregordConfig(input: GregordConfigInput = {}): GregordConfig {
   const { values: v, given } = parseValues(input);
   const problems = checkConflicts(v, given);
-  if (problems.length > 0) throw configError(problems);
+  if (problems.length > 0) {
+    throw configError(
+      CONFIG_ERROR_WHAT,
+      problems.map((message) => ({ message })),
+    );
+  }
   return deepFreeze(buildConfig(v, given));
 }
 

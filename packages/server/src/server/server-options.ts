@@ -5,7 +5,7 @@
  * clamped, and the caller's object is never changed.
  */
 import type { SecureContextOptions } from 'node:tls';
-import { gregorError } from 'gregor-client/errors';
+import { gregorError, parseOptions } from 'gregor-client/errors';
 import { type ConsumeLimits, DEFAULT_CONSUME_LIMITS } from 'gregor-client/protocol';
 import { type RpcLimitsInput, resolveRpcLimits } from 'gregor-client/rpc';
 import { type Clock, quotaForFrame, type StateMachine, type UserQuota } from 'gregor-client/state';
@@ -280,7 +280,7 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
   requireComponent(opts?.stateMachine, 'stateMachine', 'consumeMessage');
   requireComponent(opts.bus, 'bus', 'publish');
   requireComponent(opts.authenticator, 'authenticator', 'authenticate');
-  const parsed = tuningSchema.safeParse({
+  const parsed = parseOptions('invalid server option', tuningSchema, {
     listen: opts.listen,
     consumeLimits: opts.consumeLimits,
     maxQueuedPerUser: opts.maxQueuedPerUser,
@@ -300,15 +300,7 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     drainTimeoutMs: opts.drainTimeoutMs,
     version: opts.version,
   });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw gregorError(
-      'GREGOR_ERR_CONFIG_INVALID',
-      `invalid server option: ${where}${issue.message}`,
-    );
-  }
-  const { maxItemsPerUser, maxBytesPerUser, ...data } = parsed.data;
+  const { maxItemsPerUser, maxBytesPerUser, ...data } = parsed;
   const consumeLimits = Object.freeze({
     ...DEFAULT_CONSUME_LIMITS,
     ...stripUndefined(data.consumeLimits),

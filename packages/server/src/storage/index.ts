@@ -20,3 +20,9 @@ export {
 } from './options.js';
 export { LATEST_SCHEMA_VERSION, MAX_CATEGORY_BYTES, MAX_ID_BYTES } from './schema.js';
 export { SqlEngine } from './sql-engine.js';
+export {
+  parseStorageUrl,
+  redactPassword,
+  STORAGE_URL_SCHEMES,
+  type StorageUrl,
+} from './storage-url.js';

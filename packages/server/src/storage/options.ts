@@ -4,7 +4,7 @@
  * and the caller's object is never changed.
  */
 
-import { gregorError } from 'gregor-client/errors';
+import { parseOptions } from 'gregor-client/errors';
 import { type Clock, systemClock } from 'gregor-client/state';
 import { z } from 'zod';
 
@@ -99,11 +99,5 @@ export type ResolvedSqlEngineOptions = Readonly<z.output<typeof schema>>;
 
 /** Validate `opts`; throws GREGOR_ERR_CONFIG_INVALID naming the first bad option. */
 export function resolveSqlEngineOptions(opts: SqlEngineOptions = {}): ResolvedSqlEngineOptions {
-  const parsed = schema.safeParse(opts);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = issue?.path.join('.') || '(options)';
-    throw gregorError('GREGOR_ERR_CONFIG_INVALID', `sql engine option ${name}: ${issue?.message}`);
-  }
-  return Object.freeze(parsed.data);
+  return Object.freeze(parseOptions('invalid sql engine option', schema, opts));
 }
