@@ -99,6 +99,7 @@ export { Remote } from './remote.js';
 export { SessionKeeper, type SessionKeeperOptions } from './session-keeper.js';
 export {
   type BrowserConnectOptions,
+  canShareTabs,
   SharedGregor,
   tabSharingName,
 } from './shared-gregor.js';
@@ -109,7 +110,6 @@ export {
   StatusStream,
 } from './status-stream.js';
 export { creationsOf, DEFAULT_SYNC_TIMEOUT_MS, Syncer, type SyncOutcome } from './syncer.js';
-export { canShareTabs } from './tab-election.js';
 export { globalTimers, type Timers } from './timers.js';
 export { standardWebSocketConnector } from './web.js';
 export { WriteAcks, type WriteOptions } from './write-acks.js';

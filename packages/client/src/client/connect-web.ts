@@ -8,8 +8,7 @@ import type { Connector } from './client-options.js';
 import { type ConnectOptions, connectWith } from './connect.js';
 import type { Gregor } from './gregor.js';
 import type { GregorConnection } from './gregor-connection.js';
-import { type BrowserConnectOptions, connectSharedTabs } from './shared-gregor.js';
-import { canShareTabs } from './tab-election.js';
+import { type BrowserConnectOptions, canShareTabs, connectSharedTabs } from './shared-gregor.js';
 import { standardWebSocketConnector } from './web.js';
 
 /** The browser's connector for `address`: WebSocket only. */

@@ -91,6 +91,18 @@ function statusFromWire(status: StatusOnTheWire): GregorStatus {
   return { ...status, error };
 }
 
+/**
+ * True when this runtime has what tab sharing needs: Web Locks and BroadcastChannel. (Here rather
+ * than beside TabElection, whose declarations name DOM-only types that Node programs lack.)
+ */
+export function canShareTabs(): boolean {
+  return (
+    typeof navigator !== 'undefined' &&
+    navigator.locks !== undefined &&
+    typeof BroadcastChannel === 'function'
+  );
+}
+
 /** The name of the lock and of the channel of `uid`'s connection to `url`. */
 export function tabSharingName(url: string, uid: UID, options: BrowserConnectOptions): string {
   const device = options.device === undefined ? '' : `:${toHex(parseDeviceId(options.device))}`;

@@ -58,12 +58,3 @@ export class TabElection {
     await this.#request;
   }
 }
-
-/** True when this runtime has what tab sharing needs: Web Locks and BroadcastChannel. */
-export function canShareTabs(): boolean {
-  return (
-    typeof navigator !== 'undefined' &&
-    navigator.locks !== undefined &&
-    typeof BroadcastChannel === 'function'
-  );
-}
