@@ -25,7 +25,7 @@ import {
   type MsgID,
   scanMsgpack,
   type UID,
-} from '../packages/client/src/protocol/index.js';
+} from '../packages/client/src/protocol/internal.js';
 import {
   type CallMessage,
   decodeArgs,
@@ -34,7 +34,7 @@ import {
   encodeLengthPrefix,
   FrameDecoder,
   parseMessage,
-} from '../packages/client/src/rpc/index.js';
+} from '../packages/client/src/rpc/internal.js';
 import { concat } from '../test/helpers/bytes.js';
 import {
   bareTcpEcho,

@@ -10,8 +10,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { fromHex } from '../packages/client/src/protocol/index.js';
 import {
   attachWebSocketServer,
+  connectNodeWebSocket,
   connectTcp,
-  connectWebSocket,
   listenTcp,
   type OnSession,
   type RpcSession,
@@ -58,7 +58,7 @@ export async function sessionOverWebSocket(inFlight: number, durationMs: number)
   await once(http, 'listening');
   const attachment = attachWebSocketServer(http, { path: '/rpc' }, servePing);
   const { port } = http.address() as AddressInfo;
-  const client = await connectWebSocket(`ws://127.0.0.1:${port}/rpc`);
+  const client = await connectNodeWebSocket(`ws://127.0.0.1:${port}/rpc`);
   try {
     return await drive(client, inFlight, durationMs);
   } finally {

@@ -6,8 +6,9 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MemoryEngine } from '../packages/client/src/state/index.js';
+import { SignedTokenAuthenticator } from '../packages/server/src/auth/index.js';
 import { InProcessBus } from '../packages/server/src/pubsub/index.js';
-import { GregorServer, SignedTokenAuthenticator } from '../packages/server/src/server/index.js';
+import { GregorServer } from '../packages/server/src/server/index.js';
 import { SECRET } from './server-bench-peers.js';
 
 const CHILD = fileURLToPath(new URL('./server-bench-idle-clients.ts', import.meta.url));

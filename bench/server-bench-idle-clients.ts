@@ -7,8 +7,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import { encodeCanonical, METHODS } from '../packages/client/src/protocol/index.js';
-import { encodeFrame } from '../packages/client/src/rpc/index.js';
-import { mintToken } from '../packages/server/src/server/index.js';
+import { encodeFrame } from '../packages/client/src/rpc/internal.js';
+import { mintToken } from '../packages/server/src/auth/index.js';
 import { benchUID, SECRET } from './server-bench-peers.js';
 
 const [port, count, users] = process.argv.slice(2).map(Number) as [number, number, number];

@@ -28,12 +28,9 @@ import {
   listenTcp,
   type RpcSession,
 } from '../packages/client/src/rpc/index.js';
+import { mintToken, SignedTokenAuthenticator } from '../packages/server/src/auth/index.js';
 import { InProcessBus } from '../packages/server/src/pubsub/index.js';
-import {
-  GregorServer,
-  mintToken,
-  SignedTokenAuthenticator,
-} from '../packages/server/src/server/index.js';
+import { GregorServer } from '../packages/server/src/server/index.js';
 import { openSqlEngine } from '../packages/server/src/storage/index.js';
 
 export const SECRET = 'server-bench-secret-0123456789abcdef';

@@ -25,7 +25,7 @@ import {
   type TimeOrOffset,
   toHex,
   type UID,
-} from '../../packages/client/src/protocol/index.js';
+} from '../../packages/client/src/protocol/internal.js';
 import {
   type LocalState,
   ManualClock,

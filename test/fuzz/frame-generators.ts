@@ -4,7 +4,7 @@
  */
 
 import { encodeCanonical } from '../../packages/client/src/protocol/index.js';
-import { encodeFrame, encodeLengthPrefix } from '../../packages/client/src/rpc/index.js';
+import { encodeFrame, encodeLengthPrefix } from '../../packages/client/src/rpc/internal.js';
 import { concat, rawFrame } from '../helpers/bytes.js';
 
 /** What the server must do with an input. */

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { decodeMsgpack } from '../../packages/client/src/protocol/index.js';
-import { connectTcp, FrameDecoder, listenTcp } from '../../packages/client/src/rpc/index.js';
+import { connectTcp, FrameDecoder, listenTcp } from '../../packages/client/src/rpc/internal.js';
 import { prng } from '../helpers/random.js';
 import { EXPECT, type FuzzInput, nextInput } from './frame-generators.js';
 

@@ -1,5 +1,5 @@
 /** Byte helpers shared by the tests that build frames by hand. */
-import { encodeLengthPrefix } from '../../packages/client/src/rpc/index.js';
+import { encodeLengthPrefix } from '../../packages/client/src/rpc/internal.js';
 
 /** The parts, one after another, in one fresh buffer. */
 export function concat(...parts: Uint8Array[]): Uint8Array {

@@ -9,8 +9,8 @@ import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { type AuthResult, METHODS, toHex } from '../../packages/client/src/protocol/index.js';
 import { connectTcp, type RpcSession } from '../../packages/client/src/rpc/index.js';
-import { type RunningGregord, startGregord } from '../../packages/server/src/server/bootstrap.js';
-import { parseGregordConfig } from '../../packages/server/src/server/config.js';
+import { type RunningGregord, startGregord } from '../../packages/server/src/daemon/bootstrap.js';
+import { parseGregordConfig } from '../../packages/server/src/daemon/config.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
 import { FakeAuthd, GOOD, U1 } from '../unit/auth/fake-authd.js';
 

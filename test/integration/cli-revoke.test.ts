@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { mintToken } from '../../packages/server/src/server/index.js';
+import { mintToken } from '../../packages/server/src/auth/index.js';
 import { CHILD_NODE_OPTIONS } from '../helpers/child-env.js';
 import { REDIS_URL, serviceSkipReason, uniqueName } from '../helpers/services.js';
 import { GregordProcess, stopAll } from './helpers/gregord-process.js';

@@ -6,9 +6,9 @@ import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
 import {
   attachWebSocketServer,
+  connectNodeWebSocket,
   connectStandardWebSocket,
   connectTcp,
-  connectWebSocket,
   createTransportPair,
   listenTcp,
   type RpcSession,
@@ -114,7 +114,7 @@ async function webSocketPair(
 }
 
 runTransportSuite('WebSocket', (limits = {}) =>
-  webSocketPair(limits, (url) => connectWebSocket(url, { session: { limits: limits.client } })),
+  webSocketPair(limits, (url) => connectNodeWebSocket(url, { session: { limits: limits.client } })),
 );
 
 // The browser's transport, driven through ws's implementation of the standard WebSocket API.

@@ -9,7 +9,7 @@ import { WebSocket } from 'ws';
 import { fromHex } from '../../packages/client/src/protocol/index.js';
 import {
   attachWebSocketServer,
-  connectWebSocket,
+  connectNodeWebSocket,
   type RpcSession,
   type WebSocketAttachment,
 } from '../../packages/client/src/rpc/index.js';
@@ -79,10 +79,12 @@ describe('WebSocket transport on a shared http.Server', () => {
     assert.equal(serverSessions.length, opened);
   });
 
-  it('connects with connectWebSocket and gives up on an unreachable server with a typed error', async () => {
-    const session = await connectWebSocket(`ws://${base}/rpc`);
+  it('connects with connectNodeWebSocket and gives up on an unreachable server with a typed error', async () => {
+    const session = await connectNodeWebSocket(`ws://${base}/rpc`);
     assert.equal(await session.call('gregor.1.incoming.ping', {}), 'pong');
     session.close();
-    await assert.rejects(connectWebSocket('ws://127.0.0.1:1/rpc'), { code: 'GREGOR_ERR_CLOSED' });
+    await assert.rejects(connectNodeWebSocket('ws://127.0.0.1:1/rpc'), {
+      code: 'GREGOR_ERR_CLOSED',
+    });
   });
 });

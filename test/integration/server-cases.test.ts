@@ -11,7 +11,7 @@ import {
   toHex,
 } from '../../packages/client/src/protocol/index.js';
 import { MemoryEngine } from '../../packages/client/src/state/index.js';
-import type { Connection } from '../../packages/server/src/server/index.js';
+import type { Connection } from '../../packages/server/src/server/internal.js';
 import {
   creation,
   eventually,

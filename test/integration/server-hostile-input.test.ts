@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { encodeCanonical, METHODS } from '../../packages/client/src/protocol/index.js';
-import { encodeFrame } from '../../packages/client/src/rpc/index.js';
+import { encodeFrame } from '../../packages/client/src/rpc/internal.js';
 import { DEFAULT_WS_PATH } from '../../packages/server/src/server/index.js';
 import { concat, rawFrame } from '../helpers/bytes.js';
 import { closedByServer, collectFrames, rawConnect, rawLogin } from './helpers/raw-peer.js';

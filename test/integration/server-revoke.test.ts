@@ -9,12 +9,12 @@ import {
   type RevokeSessionsArg,
 } from '../../packages/client/src/protocol/index.js';
 import { systemClock } from '../../packages/client/src/state/index.js';
-import { InProcessBroker, InProcessBus } from '../../packages/server/src/pubsub/index.js';
 import {
   MockAuthenticator,
   mintToken,
   SignedTokenAuthenticator,
-} from '../../packages/server/src/server/index.js';
+} from '../../packages/server/src/auth/index.js';
+import { InProcessBroker, InProcessBus } from '../../packages/server/src/pubsub/index.js';
 import type { TestClient } from './helpers/test-client.js';
 import { creation, eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
 

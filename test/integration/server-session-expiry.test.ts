@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { systemClock } from '../../packages/client/src/state/index.js';
-import { mintToken, SignedTokenAuthenticator } from '../../packages/server/src/server/index.js';
+import { mintToken, SignedTokenAuthenticator } from '../../packages/server/src/auth/index.js';
 import { creation, eventually, type Harness, startServer, U1 } from './helpers/test-server.js';
 
 const SECRET = 'session-expiry-test-secret-0123456789';

@@ -13,7 +13,7 @@ import {
   encodeCanonical,
   METHODS,
 } from '../../packages/client/src/protocol/index.js';
-import { encodeFrame, FrameDecoder } from '../../packages/client/src/rpc/index.js';
+import { encodeFrame, FrameDecoder } from '../../packages/client/src/rpc/internal.js';
 import { prng } from '../helpers/random.js';
 import { type HostileInput, nextHostileInput } from './hostile-frames.js';
 

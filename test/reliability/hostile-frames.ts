@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { encodeCanonical, METHODS } from '../../packages/client/src/protocol/index.js';
-import { encodeFrame, encodeLengthPrefix } from '../../packages/client/src/rpc/index.js';
+import { encodeFrame, encodeLengthPrefix } from '../../packages/client/src/rpc/internal.js';
 import { type FuzzInput, nextInput } from '../fuzz/frame-generators.js';
 import { concat, rawFrame } from '../helpers/bytes.js';
 

@@ -10,7 +10,7 @@ import {
   encodeCanonical,
   METHODS,
 } from '../../../packages/client/src/protocol/index.js';
-import { encodeFrame, FrameDecoder } from '../../../packages/client/src/rpc/index.js';
+import { encodeFrame, FrameDecoder } from '../../../packages/client/src/rpc/internal.js';
 
 /** Connect to `port` on 127.0.0.1; socket errors (a reset by the server) are ignored. */
 export async function rawConnect(port: number): Promise<Socket> {

@@ -14,7 +14,7 @@ import {
   toHex,
   type UID,
 } from '../../../packages/client/src/protocol/index.js';
-import type { Authenticator } from '../../../packages/server/src/server/index.js';
+import type { Authenticator } from '../../../packages/server/src/auth/index.js';
 
 export const SUPERUSER_TOKEN = 'superuser';
 

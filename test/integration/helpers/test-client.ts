@@ -1,5 +1,5 @@
 /**
- * A gregor.1 test client on the real rpc layer (connectTcp / connectWebSocket) and the METHODS
+ * A gregor.1 test client on the real rpc layer (connectTcp / connectNodeWebSocket) and the METHODS
  * codecs: typed calls, and a record of every broadcastMessage the server sends it, answered the
  * way a client does (nil result).
  */
@@ -12,8 +12,8 @@ import {
   type MethodSpec,
 } from '../../../packages/client/src/protocol/index.js';
 import {
+  connectNodeWebSocket,
   connectTcp,
-  connectWebSocket,
   HandlerRegistry,
   type RpcSession,
 } from '../../../packages/client/src/rpc/index.js';
@@ -43,7 +43,7 @@ export class TestClient {
 
   static async webSocket(url: string, opts: TestClientOptions = {}): Promise<TestClient> {
     const handlers = new HandlerRegistry();
-    const session = await connectWebSocket(url, { session: { handlers } });
+    const session = await connectNodeWebSocket(url, { session: { handlers } });
     return TestClient.#wrap(session, handlers, opts);
   }
 

@@ -5,7 +5,7 @@ import {
   MOCK_SUPERUSER_TOKEN,
   MockAuthenticator,
   mockToken,
-} from '../../../packages/server/src/server/auth/mock-authenticator.js';
+} from '../../../packages/server/src/auth/mock-authenticator.js';
 
 const UID = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 

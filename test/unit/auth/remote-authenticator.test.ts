@@ -4,7 +4,7 @@ import { SUPER_UID } from '../../../packages/client/src/protocol/index.js';
 import {
   DEFAULT_SESSION_CACHE_TTL_MS,
   RemoteAuthenticator,
-} from '../../../packages/server/src/server/auth/index.js';
+} from '../../../packages/server/src/auth/internal.js';
 import { FakeAuthd, GOOD } from './fake-authd.js';
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {

@@ -4,7 +4,7 @@ import type { AuthResult, UID } from '../../../packages/client/src/protocol/inde
 import {
   DEFAULT_SESSION_CACHE_TTL_MS,
   SessionCache,
-} from '../../../packages/server/src/server/auth/session-cache.js';
+} from '../../../packages/server/src/auth/session-cache.js';
 
 const uid = new Uint8Array(16) as UID;
 const session = (sid: string): AuthResult => ({ uid, username: 'u', sid, isAdmin: false });

@@ -12,7 +12,7 @@ import {
   MAX_TOKEN_TTL_MS,
   mintToken,
   SignedTokenAuthenticator,
-} from '../../../packages/server/src/server/auth/index.js';
+} from '../../../packages/server/src/auth/index.js';
 
 const SECRET = 'a-test-secret-of-enough-length!!';
 const UID = Uint8Array.from({ length: 16 }, (_, i) => i + 1) as UIDType;

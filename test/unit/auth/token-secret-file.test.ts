@@ -3,11 +3,11 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CreatedPaths } from '../../../packages/server/src/daemon/created-paths.js';
 import {
   loadOrCreateTokenSecret,
   readTokenSecretFile,
-} from '../../../packages/server/src/server/auth/index.js';
-import { CreatedPaths } from '../../../packages/server/src/server/created-paths.js';
+} from '../../../packages/server/src/daemon/token-secret-file.js';
 
 describe('token secret file', () => {
   const root = mkdtempSync(join(tmpdir(), 'gregor-secret-'));

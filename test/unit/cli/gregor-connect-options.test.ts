@@ -1,24 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseGregorAddress } from '../../../packages/client/src/client/node.js';
+import { parseGregorUrl } from '../../../packages/client/src/rpc/index.js';
 import { readConnectOptions } from '../../../packages/server/src/cli/gregor-options.js';
-import { parseGregordConfig } from '../../../packages/server/src/server/config.js';
+import { parseGregordConfig } from '../../../packages/server/src/daemon/config.js';
 
 describe('gregor --address (readConnectOptions)', () => {
-  it('takes HOST:PORT, fmprpc:// and fmprpc+tls://, the last dialing TLS', () => {
-    const plain = readConnectOptions({ address: 'g.example:9911' }, {}).target;
-    assert.deepEqual([plain.host, plain.port, plain.tls], ['g.example', 9911, null]);
-    const uri = readConnectOptions({ address: 'fmprpc://[::1]:9000' }, {}).target;
-    assert.deepEqual([uri.host, uri.port, uri.tls], ['::1', 9000, null]);
+  it('takes HOST:PORT, fmprpc://, fmprpc+tls:// (TLS) and ws://, as the library parses them', () => {
+    for (const address of ['g.example:9911', 'fmprpc://[::1]:9000', 'ws://h:9912/rpc']) {
+      const { target } = readConnectOptions({ address }, {});
+      assert.deepEqual(target.address, parseGregorUrl(address));
+    }
     const tls = readConnectOptions({ address: 'fmprpc+tls://g.example:443', ca: 'ca.pem' }, {});
-    assert.deepEqual(tls.target.tls, { caFile: 'ca.pem' });
+    assert.deepEqual([tls.target.address.tls, tls.target.caFile], [true, 'ca.pem']);
   });
 
   it('falls back to GREGOR_ADDRESS, then 127.0.0.1:9911', () => {
     const env = readConnectOptions({}, { GREGOR_ADDRESS: 'fmprpc+tls://h:1' }).target;
-    assert.deepEqual([env.host, env.port, env.tls], ['h', 1, { caFile: undefined }]);
+    assert.deepEqual(env.address, { kind: 'tcp', host: 'h', port: 1, tls: true });
     const fallback = readConnectOptions({}, {}).target;
-    assert.deepEqual([fallback.host, fallback.port], ['127.0.0.1', 9911]);
+    assert.deepEqual(fallback.address, { kind: 'tcp', host: '127.0.0.1', port: 9911, tls: false });
   });
 
   it('refuses what parseGregorAddress refuses, with its message, naming the flag or variable', () => {

@@ -12,7 +12,7 @@ import {
   buildGregordCommand,
   parseGregordArgs,
 } from '../../../packages/server/src/cli/gregord-command.js';
-import { CONFIG_TABLE } from '../../../packages/server/src/server/config-table.js';
+import { CONFIG_TABLE } from '../../../packages/server/src/daemon/config-table.js';
 
 function capture() {
   const out: string[] = [];

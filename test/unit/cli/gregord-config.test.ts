@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MAX_LENGTH_PREFIX_BYTES } from '../../../packages/client/src/rpc/index.js';
-import { parseGregordConfig } from '../../../packages/server/src/server/config.js';
-import { CONFIG_TABLE, type OptionKey } from '../../../packages/server/src/server/config-table.js';
+import { MAX_LENGTH_PREFIX_BYTES } from '../../../packages/client/src/rpc/internal.js';
+import { parseGregordConfig } from '../../../packages/server/src/daemon/config.js';
+import { CONFIG_TABLE, type OptionKey } from '../../../packages/server/src/daemon/config-table.js';
 import { parseStorageUrl } from '../../../packages/server/src/storage/index.js';
 import { BAD_STORAGE_URLS, GOOD_STORAGE_URLS } from '../../helpers/storage-urls.js';
 

@@ -14,7 +14,7 @@ import {
   type MsgID,
   makeState,
   toHex,
-} from '../../../packages/client/src/protocol/index.js';
+} from '../../../packages/client/src/protocol/internal.js';
 import { creation, mid, U1 } from './fixtures.js';
 
 // gregor-protocol.md §3 vector 2: uid 16×01, msgID 16×02, ctime 1500000000000, "cat", "hi".

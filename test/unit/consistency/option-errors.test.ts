@@ -6,9 +6,9 @@ import { configError, parseOptions } from '../../../packages/client/src/errors.j
 import { resolveRpcLimits } from '../../../packages/client/src/rpc/options.js';
 import { MemoryEngine } from '../../../packages/client/src/state/index.js';
 import { readOptions, tokenSchema } from '../../../packages/server/src/cli/gregor-options.js';
+import { parseGregordConfig } from '../../../packages/server/src/daemon/config.js';
 import { InProcessBus } from '../../../packages/server/src/pubsub/index.js';
 import { resolveRedisBusOptions } from '../../../packages/server/src/pubsub/redis-bus-options.js';
-import { parseGregordConfig } from '../../../packages/server/src/server/config.js';
 import { resolveServerSettings } from '../../../packages/server/src/server/server-options.js';
 import { openSqlEngine } from '../../../packages/server/src/storage/index.js';
 import { resolveSqlEngineOptions } from '../../../packages/server/src/storage/options.js';

@@ -6,7 +6,7 @@ import {
   decodeSyncResult,
   encodeRecord,
   toHex,
-} from '../../../packages/client/src/protocol/index.js';
+} from '../../../packages/client/src/protocol/internal.js';
 
 describe('record decoders (gregor-protocol.md §8 tolerance)', () => {
   it('decodes a nil msgs array as [] (case 71)', () => {

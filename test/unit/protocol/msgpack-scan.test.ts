@@ -11,7 +11,7 @@ import {
   fromHex,
   scanMsgpack,
   splitMsgpackArray,
-} from '../../../packages/client/src/protocol/index.js';
+} from '../../../packages/client/src/protocol/internal.js';
 import { prng } from '../../helpers/random.js';
 
 const LIMITS = { maxDepth: 64, maxValues: 1000 };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
 import { encodeCanonical } from '../../../packages/client/src/protocol/index.js';
-import { encodeFrame } from '../../../packages/client/src/rpc/index.js';
+import { encodeFrame } from '../../../packages/client/src/rpc/internal.js';
 import { sessionWithPeer, settle } from './raw-peer.js';
 
 const TIMEOUT_MS = 1000;

@@ -6,7 +6,7 @@ import {
   encodeFrame,
   encodeLengthPrefix,
   FrameDecoder,
-} from '../../../packages/client/src/rpc/index.js';
+} from '../../../packages/client/src/rpc/internal.js';
 
 const PING_CALL = '1c940001b6677265676f722e312e696e636f6d696e672e70696e679180';
 const PONG_RESPONSE = '09940101c0a4706f6e67';

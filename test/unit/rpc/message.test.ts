@@ -15,7 +15,7 @@ import {
   MESSAGE_TYPE,
   parseMessage,
   type RpcMessage,
-} from '../../../packages/client/src/rpc/index.js';
+} from '../../../packages/client/src/rpc/internal.js';
 
 const PING = 'gregor.1.incoming.ping';
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -16,7 +16,7 @@ import {
   RpcSession,
   type Transport,
   type TransportSink,
-} from '../../../packages/client/src/rpc/index.js';
+} from '../../../packages/client/src/rpc/internal.js';
 
 export class RawPeer implements TransportSink {
   readonly received: unknown[] = [];

@@ -17,7 +17,7 @@ import {
   Hub,
   type HubMember,
   Pipeline,
-} from '../../../packages/server/src/server/index.js';
+} from '../../../packages/server/src/server/internal.js';
 
 const U1 = new Uint8Array(16).fill(1) as UID;
 const U2 = new Uint8Array(16).fill(2) as UID;

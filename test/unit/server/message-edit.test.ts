@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message, MsgID, UID } from '../../../packages/client/src/protocol/index.js';
-import { resyncMessage, withCTime, withUID } from '../../../packages/server/src/server/index.js';
+import { resyncMessage, withCTime, withUID } from '../../../packages/server/src/server/internal.js';
 
 const U1 = new Uint8Array(16).fill(1) as UID;
 const U2 = new Uint8Array(16).fill(2) as UID;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_CONSUME_LIMITS } from '../../../packages/client/src/protocol/index.js';
-import { MemoryEngine, worstCaseStateBytes } from '../../../packages/client/src/state/index.js';
+import { MemoryEngine, worstCaseStateBytes } from '../../../packages/client/src/state/internal.js';
 import { InProcessBus } from '../../../packages/server/src/pubsub/index.js';
 import {
   DEFAULT_BROADCAST_TIMEOUT_MS,
   type GregorServerOptions,
   resolveServerSettings,
-} from '../../../packages/server/src/server/index.js';
+} from '../../../packages/server/src/server/internal.js';
 
 const authenticator = {
   authenticate: () => Promise.reject(new Error('unused')),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message, MsgID, UID } from '../../../packages/client/src/protocol/index.js';
-import { classifyMessage, inBandMetadata } from '../../../packages/client/src/state/index.js';
+import { classifyMessage, inBandMetadata } from '../../../packages/client/src/state/internal.js';
 
 const U1 = new Uint8Array(16).fill(1) as UID;
 const M1 = new Uint8Array(16).fill(1) as MsgID;

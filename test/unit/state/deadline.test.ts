@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
-import { withDeadline } from '../../../packages/client/src/state/index.js';
+import { withDeadline } from '../../../packages/client/src/state/internal.js';
 
 describe('withDeadline', () => {
   let clock: ReturnType<typeof FakeTimers.install>;

@@ -1,6 +1,6 @@
 /** Shared fixtures of the state rule tests (gregor-protocol.md §9 notation). */
 import type { DeviceID, MsgID, UID } from '../../../packages/client/src/protocol/index.js';
-import type { ItemRecord } from '../../../packages/client/src/state/index.js';
+import type { ItemRecord } from '../../../packages/client/src/state/internal.js';
 
 /** A base time with a non-zero millisecond part. */
 export const T = 1_700_000_000_123;

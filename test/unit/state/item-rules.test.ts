@@ -10,7 +10,7 @@ import {
   isItemInState,
   isMessageForDevice,
   rangeMatchesItem,
-} from '../../../packages/client/src/state/index.js';
+} from '../../../packages/client/src/state/internal.js';
 import { bytes16 as bytes, D1, D2, itemRecord, M, T, U1, ZERO_TIME } from './fixtures.js';
 
 const item = itemRecord;

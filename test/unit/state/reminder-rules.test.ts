@@ -11,7 +11,7 @@ import {
   reminderIDOf,
   reminderLimit,
   reminderSlots,
-} from '../../../packages/client/src/state/index.js';
+} from '../../../packages/client/src/state/internal.js';
 import { itemRecord, M, T, U1, U2 } from './fixtures.js';
 
 const LOCK = 60_000;

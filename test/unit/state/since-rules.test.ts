@@ -6,7 +6,7 @@ import {
   toHex,
   type UID,
 } from '../../../packages/client/src/protocol/index.js';
-import { filterFutureDismissals, sortSince } from '../../../packages/client/src/state/index.js';
+import { filterFutureDismissals, sortSince } from '../../../packages/client/src/state/internal.js';
 
 const T = 1_700_000_000_123;
 const M = (n: number) => new Uint8Array(16).fill(n) as MsgID;

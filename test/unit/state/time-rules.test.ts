@@ -10,7 +10,7 @@ import {
   resolveQueryTime,
   resolveRangeEndTime,
   resolveTimeOrOffset,
-} from '../../../packages/client/src/state/index.js';
+} from '../../../packages/client/src/state/internal.js';
 
 const T = 1_700_000_000_123;
 const at = (time: number, offset = 0) => ({ time, offset });

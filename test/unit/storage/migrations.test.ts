@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeRecord } from '../../../packages/client/src/protocol/index.js';
+import { encodeRecord } from '../../../packages/client/src/protocol/internal.js';
 import { ManualClock } from '../../../packages/client/src/state/index.js';
 import {
   LATEST_SCHEMA_VERSION,

@@ -6,10 +6,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gregorError } from '../errors.js';
 import {
+  type ConnectNodeWebSocketOptions,
   type ConnectTcpOptions,
-  type ConnectWebSocketOptions,
+  connectNodeWebSocket,
   connectTcp,
-  connectWebSocket,
   parseGregorUrl,
   type RpcSession,
 } from '../rpc/index.js';
@@ -65,9 +65,9 @@ export function tcpConnector(
 /** A Connector that opens a WebSocket to `url` (gregord's HTTP side, path `/rpc` by default). */
 export function webSocketConnector(
   url: string,
-  opts: Omit<ConnectWebSocketOptions, 'signal'> = {},
+  opts: Omit<ConnectNodeWebSocketOptions, 'signal'> = {},
 ): Connector {
-  return { connect: (signal) => connectWebSocket(url, { ...opts, signal }) };
+  return { connect: (signal) => connectNodeWebSocket(url, { ...opts, signal }) };
 }
 
 /** A ClientStorage with one file per key in `dir`; a write replaces its file atomically. */

@@ -20,7 +20,7 @@ import {
   type State,
   toHex,
   type UID,
-} from '../protocol/index.js';
+} from '../protocol/internal.js';
 
 /** The storage keys of a user's saved state and of its local dismissals + outbox. */
 export function storageKeys(uid: UID): { state: string; local: string } {

@@ -1,43 +1,16 @@
 /**
  * The browser-safe surface of the rpc layer: framed msgpack-rpc sessions (gregor-protocol.md §8),
- * Status errors, the in-memory pair and the standard-WebSocket transport. No Node module is
- * loaded from here; index.ts adds the Node transports (TCP, TLS, ws).
+ * handler registries, Status errors, the in-memory pair and the standard-WebSocket transport. No
+ * Node module is loaded from here; index.ts adds the Node transports (TCP, TLS, ws), internal.ts
+ * the framing and message encoding underneath.
  */
 export { GREGOR_WS_PATH, type GregorAddress, parseGregorUrl } from './address.js';
 export type { ConnectOptions } from './connect-wait.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS } from './connect-wait.js';
-export type { EventMap } from './emitter.js';
-export { TypedEmitter } from './emitter.js';
-export {
-  encodeFrame,
-  encodeLengthPrefix,
-  FrameDecoder,
-  MAX_LENGTH_PREFIX_BYTES,
-} from './framing.js';
 export type { Admission, Handler, HandlerContext, RegisteredHandler } from './handler-registry.js';
 export { HandlerRegistry, splitMethodName } from './handler-registry.js';
 export type { RpcLogger } from './logger.js';
 export { silentLogger } from './logger.js';
-export type {
-  CallMessage,
-  CancelMessage,
-  CompressedCallMessage,
-  CompressionType,
-  MessageType,
-  NotifyMessage,
-  ResponseMessage,
-  RpcMessage,
-} from './message.js';
-export {
-  COMPRESSION_TYPE,
-  callSeqOf,
-  decodeArgs,
-  decodeFrame,
-  encodeCallHeader,
-  encodeMessage,
-  MESSAGE_TYPE,
-  parseMessage,
-} from './message.js';
 export type { RpcLimits, RpcLimitsInput } from './options.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
@@ -50,7 +23,6 @@ export {
   resolveRpcLimits,
 } from './options.js';
 export type { CallOptions } from './pending-calls.js';
-export { MAX_SEQNO } from './pending-calls.js';
 export type { RpcSessionEvents, RpcSessionOptions } from './session.js';
 export { RpcSession } from './session.js';
 export type { OnSession } from './session-set.js';
@@ -62,5 +34,8 @@ export type {
   ConnectStandardWebSocketOptions,
   StandardWebSocket,
   StandardWebSocketClass,
-} from './transport-web-socket.js';
-export { connectStandardWebSocket, StandardWebSocketTransport } from './transport-web-socket.js';
+} from './transport-standard-websocket.js';
+export {
+  connectStandardWebSocket,
+  StandardWebSocketTransport,
+} from './transport-standard-websocket.js';

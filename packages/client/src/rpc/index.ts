@@ -4,6 +4,13 @@
  * browser.ts is the part that loads no Node module.
  */
 export * from './browser.js';
+export type {
+  AttachWebSocketOptions,
+  ConnectNodeWebSocketOptions,
+  NodeWebSocketClientOptions,
+  WebSocketAttachment,
+} from './transport-node-ws.js';
+export { attachWebSocketServer, connectNodeWebSocket } from './transport-node-ws.js';
 export type { ConnectTcpOptions, ListenTcpOptions, RpcListener } from './transport-tcp.js';
 export {
   CLOSE_GRACE_MS,
@@ -12,10 +19,3 @@ export {
   TCP_KEEPALIVE_DELAY_MS,
   TcpTransport,
 } from './transport-tcp.js';
-export type {
-  AttachWebSocketOptions,
-  ConnectWebSocketOptions,
-  NodeWebSocketClientOptions,
-  WebSocketAttachment,
-} from './transport-ws.js';
-export { attachWebSocketServer, connectWebSocket } from './transport-ws.js';

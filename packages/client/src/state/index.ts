@@ -1,15 +1,8 @@
 /**
- * The public surface of the state layer: the interfaces, the pure rules every engine shares
- * (gregor-protocol.md §2, §4), a settable clock, and the in-memory engine.
+ * The state layer: what a user's notification state machine is (the StateMachine interfaces every
+ * engine implements), the in-memory engine, and the clocks. `internal.ts` adds the pure rules
+ * every engine shares (gregor-protocol.md §2, §4), for the storage engines and the tests.
  */
-export * from './consumable.js';
-export * from './deadline.js';
 export * from './interfaces.js';
-export * from './item-rules.js';
 export * from './manual-clock.js';
 export * from './memory-engine.js';
-export * from './quota-rules.js';
-export * from './reminder-rules.js';
-export * from './result-budget.js';
-export * from './since-rules.js';
-export * from './time-rules.js';

@@ -21,7 +21,7 @@ import {
   type TimeOrOffset,
   toHex,
   type UID,
-} from '../protocol/index.js';
+} from '../protocol/internal.js';
 import { classifyMessage, inBandMetadata } from './consumable.js';
 import type {
   Clock,

@@ -6,7 +6,7 @@
  * and its exit code becomes the primary's: a supervisor restarts the whole unit.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { CreatedPaths, type GregordConfig, loadOrCreateTokenSecret } from '../server/index.js';
+import { CreatedPaths, type GregordConfig, loadOrCreateTokenSecret } from '../daemon/internal.js';
 import { EXIT_CODE } from './exit-codes.js';
 import type { ProcessLog } from './process-log.js';
 import { stopDeadlineMs, waitForShutdown } from './shutdown.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CONFIG_TABLE } from '../server/index.js';
+import { CONFIG_TABLE } from '../daemon/internal.js';
 import { EXIT_CODE_TABLE } from './exit-codes.js';
 
 /** The file the tables live in. */

@@ -1,21 +1,67 @@
 /**
- * The `gregor` command's connection to a gregord: one framed msgpack-rpc session over TCP or TLS,
- * calls by method key from the one method table (STYLE.md §1.4), closed when done.
+ * The `gregor` command's connection to a gregord: one framed msgpack-rpc session over TCP, TLS or
+ * WebSocket, calls by method key from the one method table (STYLE.md §1.4), closed when done.
+ *
+ * The session answers gregord's broadcasts (`gregor.1.outgoing.broadcastMessage`) as a Keybase
+ * client does, and closes only once every broadcast it received is answered: gregord sends each
+ * consumed message to all of the user's connections, the one that wrote it included, and counts
+ * a broadcast left unanswered as a failed delivery (`gregor_deliveries_total`).
  */
 import { readFileSync } from 'node:fs';
-import type { MethodArg, MethodKey, MethodResult, MethodSpec } from 'gregor-client/protocol';
+import type {
+  Message,
+  MethodArg,
+  MethodKey,
+  MethodResult,
+  MethodSpec,
+} from 'gregor-client/protocol';
 import { METHODS } from 'gregor-client/protocol';
-import { connectTcp, HandlerRegistry, type RpcSession } from 'gregor-client/rpc';
+import {
+  connectNodeWebSocket,
+  connectTcp,
+  type GregorAddress,
+  HandlerRegistry,
+  type RpcSession,
+} from 'gregor-client/rpc';
+
+import { bodyText } from './gregor-events.js';
 
 /** Where and how to connect. */
 export interface ClientTarget {
-  readonly host: string;
-  readonly port: number;
-  /** Dial TLS; `caFile` adds a CA to trust (e.g. a self-signed gregord certificate). */
-  readonly tls: { readonly caFile: string | undefined } | null;
+  readonly address: GregorAddress;
+  /** A CA to trust over TLS (e.g. a self-signed gregord certificate), besides the system's. */
+  readonly caFile: string | undefined;
   /** Connect and call timeout, ms. */
   readonly timeoutMs: number;
 }
+
+/** Open one session to `target`, serving `handlers`; `signal` gives up the attempt. */
+export function openSession(
+  target: ClientTarget,
+  handlers: HandlerRegistry,
+  signal?: AbortSignal,
+): Promise<RpcSession> {
+  const ca = target.caFile === undefined ? undefined : readFileSync(target.caFile, 'utf8');
+  const { address, timeoutMs } = target;
+  const wait = { timeoutMs, ...(signal === undefined ? {} : { signal }) };
+  if (address.kind === 'websocket') {
+    return connectNodeWebSocket(address.url, {
+      ...wait,
+      session: { handlers },
+      ...(ca === undefined ? {} : { ws: { ca } }),
+    });
+  }
+  return connectTcp({
+    host: address.host,
+    port: address.port,
+    ...wait,
+    session: { handlers },
+    ...(address.tls ? { tls: ca === undefined ? {} : { ca } } : {}),
+  });
+}
+
+/** How often close() looks whether the broadcasts received are answered, ms. */
+const ANSWER_POLL_MS = 5;
 
 /** A connected session with typed calls. */
 export class GregorAdminClient {
@@ -27,25 +73,18 @@ export class GregorAdminClient {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Connect to `target`; `handlers` serves the server's calls (broadcastMessage) on the session. */
+  /** Connect to `target`; `onBroadcast` sees each message gregord broadcasts to the session. */
   static async connect(
     target: ClientTarget,
-    handlers: HandlerRegistry = new HandlerRegistry(),
+    onBroadcast: (m: Message) => void = () => undefined,
   ): Promise<GregorAdminClient> {
-    const tls =
-      target.tls === null
-        ? undefined
-        : target.tls.caFile === undefined
-          ? {}
-          : { ca: readFileSync(target.tls.caFile, 'utf8') };
-    const session = await connectTcp({
-      host: target.host,
-      port: target.port,
-      timeoutMs: target.timeoutMs,
-      session: { handlers },
-      ...(tls === undefined ? {} : { tls }),
+    const handlers = new HandlerRegistry();
+    const spec = METHODS.broadcastMessage;
+    handlers.register(spec.name, (raw) => {
+      onBroadcast(spec.decodeArg(raw).m);
+      return null;
     });
-    return new GregorAdminClient(session, target.timeoutMs);
+    return new GregorAdminClient(await openSession(target, handlers), target.timeoutMs);
   }
 
   /** Call gregor.1 method `key` with `arg`; rejects with the server's error. */
@@ -66,8 +105,16 @@ export class GregorAdminClient {
     return this.#session.closed();
   }
 
-  /** Close the session and wait until it is closed. */
+  /**
+   * Close the session and wait until it is closed, once the broadcasts being answered are
+   * answered (bounded by the call timeout): a broadcast that arrived before the answer of our
+   * own call is answered before the socket closes.
+   */
   async close(): Promise<void> {
+    const deadline = Date.now() + this.#timeoutMs;
+    while (this.#session.runningCalls > 0 && !this.#session.isClosed && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, ANSWER_POLL_MS));
+    }
     this.#session.close();
     await this.#session.closed();
   }
@@ -78,19 +125,11 @@ export class GregorAdminClient {
  * when it is valid UTF-8, otherwise `base64:<data>`.
  */
 export function toJson(value: unknown): string {
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
   return JSON.stringify(
     value,
     (key, v: unknown) => {
       if (!(v instanceof Uint8Array)) return v;
-      if (key === 'body') {
-        try {
-          return utf8.decode(v);
-        } catch {
-          return `base64:${Buffer.from(v).toString('base64')}`;
-        }
-      }
-      return Buffer.from(v).toString('hex');
+      return key === 'body' ? bodyText(v) : Buffer.from(v).toString('hex');
     },
     2,
   );

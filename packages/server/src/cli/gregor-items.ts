@@ -1,18 +1,17 @@
 /**
- * `gregor add`, `gregor dismiss`, `gregor watch` and `gregor reminders`: write in-band messages,
- * follow a user's broadcasts and pull due reminders from a terminal, so the flow socket → database → every device can be seen by hand.
+ * `gregor add`, `gregor dismiss` and `gregor reminders`: write in-band messages and pull due
+ * reminders from a terminal, so the flow socket → database → every device can be seen by hand
+ * (`gregor watch`, in gregor-watch.ts, follows it).
  * Messages are built as Keybase clients build them (gregor-protocol.md §7: InjectItem, DismissItem).
  */
 import { randomBytes } from 'node:crypto';
 import {
   IN_BAND_MSG_TYPE,
-  METHODS,
   type Message,
   type MsgID,
   type StateUpdateMessage,
   type UID,
 } from 'gregor-client/protocol';
-import { HandlerRegistry } from 'gregor-client/rpc';
 import { GregorAdminClient, toJson } from './gregor-client.js';
 import type { SessionFlags } from './gregor-options.js';
 
@@ -22,9 +21,8 @@ type Print = (text: string) => void;
 export async function withLogin<T>(
   flags: SessionFlags,
   fn: (client: GregorAdminClient, uid: UID) => Promise<T>,
-  handlers?: HandlerRegistry,
 ): Promise<T> {
-  const client = await GregorAdminClient.connect(flags.target, handlers);
+  const client = await GregorAdminClient.connect(flags.target);
   try {
     const session = await client.call('authenticateSessionToken', { session: flags.token });
     return await fn(client, flags.uid ?? session.uid);
@@ -39,7 +37,11 @@ function inBand(uid: UID, update: Omit<StateUpdateMessage, 'md'>): Message {
   return { ibm: { stateUpdate: { md, ...update } } };
 }
 
-/** Create an item; prints its msgID in hex. Expiry and reminder are offsets from its ctime. */
+/**
+ * Create an item; prints its msgID in hex. Expiry and reminder are sent as absolute times (now,
+ * by this machine's clock, plus the duration): a state exports an item's absolute expiry but
+ * not an offset one (gregor.1 MakeItem), so `gregor state` can show when it expires.
+ */
 export function addItem(
   flags: SessionFlags & {
     category: string;
@@ -49,13 +51,15 @@ export function addItem(
   },
   print: Print,
 ): Promise<void> {
+  const now = Date.now();
   return withLogin(flags, async (client, uid) => {
     const m = inBand(uid, {
       creation: {
         category: flags.category,
         body: new TextEncoder().encode(flags.body),
-        dtime: { time: 0, offset: flags.expireInMs ?? 0 },
-        remindTimes: flags.remindInMs === undefined ? [] : [{ time: 0, offset: flags.remindInMs }],
+        dtime: { time: flags.expireInMs === undefined ? 0 : now + flags.expireInMs, offset: 0 },
+        remindTimes:
+          flags.remindInMs === undefined ? [] : [{ time: now + flags.remindInMs, offset: 0 }],
       },
     });
     await client.call('consumeMessage', { m });
@@ -69,36 +73,6 @@ export function dismissItems(flags: SessionFlags & { ids: Uint8Array[] }): Promi
     const m = inBand(uid, { dismissal: { msgIDs: flags.ids as MsgID[], ranges: [] } });
     await client.call('consumeMessage', { m });
   });
-}
-
-/**
- * Print every message gregord broadcasts to this connection, one JSON document per message,
- * until the connection closes or `stop` is aborted (Ctrl-C). `notify` is told once it is logged in.
- */
-export function watch(
-  flags: SessionFlags,
-  print: Print,
-  stop: AbortSignal,
-  notify: Print,
-): Promise<void> {
-  const handlers = new HandlerRegistry();
-  const spec = METHODS.broadcastMessage;
-  handlers.register(spec.name, (raw) => {
-    print(toJson(spec.decodeArg(raw).m));
-    return null;
-  });
-  return withLogin(
-    flags,
-    async (client, uid) => {
-      notify(`watching ${Buffer.from(uid).toString('hex')} (Ctrl-C to stop)`);
-      const stopped = new Promise<void>((resolve) => {
-        if (stop.aborted) resolve();
-        stop.addEventListener('abort', () => resolve(), { once: true });
-      });
-      await Promise.race([client.closed(), stopped]);
-    },
-    handlers,
-  );
 }
 
 /**

@@ -4,11 +4,12 @@
  * here, after the flags, so a flag always wins.
  */
 
-import { parseGregorAddress } from 'gregor-client';
-import { configError, parseOptions } from 'gregor-client/errors';
+import { configError, gregorError, parseOptions } from 'gregor-client/errors';
 import { fromHex, type RevokeSessionsArg, type UID } from 'gregor-client/protocol';
+import { type GregorAddress, parseGregorUrl } from 'gregor-client/rpc';
 import { z } from 'zod';
-import { DEFAULT_BIND_ADDRESS, MAX_TOKEN_TTL_MS, parseDurationMs } from '../server/index.js';
+import { MAX_TOKEN_TTL_MS } from '../auth/index.js';
+import { DEFAULT_BIND_ADDRESS, parseDurationMs } from '../daemon/internal.js';
 import type { ClientTarget } from './gregor-client.js';
 
 /** A zod schema from text to `T`; `parse` throws an Error whose message becomes the issue. */
@@ -95,7 +96,7 @@ export function secretSource(
 }
 
 const connectShape = {
-  address: fromText(parseGregorAddress).optional(),
+  address: fromText(parseGregorUrl).optional(),
   tls: z.literal(true).optional(),
   ca: z.string().min(1).optional(),
   timeout: duration.default(10_000),
@@ -106,9 +107,9 @@ export interface ConnectFlags {
   readonly target: ClientTarget;
 }
 
-function readEnvAddress(text: string): ReturnType<typeof parseGregorAddress> {
+function envAddress(env: NodeJS.ProcessEnv): GregorAddress {
   try {
-    return parseGregorAddress(text);
+    return parseGregorUrl(env.GREGOR_ADDRESS || DEFAULT_BIND_ADDRESS);
   } catch (err) {
     throw configError('invalid option', [
       { option: 'GREGOR_ADDRESS', message: (err as Error).message },
@@ -120,11 +121,17 @@ function toTarget(
   o: z.output<z.ZodObject<typeof connectShape>>,
   env: NodeJS.ProcessEnv,
 ): ClientTarget {
-  const address = o.address ?? readEnvAddress(env.GREGOR_ADDRESS || DEFAULT_BIND_ADDRESS);
+  const address = o.address ?? envAddress(env);
+  if (o.tls && address.kind === 'websocket' && !address.tls) {
+    throw gregorError(
+      'GREGOR_ERR_CONFIG_INVALID',
+      '--tls: give a wss:// address for TLS over WebSocket',
+    );
+  }
   return {
-    host: address.host,
-    port: address.port,
-    tls: o.tls || address.isTls ? { caFile: o.ca } : null,
+    // --tls asks for TLS on a host:port or fmprpc:// address (fmprpc+tls:// and wss:// imply it).
+    address: address.kind === 'tcp' && o.tls ? { ...address, tls: true } : address,
+    caFile: o.ca,
     timeoutMs: o.timeout,
   };
 }
@@ -247,4 +254,32 @@ export function readRevokeOptions(
     ...toSession({ ...o, uid: undefined }, env),
     request: { tokens: o.session ?? [], sessionIDs: o.sid ?? [], uids: o.uid ?? [] },
   };
+}
+
+/** Reconnect attempts in a row `gregor watch` makes before it gives up (about 2 minutes). */
+export const DEFAULT_WATCH_RECONNECT_ATTEMPTS = 10;
+
+/**
+ * `gregor watch`: a session, and `--reconnect`: how many attempts in a row after a drop (0: exit
+ * at the first drop), or `forever`. Left out, a number: reconnecting for ever would hide a
+ * gregord that is gone for good from the script watching.
+ */
+export function readWatchOptions(
+  raw: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): SessionFlags & { reconnect: number | undefined } {
+  const attempts = fromText((text) => {
+    if (text === 'forever') return undefined;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
+      throw new Error(`expected a number of attempts or "forever", got ${JSON.stringify(text)}`);
+    }
+    return n;
+  });
+  const schema = z.object({
+    ...session,
+    reconnect: attempts.default(DEFAULT_WATCH_RECONNECT_ATTEMPTS),
+  });
+  const o = readOptions(schema, raw);
+  return { ...toSession(o, env), reconnect: o.reconnect };
 }

@@ -3,26 +3,30 @@
  * `gregor`: a small admin and client command for gregord.
  *
  *   gregor token --uid HEX [--sid S] [--ttl 24h] [--username NAME] [--secret TEXT | --data-dir DIR]
- *   gregor ping  [--address HOST:PORT] [--tls [--ca FILE]]
- *   gregor state --token TOKEN [--uid HEX] [--address HOST:PORT] [--tls [--ca FILE]]
+ *   gregor ping  [--address ADDRESS] [--tls] [--ca FILE]
+ *   gregor state --token TOKEN [--uid HEX] [--address ADDRESS] [--tls] [--ca FILE]
  *   gregor add --token TOKEN --category C --body TEXT [--expire-in 1h] [--remind-in 5m]
  *   gregor dismiss --token TOKEN --id HEX [--id HEX …]
- *   gregor watch --token TOKEN
+ *   gregor watch --token TOKEN [--reconnect N|forever]
  *   gregor reminders --token SUPERUSER-TOKEN [--max N] [--delete]
  *   gregor revoke --token SUPERUSER-TOKEN [--session TOKEN …] [--sid ID …] [--uid HEX …]
  *
+ * ADDRESS is host:port, fmprpc://…, fmprpc+tls://…, ws://host:port/rpc or wss://….
  * Each subcommand: commander splits argv, a zod schema reads and checks the values (a bad one is
  * named by its flag, exit 1), then one library call.
  */
 import { Command, CommanderError } from 'commander';
 import { gregorError } from 'gregor-client/errors';
 import { SUPER_UID, toHex, type UID } from 'gregor-client/protocol';
-import { mintToken, readTokenSecretFile } from '../server/index.js';
+import { mintToken } from '../auth/index.js';
+import { readTokenSecretFile } from '../daemon/internal.js';
 import { EXIT_CODE, exitCodeHelp, exitCodeOf } from './exit-codes.js';
 import { GregorAdminClient, toJson } from './gregor-client.js';
-import { addItem, dismissItems, pullReminders, watch } from './gregor-items.js';
+import { stateWithTimes } from './gregor-events.js';
+import { addItem, dismissItems, pullReminders } from './gregor-items.js';
 import {
   type ConnectFlags,
+  DEFAULT_WATCH_RECONNECT_ATTEMPTS,
   readAddOptions,
   readConnectOptions,
   readDismissOptions,
@@ -30,10 +34,13 @@ import {
   readRemindersOptions,
   readRevokeOptions,
   readSessionOptions,
+  readWatchOptions,
   secretSource,
   tokenSchema,
 } from './gregor-options.js';
 import { revokeSessions } from './gregor-revoke.js';
+import { watch } from './gregor-watch.js';
+import { serverPackageVersion, VERSION_FLAGS, VERSION_HELP } from './version.js';
 
 const out = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -81,7 +88,7 @@ async function state(raw: Record<string, unknown>): Promise<void> {
     const timeOrOffset = { time: 0, offset: 0 };
     return {
       uid: toHex(uid),
-      state: await client.call('state', { uid, deviceid: null, timeOrOffset }),
+      state: stateWithTimes(await client.call('state', { uid, deviceid: null, timeOrOffset })),
     };
   });
   out(toJson(result));
@@ -94,7 +101,7 @@ function watchUntilInterrupted(raw: Record<string, unknown>): Promise<void> {
   const notify = (text: string): void => {
     process.stderr.write(`gregor: ${text}\n`);
   };
-  return watch(readSessionOptions(raw, process.env), out, stop.signal, notify).finally(() => {
+  return watch(readWatchOptions(raw, process.env), out, stop.signal, notify).finally(() => {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   });
 }
@@ -108,17 +115,18 @@ function sessionOptions(command: Command): Command {
 function connectOptions(command: Command): Command {
   return command
     .option(
-      '--address <HOST:PORT>',
-      'gregord TCP address: HOST:PORT, fmprpc://HOST:PORT or fmprpc+tls://HOST:PORT (TLS) [env GREGOR_ADDRESS; default 127.0.0.1:9911]',
+      '--address <url>',
+      'gregord: host:port, fmprpc://host:port, fmprpc+tls://host:port, ws://host:port/rpc or wss://… [env GREGOR_ADDRESS; default 127.0.0.1:9911]',
     )
-    .option('--tls', 'connect with TLS')
-    .option('--ca <path>', 'with --tls: a CA certificate to trust (e.g. a self-signed server)')
+    .option('--tls', 'TLS to a host:port or fmprpc:// address (same as fmprpc+tls://)')
+    .option('--ca <path>', 'over TLS: a CA certificate to trust (e.g. a self-signed server)')
     .option('--timeout <duration>', 'connect and call timeout [default 10s]');
 }
 
 function program(run: (action: Promise<void>) => void): Command {
   const root = new Command('gregor')
     .description('Admin and client commands for gregord.')
+    .version(serverPackageVersion(), VERSION_FLAGS, VERSION_HELP)
     .exitOverride()
     .addHelpText('after', exitCodeHelp());
   root
@@ -139,7 +147,11 @@ function program(run: (action: Promise<void>) => void): Command {
     root.command('ping').description('call gregor.1.incoming.ping; prints the answer'),
   ).action((opts: Record<string, unknown>) => run(ping(opts)));
   sessionOptions(
-    root.command('state').description("log in with a token and print a user's state as JSON"),
+    root
+      .command('state')
+      .description(
+        "log in with a token and print a user's state as JSON; each item gets its ctime, expireAt and remindAt as ISO 8601 instants",
+      ),
   ).action((opts: Record<string, unknown>) => run(state(opts)));
   sessionOptions(root.command('add').description('create an item; prints its msgID in hex'))
     .requiredOption('--category <name>', 'the item category, e.g. app.notice')
@@ -157,8 +169,15 @@ function program(run: (action: Promise<void>) => void): Command {
   sessionOptions(
     root
       .command('watch')
-      .description("print the user's broadcasts as JSON until interrupted (Ctrl-C)"),
-  ).action((opts: Record<string, unknown>) => run(watchUntilInterrupted(opts)));
+      .description(
+        'print the user\'s changes as JSON Lines until interrupted (Ctrl-C): {"event":"item"|"dismiss"|"oob"|"status",…}; reconnects after a drop and prints what it missed; exits 1 once it gives up reconnecting',
+      ),
+  )
+    .option(
+      '--reconnect <attempts>',
+      `reconnect attempts in a row after a drop, with backoff, before giving up (0: none), or "forever" [default ${DEFAULT_WATCH_RECONNECT_ATTEMPTS}]`,
+    )
+    .action((opts: Record<string, unknown>) => run(watchUntilInterrupted(opts)));
   sessionOptions(
     root.command('reminders').description('pull due reminders as JSON (superuser token)'),
   )
@@ -193,7 +212,7 @@ async function main(): Promise<number> {
     }).parse(process.argv.slice(2), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help answers 0; a missing subcommand (help shown as an error) or a bad option, 1.
+      // --help and --version answer 0; a missing subcommand (help shown as an error) or a bad option, 1.
       return err.exitCode === 0 ? EXIT_CODE.ok : EXIT_CODE.badOption;
     }
     throw err;

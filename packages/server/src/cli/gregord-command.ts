@@ -4,8 +4,14 @@
  * values are read and checked by parseGregordConfig (STYLE.md §2: cli parses, zod validates).
  */
 import { Command, CommanderError } from 'commander';
-import { CONFIG_TABLE, type ConfigOption, OPTION_UNIT, type OptionKey } from '../server/index.js';
+import {
+  CONFIG_TABLE,
+  type ConfigOption,
+  OPTION_UNIT,
+  type OptionKey,
+} from '../daemon/internal.js';
 import { EXIT_CODE, exitCodeHelp } from './exit-codes.js';
+import { serverPackageVersion, VERSION_FLAGS, VERSION_HELP } from './version.js';
 
 /** The help text of one option: its help, then its variable and default. */
 export function optionHelp(row: ConfigOption): string {
@@ -30,6 +36,7 @@ export function buildGregordCommand(output?: CommandOutput): Command {
         'Each option can also be set by its environment variable; a flag wins over its variable.',
     )
     .helpOption('-h, --help', 'show this help and exit')
+    .version(serverPackageVersion(), VERSION_FLAGS, VERSION_HELP)
     .allowExcessArguments(false)
     .exitOverride()
     .addHelpText('after', exitCodeHelp());
@@ -49,7 +56,7 @@ export type ParsedArgs =
 
 /**
  * Split `argv` (user arguments, without node and the script) into flags keyed by table key.
- * `--help` gives exit 0; an unknown option, a missing value or a positional argument gives 1,
+ * `--help` and `--version` give exit 0; an unknown option, a missing value or a positional argument gives 1,
  * after commander has printed its message.
  */
 export function parseGregordArgs(argv: readonly string[], output?: CommandOutput): ParsedArgs {

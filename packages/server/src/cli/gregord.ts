@@ -11,7 +11,7 @@ import {
   parseGregordConfig,
   parseSwitch,
   startGregord,
-} from '../server/index.js';
+} from '../daemon/internal.js';
 import { runClusterPrimary } from './cluster-primary.js';
 import { EXIT_CODE, exitCodeOf } from './exit-codes.js';
 import { parseGregordArgs } from './gregord-command.js';

@@ -16,7 +16,7 @@
  * resync, so the server can tell its clients to sync what they missed (STYLE.md §7.6).
  */
 import { gregorError, isGregorError } from 'gregor-client/errors';
-import { withDeadline } from 'gregor-client/state';
+import { withDeadline } from 'gregor-client/state/internal';
 import type {
   AnnouncementHandler,
   Bus,

@@ -5,7 +5,7 @@
  */
 
 import { gregorError, isGregorError } from 'gregor-client/errors';
-import { withDeadline } from 'gregor-client/state';
+import { withDeadline } from 'gregor-client/state/internal';
 import { createClient, type RedisClientType } from 'redis';
 import type { ResolvedRedisBusOptions } from './redis-bus-options.js';
 

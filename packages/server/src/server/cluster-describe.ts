@@ -14,7 +14,7 @@ import {
   readMap,
   toHex,
   type UID,
-} from 'gregor-client/protocol';
+} from 'gregor-client/protocol/internal';
 
 /** The gather request for `uids`. */
 export function encodeDescribeRequest(uids: readonly UID[]): Uint8Array {

@@ -21,7 +21,7 @@ import {
 import type { RpcSession } from 'gregor-client/rpc';
 import type { Clock } from 'gregor-client/state';
 import type { Logger } from 'pino';
-import type { Authenticator } from './auth/authenticator.js';
+import type { Authenticator } from '../auth/index.js';
 import { type ConnectionLimits, REFUSED_BY } from './connection-limits.js';
 import type { Hub } from './hub.js';
 import type { HubMember } from './hub-member.js';

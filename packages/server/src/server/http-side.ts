@@ -11,7 +11,7 @@ import {
   type RpcSessionOptions,
   TCP_KEEPALIVE_DELAY_MS,
 } from 'gregor-client/rpc';
-import { type StateReader, withDeadline } from 'gregor-client/state';
+import { type StateReader, withDeadline } from 'gregor-client/state/internal';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../pubsub/index.js';
 import { originPolicy } from './origin-policy.js';

@@ -9,7 +9,14 @@
  * address the listener was given rather than on the request's Host header keeps a DNS-rebound
  * page (evil.example resolving to 127.0.0.1) out.
  */
-import { ANY_ORIGIN, isLoopbackHost } from './config-values.js';
+
+/** The wildcard of an allowed-origin list: every web origin. */
+export const ANY_ORIGIN = '*';
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 /** The bound address of the listener the upgrades arrive on. */
 export type ListenerAddress = () => { readonly host: string; readonly port: number };

@@ -12,8 +12,8 @@ import {
   readInt,
   readMap,
   readString,
-} from 'gregor-client/protocol';
-import type { Revocation } from './auth/index.js';
+} from 'gregor-client/protocol/internal';
+import type { Revocation } from '../auth/index.js';
 
 /** The announcement of `revocations`. */
 export function encodeRevocations(revocations: readonly Revocation[]): Uint8Array {

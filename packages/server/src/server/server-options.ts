@@ -8,12 +8,17 @@ import type { SecureContextOptions } from 'node:tls';
 import { gregorError, parseOptions } from 'gregor-client/errors';
 import { type ConsumeLimits, DEFAULT_CONSUME_LIMITS } from 'gregor-client/protocol';
 import { type RpcLimitsInput, resolveRpcLimits } from 'gregor-client/rpc';
-import { type Clock, quotaForFrame, type StateMachine, type UserQuota } from 'gregor-client/state';
+import {
+  type Clock,
+  quotaForFrame,
+  type StateMachine,
+  type UserQuota,
+} from 'gregor-client/state/internal';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import type { Authenticator } from '../auth/index.js';
 import type { Bus } from '../pubsub/index.js';
-import type { Authenticator } from './auth/authenticator.js';
 import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
 

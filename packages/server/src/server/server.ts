@@ -17,7 +17,7 @@ import {
   type RpcSessionOptions,
 } from 'gregor-client/rpc';
 import { type Logger, pino } from 'pino';
-import type { RevokeRequest } from './auth/index.js';
+import type { RevokeRequest } from '../auth/index.js';
 import { BroadcasterConsumer } from './broadcaster-consumer.js';
 import { CallTracker } from './call-tracker.js';
 import { decodeDescribeRequest, encodeDescribeReply } from './cluster-describe.js';

@@ -13,8 +13,8 @@
 import { gregorError } from 'gregor-client/errors';
 import { toHex } from 'gregor-client/protocol';
 import type { Logger } from 'pino';
+import type { Authenticator, Revocation, RevokeRequest } from '../auth/index.js';
 import type { Bus } from '../pubsub/index.js';
-import type { Authenticator, Revocation, RevokeRequest } from './auth/index.js';
 import type { Connection } from './connection.js';
 import type { ServerMetrics } from './metrics.js';
 import { decodeRevocations, encodeRevocations } from './revocation-message.js';

@@ -2,7 +2,7 @@
  * The first, critical stage: persist the message (gregor-protocol.md §6.3 step 3) and stamp it
  * with the stored ctime (step 4), so every connection sees the ctime the database holds.
  */
-import type { MessageConsumer, UserQuota } from 'gregor-client/state';
+import type { MessageConsumer, UserQuota } from 'gregor-client/state/internal';
 import type { Delivery } from './delivery.js';
 import { withCTime } from './message-edit.js';
 import type { ServerMetrics } from './metrics.js';

@@ -4,7 +4,7 @@
  * commit approach the cost of plain batched inserts (ARCHITECTURE.md "Performance shape").
  */
 import { type MsgID, toHex, type UID } from 'gregor-client/protocol';
-import type { ItemRecord, QuotaUsage } from 'gregor-client/state';
+import type { ItemRecord, QuotaUsage } from 'gregor-client/state/internal';
 import { keyOf } from './batch-overlay.js';
 import type { PlanReads, PlanSnapshot, PlanWrites, RowKey } from './consume-plan.js';
 import type { KeyListMatcher, SqlSession, SqlValue } from './dialect.js';

@@ -5,7 +5,11 @@
  * dismissal hit. The decisions are the shared rules' (`dismissalHitsItem`).
  */
 import { type Dismissal, type Time, toHex, type UID } from 'gregor-client/protocol';
-import { dismissalHitsItem, type ItemRecord, type ReminderSlot } from 'gregor-client/state';
+import {
+  dismissalHitsItem,
+  type ItemRecord,
+  type ReminderSlot,
+} from 'gregor-client/state/internal';
 
 /** One item as the batch currently sees it. */
 export interface OverlayItem {

@@ -20,7 +20,7 @@ import {
   type Time,
   toHex,
   type UID,
-} from 'gregor-client/protocol';
+} from 'gregor-client/protocol/internal';
 import {
   assertCreationFits,
   type Consumable,
@@ -34,7 +34,7 @@ import {
   reminderSlots,
   resolveRangeEndTime,
   type UserQuota,
-} from 'gregor-client/state';
+} from 'gregor-client/state/internal';
 import { BatchOverlay, keyOf, type OverlayItem } from './batch-overlay.js';
 import type { Outcome } from './group-commit.js';
 import { expireAtOf } from './item-rows.js';

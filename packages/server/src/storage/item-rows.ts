@@ -3,7 +3,7 @@
  * what SQL returns (gregor-protocol.md §4.2 item; schema.ts for the columns).
  */
 import type { DeviceID, MsgID, UID } from 'gregor-client/protocol';
-import { type ItemRecord, itemExpiry } from 'gregor-client/state';
+import { type ItemRecord, itemExpiry } from 'gregor-client/state/internal';
 import type { SqlRow, SqlValue } from './dialect.js';
 import { NEVER_MS } from './schema.js';
 import {

@@ -15,7 +15,7 @@ import {
   pickDueReminders,
   type ReminderRecord,
   reminderLimit,
-} from 'gregor-client/state';
+} from 'gregor-client/state/internal';
 import { keyOf } from './batch-overlay.js';
 import type { Dialect, KeyListMatcher, RowKeyLike, SqlSession } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';

@@ -34,7 +34,7 @@ import {
   type StateMachine,
   type WaitOptions,
   withDeadline,
-} from 'gregor-client/state';
+} from 'gregor-client/state/internal';
 import { commitConsumes } from './consume-commit.js';
 import type { ConsumeJob } from './consume-plan.js';
 import {

@@ -25,7 +25,7 @@ import {
   MIN_STATE_ITEM_WIRE_BYTES,
   type ResultBudget,
   sortSince,
-} from 'gregor-client/state';
+} from 'gregor-client/state/internal';
 import { decodeLogged } from './consume-plan.js';
 import { forEachRow, type SqlSession, type SqlValue } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { gregorError } from 'gregor-client/errors';
-import { CreatedPaths } from '../created-paths.js';
-import { generateTokenSecret, MIN_TOKEN_SECRET_BYTES } from './signed-token.js';
+import { generateTokenSecret, MIN_TOKEN_SECRET_BYTES } from '../auth/index.js';
+import { CreatedPaths } from './created-paths.js';
 
 /** A secret read from its file. */
 export interface LoadedTokenSecret {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseGregorAddress } from 'gregor-client';
 import { z } from 'zod';
+import { ANY_ORIGIN } from '../server/internal.js';
 import { DIALECT_NAME, parseStorageUrl, redactPassword } from '../storage/index.js';
 
 /** Longest duration a Node timer can wait, in ms (setTimeout's 32-bit limit). */
@@ -111,11 +112,6 @@ export function parseListenAddress(text: string): ListenAddress | null {
   return { host, port };
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
 /**
  * `memory:` (gregord's own: the in-memory engine), or any database URL the storage layer reads
  * (storage-url.ts) → a storage spec. The error is the storage layer's, word for word.
@@ -177,9 +173,6 @@ export function parsePassword(text: string): string {
   }
   return text;
 }
-
-/** The wildcard of {@link parseOriginList}: every web origin. */
-export const ANY_ORIGIN = '*';
 
 /**
  * A list of web origins, separated by commas or spaces: each `*` or `scheme://host[:port]` with

@@ -1,6 +1,6 @@
 /**
  * A transport over the standard (WHATWG) WebSocket interface, for browsers: binary messages carry
- * the framed byte stream, as on the Node transport (transport-ws.ts), so any gregord WebSocket
+ * the framed byte stream, as on the Node transport (transport-node-ws.ts), so any gregord WebSocket
  * endpoint serves both. It uses no Node module; `ws`'s client implements the same interface, so
  * the tests run it in Node against a real server.
  */

@@ -3,10 +3,11 @@
  * together. Every problem names all the options involved, as they were given (STYLE.md §6).
  */
 import { DEFAULT_CONSUME_LIMITS } from 'gregor-client/protocol';
-import { MAX_LENGTH_PREFIX_BYTES } from 'gregor-client/rpc';
-import { quotaForFrame } from 'gregor-client/state';
+import { MAX_LENGTH_PREFIX_BYTES } from 'gregor-client/rpc/internal';
+import { quotaForFrame } from 'gregor-client/state/internal';
+import { isLoopbackHost } from '../server/internal.js';
 import type { GivenOption, GivenOptions, Values } from './config-schema.js';
-import { isLoopbackHost, type ListenAddress, redact } from './config-values.js';
+import { type ListenAddress, redact } from './config-values.js';
 
 const isSet = (g: GivenOption | undefined): g is GivenOption =>
   g !== undefined && g.source !== 'default';

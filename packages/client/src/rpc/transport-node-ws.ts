@@ -1,8 +1,8 @@
 /**
- * WebSocket transport (ws 8): binary messages carry the framed byte stream, exactly the bytes a
- * TCP connection would carry, so framing and sessions are shared with TCP. A text message is a
- * protocol error and closes the connection. The server side attaches to a caller's http.Server,
- * so one port can also serve /metrics and /healthz.
+ * WebSocket transport over Node's `ws` library (ws 8): binary messages carry the framed byte
+ * stream, exactly the bytes a TCP connection would carry, so framing and sessions are shared with
+ * TCP. A text message is a protocol error and closes the connection. The server side attaches to a
+ * caller's http.Server, so one port can also serve /metrics and /healthz.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -25,7 +25,7 @@ import { CLOSE_GRACE_MS } from './transport-tcp.js';
 const BATCH_LIMIT_BYTES = 16 * 1024;
 
 const kTransport = Symbol('gregor.rpc.transport');
-type TaggedWebSocket = WebSocket & { [kTransport]?: WebSocketTransport };
+type TaggedWebSocket = WebSocket & { [kTransport]?: NodeWebSocketTransport };
 
 /** ws reports WebSocket protocol faults with `WS_ERR_*` codes; they are frame faults to us. */
 function classify(err: Error & { code?: string }): Error {
@@ -48,7 +48,7 @@ function terminate(ws: WebSocket): void {
  * A transport over an open ws WebSocket. Not exported: no public declaration of this package may
  * name a type of `ws`, whose types are not a dependency of gregor-client.
  */
-class WebSocketTransport implements Transport {
+class NodeWebSocketTransport implements Transport {
   readonly #ws: TaggedWebSocket;
   readonly remoteAddress: string;
   #sink: TransportSink | undefined;
@@ -113,11 +113,11 @@ class WebSocketTransport implements Transport {
   attach(sink: TransportSink): void {
     this.#sink = sink;
     const ws = this.#ws;
-    ws.on('message', WebSocketTransport.#onMessage);
-    ws.on('error', WebSocketTransport.#onError);
-    ws.on('close', WebSocketTransport.#onClose);
+    ws.on('message', NodeWebSocketTransport.#onMessage);
+    ws.on('error', NodeWebSocketTransport.#onError);
+    ws.on('close', NodeWebSocketTransport.#onClose);
     if (ws.readyState === WebSocket.CLOSED) {
-      queueMicrotask(() => WebSocketTransport.#onClose.call(ws));
+      queueMicrotask(() => NodeWebSocketTransport.#onClose.call(ws));
     }
   }
 
@@ -136,12 +136,12 @@ class WebSocketTransport implements Transport {
     }
     if (this.#batchBytes + total > this.#batchLimitBytes) this.#flush();
     // STYLE.md §5.6: the frames of one tick leave as one message on the next tick.
-    if (this.#batchBytes === 0) process.nextTick(WebSocketTransport.#flushBatch, this);
+    if (this.#batchBytes === 0) process.nextTick(NodeWebSocketTransport.#flushBatch, this);
     this.#batch.push(...chunks);
     this.#batchBytes += total;
   }
 
-  static #flushBatch(transport: WebSocketTransport): void {
+  static #flushBatch(transport: NodeWebSocketTransport): void {
     transport.#flush();
   }
 
@@ -237,7 +237,7 @@ export function attachWebSocketServer(
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      set.open(new WebSocketTransport(ws, remoteOf(req), maxPayload));
+      set.open(new NodeWebSocketTransport(ws, remoteOf(req), maxPayload));
     });
   };
   server.on('upgrade', onUpgrade);
@@ -261,16 +261,16 @@ export interface NodeWebSocketClientOptions
 }
 
 /** How to connect over WebSocket. */
-export interface ConnectWebSocketOptions extends ConnectOptions {
+export interface ConnectNodeWebSocketOptions extends ConnectOptions {
   session?: RpcSessionOptions;
   /** Extra client options: TLS trust and identity, extra handshake headers. */
   ws?: NodeWebSocketClientOptions;
 }
 
 /** Connect to `url` (ws:// or wss://) and return the session. */
-export async function connectWebSocket(
+export async function connectNodeWebSocket(
   url: string,
-  options: ConnectWebSocketOptions = {},
+  options: ConnectNodeWebSocketOptions = {},
 ): Promise<RpcSession> {
   const limits = resolveRpcLimits(options.session?.limits);
   const maxPayload = limits.maxFrameBytes + MAX_LENGTH_PREFIX_BYTES;
@@ -280,7 +280,7 @@ export async function connectWebSocket(
     ws.on('error', ignore);
     ws.terminate();
   });
-  return new RpcSession(new WebSocketTransport(ws, url, maxPayload), {
+  return new RpcSession(new NodeWebSocketTransport(ws, url, maxPayload), {
     ...options.session,
     limits,
   });

@@ -12,22 +12,18 @@ import { createSecureContext } from 'node:tls';
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import { type Clock, MemoryEngine, type StateMachine, systemClock } from 'gregor-client/state';
 import { type Logger, pino } from 'pino';
+import type { Authenticator } from '../auth/index.js';
+import { MockAuthenticator, RemoteAuthenticator, SignedTokenAuthenticator } from '../auth/index.js';
 import { type Bus, InProcessBus, RedisBus } from '../pubsub/index.js';
+import { GregorServer, type ServerAddresses } from '../server/index.js';
 import { openSqlEngine } from '../storage/index.js';
-import type { Authenticator } from './auth/index.js';
-import {
-  loadOrCreateTokenSecret,
-  MockAuthenticator,
-  RemoteAuthenticator,
-  SignedTokenAuthenticator,
-} from './auth/index.js';
 import type { GregordConfig } from './config.js';
 import type { OptionKey } from './config-table.js';
 import { redact } from './config-values.js';
 import { CreatedPaths } from './created-paths.js';
 import { exists, prepareDirectory, sqliteFiles } from './data-files.js';
-import { GregorServer, type ServerAddresses } from './server.js';
 import { causeText, optionHint, rootCause, startupError } from './startup-error.js';
+import { loadOrCreateTokenSecret } from './token-secret-file.js';
 
 /** A started gregord. */
 export interface RunningGregord {

@@ -20,7 +20,7 @@ import { METHODS } from 'gregor-client/protocol';
 import type { RpcLimitsInput, RpcLogger, RpcSession } from 'gregor-client/rpc';
 import { connectTcp, HandlerRegistry, silentLogger } from 'gregor-client/rpc';
 import type { WaitOptions } from 'gregor-client/state';
-import { defaultReconnectDelayMs, type ReconnectPolicy } from '../../pubsub/index.js';
+import { defaultReconnectDelayMs, type ReconnectPolicy } from '../pubsub/index.js';
 import { TokenWaiters } from './token-waiters.js';
 
 /** @default 1 h, the original `-super-token-refresh-interval`. */
