@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the pub/sub benchmarks: a bounded publish pump, a delivery counter, Redis
  * memory readings and result printing. Benchmarks print figures and ratios against baselines
- * measured in the same run; nothing here asserts a speed (ARCHITECTURE.md "Performance shape").
+ * measured in the same run; nothing here asserts a speed (speeds depend on the machine).
  */
 import { createClient, type RedisClientType } from 'redis';
 

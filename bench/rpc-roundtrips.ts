@@ -17,7 +17,7 @@ import {
   type RpcSession,
 } from '../packages/client/src/rpc/index.js';
 
-/** The ping call frame of gregor-protocol.md §8: what every client here sends. */
+/** The ping call frame of docs/protocol.md, "Messages": what every client here sends. */
 export const PING_FRAME = fromHex('1c940001b6677265676f722e312e696e636f6d696e672e70696e679180');
 const PING = 'gregor.1.incoming.ping';
 const servePing: OnSession = (session) => {

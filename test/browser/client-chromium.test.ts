@@ -1,13 +1,14 @@
 // GregorClient in a real browser: headless Chromium (Debian's, driven by playwright-core) loads a
 // page whose script bundles src/client/browser.ts, connects to gregord's WebSocket endpoint with
 // the browser's own WebSocket, writes an item, receives a write of another device, and ends with
-// the server's state hash. See chromium-harness.ts for when it skips.
+// the server's state hash. See chromium.ts for when it skips.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { stateHash, toHex } from '../../packages/client/src/protocol/index.js';
 import { creation, type Harness, startServer, U1 } from '../integration/helpers/test-server.js';
-import { chromiumMissing, launchChromium, type PageServer, servePage } from './chromium-harness.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
+import { type PageServer, servePage } from './page-server.js';
 
 /** The globals page-app.ts defines in the page. */
 interface PageGlobals {
@@ -21,9 +22,7 @@ interface PageGlobals {
   };
 }
 
-const missing = chromiumMissing();
-
-describe('GregorClient in headless Chromium', { skip: missing ?? false }, () => {
+describe('GregorClient in headless Chromium', { skip: chromiumMissing ?? false }, () => {
   let h: Harness;
   let pages: PageServer;
   let browser: Browser;

@@ -3,13 +3,14 @@
 // The holder is closed while a follower writes a stream of items, at a moment made certain: the
 // holder's WebSocket stops delivering the server's answers (playwright routes it), so a write the
 // server has stored is still unanswered when the tab goes. Another tab takes over, the follower
-// sends that write again, and the server keeps it once. See chromium-harness.ts for the skip.
+// sends that write again, and the server keeps it once. See chromium.ts for the skip.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { toHex } from '../../packages/client/src/protocol/index.js';
 import { type Harness, startServer, U1 } from '../integration/helpers/test-server.js';
-import { chromiumMissing, launchChromium, type PageServer, servePage } from './chromium-harness.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
+import { type PageServer, servePage } from './page-server.js';
 
 /** What tabs-app.ts defines in the page as `globalThis.tab` (page functions call it). */
 declare const tab: {
@@ -29,7 +30,6 @@ declare const tab: {
 
 const STREAM = 20;
 const WAIT_MS = 30_000;
-const missing = chromiumMissing();
 
 /** `promise`, or a rejection saying `what` after WAIT_MS. */
 async function within<T>(what: string, promise: Promise<T>): Promise<T> {
@@ -54,7 +54,7 @@ async function until(what: string, predicate: () => Promise<boolean>, timeoutMs 
 }
 
 describe('one connection shared by three tabs in headless Chromium', {
-  skip: missing ?? false,
+  skip: chromiumMissing ?? false,
   timeout: 120_000,
 }, () => {
   let h: Harness;

@@ -1,10 +1,11 @@
 /**
- * The Bus conformance suite (STYLE.md §7.2): one set of behaviours, run unchanged against every
+ * The Bus conformance suite: one set of behaviours, run unchanged against every
  * transport (bus-inprocess.test.ts, bus-redis.test.ts), so that they cannot drift apart.
  *
  * Tests that must show something did NOT arrive use a fence: another instance publishes a marker
  * on the same uid after the operation under test; once the marker has arrived, anything the
- * transport would have delivered before it has arrived too (per-uid order, §"order preserved").
+ * transport would have delivered before it has arrived too (per-uid order; docs/pubsub.md,
+ * "Delivery guarantees").
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';

@@ -1,12 +1,14 @@
 /**
- * THE state-machine conformance suite (STYLE.md §7.2; ARCHITECTURE.md: one suite runs unchanged
- * against every engine — memory, SQLite, PostgreSQL, MySQL — so the engines cannot drift apart).
+ * THE state-machine conformance suite: one suite runs unchanged against every engine — memory,
+ * SQLite, PostgreSQL, MySQL — so the engines cannot drift apart.
  *
- * It covers the behavioural cases 1–38 and 60–61 of gregor-protocol.md §9 that apply to a server
- * state machine, the §3 hash vectors, and the choices this project made where the reference engines
- * differ (§4.4). `runLocalStateSuite` covers the client-only cases 39–40.
+ * Behaviours are numbered across the test suite (`case N`, 1–71): the same number marks the same
+ * behaviour in every file that tests it. This suite covers cases 1–38 and 60–61, those that apply
+ * to a server state machine, the state hash vectors (docs/data-model.md, "The state hash"), and the
+ * choices this project made where Keybase's engines differ (docs/protocol.md, "Differences from
+ * Keybase's Go gregor"). `runLocalStateSuite` covers the client-only cases 39–40.
  *
- * This file is longer than STYLE.md's 100–250 lines on purpose: it is the one normative list of
+ * This file is longer than the usual 100–250 lines on purpose: it is the one normative list of
  * cases, and splitting it would scatter them. It uses only the StateMachine interface, never an
  * engine's internals, and a ManualClock for every time rule.
  */
@@ -46,7 +48,7 @@ export interface StateMachineSuiteOptions {
   timeoutMs?: number;
 }
 
-// ---- Fixtures (gregor-protocol.md §9 notation) ----------------------------------------------
+// ---- Fixtures (the short names the tests share: M(n), C, X, R, S) ----------------------------
 
 /** T0 has a non-zero millisecond part, so any rounding to seconds shows up. */
 const T0 = 1_700_000_000_123;
@@ -219,14 +221,13 @@ export function runStateMachineSuite(
 ): void {
   const test: CaseRunner = caseRunner(makeEngine, opts.timeoutMs ?? 180_000);
   describe(`StateMachine conformance: ${name}`, { skip: opts.skip ?? false }, () => {
-    describe('creation, expiry and dismissal (§9 cases 1–20)', () => creationCases(test));
-    describe('queries: time, device, order, prefix, users (§9 cases 21–28)', () =>
-      queryCases(test));
-    describe('inBandMessagesSince and latestCTime (§9 cases 29–37)', () => sinceCases(test));
-    describe('state hash vectors (§3, §9 case 38)', () => hashCases(test));
-    describe('idempotence and replays (§4.4)', () => replayCases(test));
+    describe('creation, expiry and dismissal', () => creationCases(test));
+    describe('queries: time, device, order, prefix, users', () => queryCases(test));
+    describe('inBandMessagesSince and latestCTime', () => sinceCases(test));
+    describe('state hash vectors', () => hashCases(test));
+    describe('idempotence and replays', () => replayCases(test));
     describe('millisecond times', () => timeCases(test));
-    describe('reminders (§4.3, §9 cases 60–61)', () => reminderCases(test));
+    describe('reminders', () => reminderCases(test));
     describe('quotas and read bounds', () => quotaCases(test));
     describe('input, lifecycle and scale', () => {
       inputCases(test);
@@ -452,7 +453,7 @@ function queryCases(test: CaseRunner): void {
     assert.deepEqual(await stateIDs(sm, U1, null, { time: 0, offset: -5 * SEC }), ['M1']);
   });
 
-  test('case 22: a historical state hides items dismissed later (Mem rule, §4.4)', async (sm, clock) => {
+  test('case 22: a historical state hides items dismissed later (memory engine rule)', async (sm, clock) => {
     await sm.consumeMessage(C(M(1)));
     clock.set(T0 + 10 * SEC);
     await sm.consumeMessage(X(M(2), [M(1)]));
@@ -745,7 +746,7 @@ function hashCases(test: CaseRunner): void {
     assert.equal(hex(stateHash(state)), EMPTY_HASH);
   });
 
-  test('case 38: the one-item state of §3 has the exact bytes and hash 68445a7b…', async (sm) => {
+  test('case 38: the one-item state vector has the exact bytes and hash 68445a7b…', async (sm) => {
     await sm.consumeMessage(C(M(2), 'cat', 'hi', { ctime: 1_500_000_000_000 }));
     const state = await sm.state(U1, null, null);
     assert.equal(hex(encodeState(state)), ONE_ITEM_BYTES);
@@ -1153,7 +1154,7 @@ function largeUserCase(test: CaseRunner, n: number): void {
 }
 
 /**
- * The client-only LocalState cases (§9 cases 39–40, §4.2 local dismissals, outbox, InitState),
+ * The client-only LocalState cases (39–40: local dismissals, outbox, InitState),
  * for engines that also keep a device's local state.
  */
 export function runLocalStateSuite(

@@ -1,4 +1,4 @@
-// Seeded fuzz of a live TCP listener with hostile frames (STYLE.md §7.7). Set GREGOR_FUZZ_SEED to
+// Seeded fuzz of a live TCP listener with hostile frames. Set GREGOR_FUZZ_SEED to
 // replay a run; the seed is in every failure message. Each attacker draws a fixed number of inputs
 // from a PRNG of its own (seed + its index), and no verdict depends on a wall-clock window, so a
 // seed replays the same inputs and the same verdicts. Bounded: a few seconds, loopback only.

@@ -1,4 +1,4 @@
-// Seeded fuzz of gregord's methods (STYLE.md §7.7): well-framed calls of every gregor.1 method,
+// Seeded fuzz of gregord's methods: well-framed calls of every gregor.1 method,
 // and of unknown ones, with arguments of random shapes (wrong types, huge and negative integers,
 // deep nesting, oversized bytes, near-valid messages for another user) from a logged-in normal
 // user and from a session that never logged in. The server must answer each call or close that

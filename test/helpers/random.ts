@@ -1,6 +1,6 @@
 /**
  * The seeded PRNG of every randomised test (fuzz, storms, equivalence workloads): a failing run
- * prints its seed, and the same seed replays it exactly (STYLE.md §7.7).
+ * prints its seed, and the same seed replays it exactly.
  */
 
 /** mulberry32: a small, fast, seedable PRNG with a 2^32 period; returns floats in [0, 1). */

@@ -1,5 +1,5 @@
 /**
- * Addresses of the real services the tests use (ARCHITECTURE.md "Real components"), read from the
+ * Addresses of the real services the tests use (README.md, "Tests"), read from the
  * environment with this machine's defaults. Outside CI an unreachable service skips its tests with
  * a line that says so; under CI=true it is a failure, never a skip.
  */
@@ -48,7 +48,7 @@ export async function serviceSkipReason(
   if (await canConnect(host, port)) return undefined;
   const reason = `${name} is not reachable at ${host}:${port}`;
   if (isCI) throw new Error(`${reason} (CI=true: a missing service is a failure)`);
-  console.log(`# SKIP ${reason}; start it (see ARCHITECTURE.md) to run these tests`);
+  console.log(`# SKIP ${reason}; start it (see README.md, "Tests") to run these tests`);
   return reason;
 }
 

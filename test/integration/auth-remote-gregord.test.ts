@@ -1,5 +1,5 @@
-// gregord with a remote authd (--auth-server): the login and revocation cases of
-// gregor-protocol.md §9 (49, 50, 65) end to end, and an unreachable authd failing logins at once.
+// gregord with a remote authd (--auth-server): the login and revocation cases 49, 50 and 65 end
+// to end, and an unreachable authd failing logins at once.
 // The authd is a small rpc-layer server on 127.0.0.1 port 0; gregord runs in this process.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -74,14 +74,14 @@ describe('gregord with a remote authd', () => {
   const callSync = (session: RpcSession) =>
     session.call(sync.name, sync.encodeArg({ uid: U1, deviceid: null, ctime: 0 }));
 
-  it('logs a client in with a token authd knows (§9 case 49)', async () => {
+  it('logs a client in with a token authd knows (case 49)', async () => {
     const { gregord } = await withAuthd();
     const session = await client(gregord);
     assert.deepEqual(await callLogin(session, 'goodtoken'), GOOD);
     await callSync(session);
   });
 
-  it('closes the connection of a refused login (§9 case 50)', async () => {
+  it('closes the connection of a refused login (case 50)', async () => {
     const { gregord } = await withAuthd();
     const session = await client(gregord);
     await assert.rejects(callLogin(session, 'badtoken'), { code: 'GREGOR_ERR_AUTH_FAILED' });
@@ -89,7 +89,7 @@ describe('gregord with a remote authd', () => {
     assert.equal(gregord.server.hub.actorCount, 0);
   });
 
-  it('re-checks a revoked session with authd and drops it when refused (§9 case 65)', async () => {
+  it('re-checks a revoked session with authd and drops it when refused (case 65)', async () => {
     const { authd, gregord } = await withAuthd();
     const session = await client(gregord);
     assert.equal(toHex((await callLogin(session, 'goodtoken')).uid), toHex(U1));

@@ -1,6 +1,6 @@
 // The real `gregord` and `gregor` processes (node --import tsx src/cli/…): startup on the embedded
-// default, exit codes (gregor-protocol.md §6.8), graceful stops, and a minted token logging in
-// over TCP. Every process is killed at the end of its test, even on failure.
+// default, exit codes (docs/configuration.md, "Exit codes"), graceful stops, and a minted token
+// logging in over TCP. Every process is killed at the end of its test, even on failure.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';

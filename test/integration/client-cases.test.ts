@@ -1,4 +1,4 @@
-// gregor-protocol.md §9 client cases 41–48: a GregorClient against a real gregord (memory engine)
+// The client cases 41–48: a GregorClient against a real gregord (memory engine)
 // over loopback TCP. Calls the client makes are recorded by the test's connector.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -44,7 +44,7 @@ function argOf(spy: SpyConnector, short: string, index = -1): Record<string, unk
   return call.arg as Record<string, unknown>;
 }
 
-describe('GregorClient §9 cases 41–48 against gregord', () => {
+describe('GregorClient cases against gregord', () => {
   let h: Harness;
   let spy: SpyConnector;
   const clients: GregorClient[] = [];

@@ -1,5 +1,6 @@
-// The client (Mem semantics, §4.2) against gregord on the SQL engine (SQLite in memory): both ends
-// must build the same state and the same hash, or every sync would turn into a fresh sync.
+// The client (the memory engine's semantics) against gregord on the SQL engine (SQLite in memory):
+// both ends must build the same state and the same hash, or every sync would turn into a fresh
+// sync.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import {

@@ -1,6 +1,5 @@
 // Wire compatibility with Keybase's own old JS implementation, framed-msgpack-rpc 1.1.13, as a peer
-// in both directions. Calls only: its notify is broken and it misreads int64 `d3` values
-// (ARCHITECTURE.md, dependency table).
+// in both directions. Calls only: its notify is broken and it misreads int64 `d3` values.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// Wire-format cases over a real TCP socket, byte for byte (gregor-protocol.md §9 cases 67-69).
+// Wire-format cases 67–69 over a real TCP socket, byte for byte (docs/protocol.md, "Messages").
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';

@@ -51,7 +51,7 @@ function labels(from: number, to: number): string[] {
   );
 }
 
-/** `state` at the server's now (gregor-protocol.md §3: time 0, offset 0). */
+/** `state` at the server's now (the zero TimeOrOffset: time 0, offset 0). */
 const NOW = { time: 0, offset: 0 };
 
 const reminderKey = (r: ReminderID): string => `${toHex(r.msgID)}/${r.seqno}`;

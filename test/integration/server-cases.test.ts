@@ -1,4 +1,4 @@
-// gregor-protocol.md §9 server cases 49–59 and 63–66 over real TCP on loopback (the reminder cases
+// The server cases 49–59 and 63–66 over real TCP on loopback (the reminder cases
 // 60–62 are in server-reminders.test.ts).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -32,7 +32,7 @@ function msgIDHex(m: Message): string {
   return md === undefined ? `oobm:${m.oobm?.system}` : toHex(md.msgID);
 }
 
-describe('gregord server cases (§9 49–59, 63–66)', () => {
+describe('gregord server cases', () => {
   let h: Harness;
   beforeEach(async () => {
     h = await startServer();

@@ -1,5 +1,5 @@
 // One connection's behaviour: authentication runs off the Hub's path (rule 2), bad input is
-// answered and the connection kept (STYLE.md §4.4), a bad frame closes only that connection, and
+// answered and the connection kept, a bad frame closes only that connection, and
 // the state reads honour deviceid and timeOrOffset.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';

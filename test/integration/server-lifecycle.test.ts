@@ -1,6 +1,6 @@
-// GregorServer lifecycle (STYLE.md §5.7): created → listening → closing → closed, typed errors for
-// calls in the wrong state, an idempotent close() that drains in-flight consumes first, closes
-// owned components, and option validation at the edge (STYLE.md §6).
+// GregorServer lifecycle: created → listening → closing → closed, typed errors for calls in the
+// wrong state, an idempotent close() that drains in-flight consumes first, closes owned
+// components, and option validation at the edge.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';

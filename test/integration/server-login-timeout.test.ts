@@ -1,5 +1,5 @@
 // A connection that never logs in is closed after loginTimeoutMs (the Go gregord had no bound,
-// §6.2, so idle sockets could pile up); a logged-in one and a blank-token retry within the bound stay.
+// so idle sockets could pile up); a logged-in one and a blank-token retry within the bound stay.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type Harness, startServer, U1 } from './helpers/test-server.js';

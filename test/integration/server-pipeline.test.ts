@@ -1,6 +1,7 @@
-// ARCHITECTURE.md rule 1 with real engines: a message runs storage → publisher → broadcaster; a
-// persist failure means nothing is published or broadcast and the caller gets the error (with no
-// SQL text on the wire); a failing publisher never fails the consume and the broadcaster still runs.
+// Rule 1 (docs/architecture.md, "The four rules") with real engines: a message runs storage →
+// publisher → broadcaster; a persist failure means nothing is published or broadcast and the caller
+// gets the error (with no SQL text on the wire); a failing publisher never fails the consume and
+// the broadcaster still runs.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

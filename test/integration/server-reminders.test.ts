@@ -1,4 +1,4 @@
-// gregor-protocol.md §9 server cases 60–62: the remind protocol (SQL rules, lock duration L).
+// The server cases 60–62: the remind protocol (SQL rules, lock duration L).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { gregorError } from '../../packages/client/src/errors.js';
@@ -19,7 +19,7 @@ function remindAt(msg: number, time: number): Message {
   return m;
 }
 
-describe('gregord remind protocol (§9 60–62)', () => {
+describe('gregord remind protocol', () => {
   let h: Harness;
   let clock: ManualClock;
   let deleted: string[];

@@ -1,6 +1,7 @@
-// ARCHITECTURE.md rule 3: a seeded, randomised connect/EOF storm for a few users with concurrent
-// broadcasts (bounded in count and time, loopback only), checking the Hub's invariants throughout
-// and every delivery afterwards. Set STORM_SEED to replay a run; the seed is in every failure.
+// Rule 3 (docs/architecture.md, "The four rules"): a seeded, randomised connect/EOF storm for a few
+// users with concurrent broadcasts (bounded in count and time, loopback only), checking the Hub's
+// invariants throughout and every delivery afterwards. Set STORM_SEED to replay a run; the seed is
+// in every failure.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { UID } from '../../packages/client/src/protocol/index.js';

@@ -1,5 +1,6 @@
-// ARCHITECTURE.md rule 4: a user's messages reach each of that user's connections in the order
-// they were consumed, the sender included, with many concurrent consumes from several connections.
+// Rule 4 (docs/architecture.md, "The four rules"): a user's messages reach each of that user's
+// connections in the order they were consumed, the sender included, with many concurrent consumes
+// from several connections.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { type Message, toHex } from '../../packages/client/src/protocol/index.js';

@@ -1,5 +1,5 @@
-// STYLE.md §7.6: a frozen reader must not delay the user's other connections; past the write
-// buffer bound or the broadcast timeout it is closed (ARCHITECTURE.md "Back-pressure").
+// A frozen reader must not delay the user's other connections; past the write buffer bound or
+// the broadcast timeout it is closed (docs/architecture.md, "6. Every device").
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { closedByServer, freeze, ignoreCalls, rawLogin } from './helpers/raw-peer.js';

@@ -1,5 +1,5 @@
 /**
- * The conformance suite every rpc transport passes (STYLE.md §7.2): the session must behave the
+ * The conformance suite every rpc transport passes: the session must behave the
  * same over TCP, TLS, WebSocket and the in-memory pair, since it does not know which it runs on.
  */
 import assert from 'node:assert/strict';
@@ -60,7 +60,7 @@ export function runTransportSuite(name: string, makePair: MakePair): void {
       pair = undefined;
       if (current === undefined) return;
       await current.dispose();
-      // No leaks: nothing pending, nothing running, both ends closed (STYLE.md §7.8).
+      // No leaks: nothing pending, nothing running, both ends closed.
       for (const session of [current.client, current.server]) {
         assert.equal(session.isClosed, true);
         assert.equal(session.pendingCalls, 0);

@@ -1,10 +1,10 @@
 /**
- * The one registry of Gregor errors (STYLE.md §4).
+ * The one registry of Gregor errors, so every error has one stable code and one class.
  *
  * Each stable string code maps to its class, the keybase1 Status code it travels as
- * (gregor-protocol.md §8: 202 BAD_SESSION for authentication, 218 GENERIC otherwise) and a default
- * message. Codes are never reused or renamed; every code is documented in docs/errors.md, and a
- * test keeps the two in step.
+ * (docs/protocol.md, "Errors": 202 BAD_SESSION for authentication, 218 GENERIC otherwise) and a
+ * default message. Codes are never reused or renamed; every code is documented in docs/errors.md,
+ * and a test keeps the two in step.
  */
 
 /** keybase1 StatusCode values used on the wire. */

@@ -1,7 +1,6 @@
 /**
  * Wrap a real StateMachine so that chosen methods fail or are observed; every other method goes
- * to the real engine unchanged. For the fault tests (STYLE.md §7.6): a database failure must mean
- * no broadcast.
+ * to the real engine unchanged. For the fault tests: a database failure must mean no broadcast.
  */
 import type { StateMachine } from '../../../packages/client/src/state/index.js';
 

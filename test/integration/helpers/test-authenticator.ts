@@ -1,7 +1,7 @@
 /**
  * A test-only Authenticator: an allow-list of tokens. `allow` adds one, `refuse` drops one
  * silently (the next re-check fails, no revocation event), `revoke` drops a session's tokens and
- * tells the onRevoke listeners (gregor-protocol.md §6.6). The token "superuser" is the superuser.
+ * tells the onRevoke listeners. The token "superuser" is the superuser.
  * `hold()` makes authenticate calls (of one token, or all) wait until released, to test that auth
  * runs off the Hub.
  */

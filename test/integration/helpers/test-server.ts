@@ -2,7 +2,7 @@
  * Starts a GregorServer on 127.0.0.1 port 0 with real components (the memory engine or a given
  * StateMachine, the in-process bus, the test authenticator) and tears everything down after the
  * test, asserting that nothing leaked: no actors, subscriptions, mailbox jobs, pending calls,
- * connections or revocation listeners (STYLE.md §7.8).
+ * connections or revocation listeners.
  */
 import assert from 'node:assert/strict';
 import {
@@ -29,7 +29,7 @@ export const T0 = 1_500_000_000_000;
 export const U1 = new Uint8Array(16).fill(1) as UID;
 export const U2 = new Uint8Array(16).fill(2) as UID;
 
-/** A 16-byte id of `n` repeated (§9 notation M(n)). */
+/** A 16-byte id of `n` repeated (M(n) in the tests). */
 export function id<T extends Uint8Array = UID>(n: number): T {
   return new Uint8Array(16).fill(n) as T;
 }
@@ -68,7 +68,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A creation message (§9 C(M, cat, body)) for `uid`. */
+/** A creation message (C(M, cat, body) in the tests) for `uid`. */
 export function creation(
   uid: UID,
   msg: number | Uint8Array,

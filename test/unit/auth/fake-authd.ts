@@ -1,7 +1,7 @@
 /**
  * A small authd for tests, built with the rpc layer on 127.0.0.1 port 0: it knows a few tokens,
  * hands out a superuser token, counts the calls it serves, and can push revocations to every
- * gregord connected to it (gregor-protocol.md §5, §6.6).
+ * gregord connected to it.
  */
 import { gregorError } from '../../../packages/client/src/errors.js';
 import type { AuthResult, UID } from '../../../packages/client/src/protocol/index.js';
@@ -11,7 +11,7 @@ import { HandlerRegistry, listenTcp } from '../../../packages/client/src/rpc/ind
 
 /** The user of the `goodtoken` session. */
 export const U1 = Uint8Array.from({ length: 16 }, (_, i) => i + 1) as UID;
-/** What authd answers for `goodtoken` (§9 case 49). */
+/** What authd answers for `goodtoken` (case 49). */
 export const GOOD: AuthResult = { uid: U1, username: 'alice', sid: '1', isAdmin: false };
 
 /** A small authd on 127.0.0.1:0, built with the rpc layer, that counts the calls it serves. */

@@ -42,7 +42,7 @@ function setup() {
   };
 }
 
-describe('BroadcastReceiver (gregor-protocol.md §7 broadcastMessage handler)', () => {
+describe('BroadcastReceiver (the broadcastMessage handler)', () => {
   it('48: answers a repeated creation "ignored repeat message" and leaves the state as it was', async () => {
     const { replica, receiver, messages } = setup();
     await receiver.receive(creation(U1, 1, T0));

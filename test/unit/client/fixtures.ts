@@ -1,6 +1,7 @@
 /**
  * Shared pieces of the client tests: a connector that records every call the client makes and can
- * hold reconnects back, fixed-delay reconnect policies, and message builders in §9 notation.
+ * hold reconnects back, fixed-delay reconnect policies, and message builders with the short names
+ * the tests share.
  */
 
 import type FakeTimers from '@sinonjs/fake-timers';

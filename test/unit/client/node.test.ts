@@ -9,7 +9,7 @@ import {
 } from '../../../packages/client/src/client/index.js';
 
 describe('parseGregorAddress', () => {
-  it('reads host:port and the fmprpc URIs of gregor-protocol.md §8', () => {
+  it('reads host:port and the fmprpc URIs', () => {
     assert.deepEqual(parseGregorAddress('gregor.example:4443'), {
       host: 'gregor.example',
       port: 4443,

@@ -17,13 +17,14 @@ import {
 } from '../../../packages/client/src/protocol/internal.js';
 import { creation, mid, U1 } from './fixtures.js';
 
-// gregor-protocol.md §3 vector 2: uid 16×01, msgID 16×02, ctime 1500000000000, "cat", "hi".
+// The one-item state hash vector (docs/data-model.md, "The state hash"): uid 16×01, msgID 16×02,
+// ctime 1500000000000, "cat", "hi".
 const ONE_ITEM_HEX =
   '81a56974656d739182a46974656d84a4626f6479c4026869a863617465676f7279a3636174a56474696d6582a66f666673657400a474696d6500ab72656d696e6454696d6573c0a26d6485a56374696d65cf0000015d3ef79800a86465766963654944c0ad696e42616e644d73675479706501a56d73674944c41002020202020202020202020202020202a3756964c41001010101010101010101010101010101';
 
 const utf8 = new TextEncoder();
 
-describe('persistence (gregor-protocol.md §7 saved form)', () => {
+describe('persistence (the saved form)', () => {
   it('names the two keys after the uid, as Keybase does', () => {
     assert.deepEqual(storageKeys(U1), {
       state: `gregor/${toHex(U1)}`,

@@ -8,7 +8,7 @@ import {
   toHex,
 } from '../../../packages/client/src/protocol/internal.js';
 
-describe('record decoders (gregor-protocol.md §8 tolerance)', () => {
+describe('record decoders (tolerant reading)', () => {
   it('decodes a nil msgs array as [] (case 71)', () => {
     const hash = new Uint8Array(32).fill(7);
     const result = decodeSyncResult({ msgs: null, hash }, 'r');

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { METHODS, METHODS_BY_NAME } from '../../../packages/client/src/protocol/index.js';
 
-// The 16 callable gregor.1 methods (gregor-protocol.md §5; Keybase's TS type file lists the same).
+// The 16 callable gregor.1 methods (docs/protocol.md, "Methods"; Keybase's TS type file lists the
+// same).
 const GREGOR1_METHODS = [
   'gregor.1.auth.authenticateSessionToken',
   'gregor.1.authInternal.createGregorSuperUserSessionToken',
@@ -23,7 +24,8 @@ const GREGOR1_METHODS = [
   'gregor.1.remind.deleteReminders',
 ];
 
-// The reference sits beside the checkout in this workplace and in CI; elsewhere the list above stands alone.
+// An optional cross-check against a copy of Keybase's protocol description kept outside the
+// repository (beside the checkout, where present); without it the list above stands alone.
 const REFERENCE = new URL('../../../../shared/reference/gregor-protocol.md', import.meta.url);
 
 describe('the method table (protocol/methods.ts)', () => {
@@ -31,7 +33,7 @@ describe('the method table (protocol/methods.ts)', () => {
     assert.deepEqual([...METHODS_BY_NAME.keys()].sort(), [...GREGOR1_METHODS].sort());
   });
 
-  it('matches the §5 table of the reference, where the reference is present', (t) => {
+  it('matches the methods of the external protocol description, where a copy is present', (t) => {
     if (!existsSync(REFERENCE)) {
       t.skip('gregor-protocol.md is not beside this checkout');
       return;

@@ -39,7 +39,7 @@ function itemWithID(msgID: Uint8Array, ctime: number): ItemAndMetadata {
   };
 }
 
-describe('stateHash (gregor-protocol.md §3)', () => {
+describe('stateHash', () => {
   it('encodes the empty state as 81 a5 items 90 and hashes it to fef93df7…', () => {
     const state = makeState([]);
     assert.equal(toHex(encodeState(state)), '81a56974656d7390');

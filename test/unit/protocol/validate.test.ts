@@ -30,7 +30,7 @@ function rejects(m: Message, message: string | RegExp, code = 'GREGOR_ERR_INPUT_
   assert.throws(() => validateConsumeMessage(m), { code, message });
 }
 
-describe('validateConsumeMessage (gregor-protocol.md §6.3, case 57)', () => {
+describe('validateConsumeMessage (case 57)', () => {
   it('rejects a message that is neither in-band nor out-of-band', () => {
     rejects({}, 'invalid consume call: unknown message type');
   });

@@ -1,5 +1,5 @@
 /**
- * RedisBus under faults (STYLE.md §7.6: "Stopping Redis must produce a resync signal"). The shared
+ * RedisBus under faults: stopping Redis must produce a resync signal. The shared
  * Redis on 6379 serves other suites and is never stopped: these tests start a private
  * redis-server on a free loopback port, kill and restart it, and always stop it at the end.
  */

@@ -46,7 +46,7 @@ function assertAllSplits(hex: string, expected: Outcome, maxFrameBytes = MAX): v
 }
 
 describe('FrameDecoder', () => {
-  it('reads the ping call and pong response vectors (§8 hex examples)', () => {
+  it('reads the ping call and pong response vectors (the hex examples of docs/protocol.md)', () => {
     assertAllSplits(PING_CALL, { frames: [PING_CALL.slice(2)] });
     assertAllSplits(PONG_RESPONSE, { frames: [PONG_RESPONSE.slice(2)] });
   });

@@ -94,7 +94,7 @@ describe('callSeqOf', () => {
 });
 
 describe('encodeMessage', () => {
-  it('encodes the ping call and its response exactly as §8 shows', () => {
+  it('encodes the ping call and its response exactly as docs/protocol.md shows', () => {
     const call = encodeMessage({ type: 0, seq: 1, method: PING, args: [{}] });
     assert.equal(
       toHex(encodeFrame(call)),

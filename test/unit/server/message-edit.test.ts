@@ -19,7 +19,7 @@ describe('message edits (SetCTime / SetUID)', () => {
     assert.equal(stamped.ibm!.stateUpdate!.dismissal, m.ibm!.stateUpdate!.dismissal);
   });
 
-  it('withCTime leaves sync and out-of-band messages as they are (§1.3)', () => {
+  it('withCTime leaves sync and out-of-band messages as they are', () => {
     const sync: Message = { ibm: { stateSync: { md: { ...md } } } };
     const oobm: Message = { oobm: { uid: U1, system: 's', body: new Uint8Array() } };
     assert.equal(withCTime(sync, 5), sync);

@@ -1,4 +1,4 @@
-/** Shared fixtures of the state rule tests (gregor-protocol.md §9 notation). */
+/** Shared fixtures of the state rule tests (the short names the tests share). */
 import type { DeviceID, MsgID, UID } from '../../../packages/client/src/protocol/index.js';
 import type { ItemRecord } from '../../../packages/client/src/state/internal.js';
 

@@ -65,7 +65,7 @@ describe('filterFutureDismissals', () => {
     assert.equal(keep(byIDs(9, [3])), false);
     assert.equal(keep(byIDs(9, [])), false);
   });
-  it('keeps a creation that also dismisses a newer item (UpdateItem, §9 case 19)', () => {
+  it('keeps a creation that also dismisses a newer item (UpdateItem, case 19)', () => {
     const updateItem: InBandMessage = {
       stateUpdate: { md: md(9), creation, dismissal: { msgIDs: [M(3)], ranges: [] } },
     };

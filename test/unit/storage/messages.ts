@@ -1,5 +1,5 @@
 /**
- * Message builders for the storage tests, in gregor-protocol.md §9 notation: C (creation),
+ * Message builders for the storage tests, in the short notation the tests share: C (creation),
  * X (dismissal by IDs), R (dismissal by ranges), S (stateSync).
  */
 import type {

@@ -46,7 +46,7 @@ for (const dialect of STORAGE_DIALECTS) {
         const all = [...fromA, ...fromB, ...fromA2, ...fromB2];
         assert.equal(new Set(all).size, all.length, 'no reminder was handed out twice');
         assert.equal(all.length, REMINDERS, 'every due reminder was handed out');
-        // Locked for the lock duration, then handed out again (at-least-once delivery, §6.7).
+        // Locked for the lock duration, then handed out again (at-least-once delivery).
         assert.deepEqual(await b.reminders(0), { reminders: [], moreRemindersReady: false });
         clock.advance(LOCK_MS);
         const again = await a.reminders(0);

@@ -1,6 +1,6 @@
 /**
- * The client's `gregor.1.outgoing.broadcastMessage` handler (gregor-protocol.md §7 "broadcastMessage
- * handler"): gregord sends every message consumed for this user to each of its connections,
+ * The client's `gregor.1.outgoing.broadcastMessage` handler: gregord sends every message consumed
+ * for this user to each of its connections,
  * including the one that sent it, and that echo is how an outbox write reaches the local state.
  */
 import { gregorError } from '../errors.js';
@@ -78,7 +78,7 @@ export class BroadcastReceiver {
     const { replica } = this.#opts;
     const msgID = inBandMsgID(m);
     await replica.exclusive(async () => {
-      // §7: gregord may deliver a message twice (a sync and its broadcast crossing, a resend);
+      // gregord may deliver a message twice (a sync and its broadcast crossing, a resend);
       // the state is unchanged either way, and the error tells the server it was a repeat.
       if (msgID !== undefined && (await replica.hasItem(msgID))) {
         throw gregorError('GREGOR_ERR_CLIENT_REPEAT_MESSAGE');

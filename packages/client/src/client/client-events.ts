@@ -1,5 +1,5 @@
 /**
- * The client's typed events (STYLE.md §5.8). `on` returns the function that removes the listener.
+ * The client's typed events. `on` returns the function that removes the listener.
  * A listener that throws is logged and does not stop the others, nor the broadcast or sync that
  * emitted the event.
  */

@@ -1,6 +1,6 @@
 /**
  * The logging seam of the client (the subset of pino's API it uses, so a pino logger can be passed
- * as is) and the one fire-and-forget helper (STYLE.md §5.3: background work is caught and logged,
+ * as is) and the one fire-and-forget helper (background work is caught and logged,
  * never left floating).
  */
 import type { RpcLogger } from '../rpc/browser.js';

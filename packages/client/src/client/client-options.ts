@@ -1,5 +1,5 @@
 /**
- * The options of a GregorClient, validated once at the edge (STYLE.md §6): one zod schema turns
+ * The options of a GregorClient, validated once at the edge: one zod schema turns
  * them into a frozen, fully defaulted settings object. A bad value is rejected with the option's
  * name (GREGOR_ERR_CONFIG_INVALID), never clamped, and the caller's object is never changed.
  */

@@ -1,5 +1,5 @@
 /**
- * Where a client keeps its local copy between runs (gregor-protocol.md §7 "Persistence"): a small
+ * Where a client keeps its local copy between runs (docs/client.md, "Persistence"): a small
  * async key → bytes store. This file holds the interface and the in-memory implementation; the
  * file implementation is Node-only and lives in node.ts.
  */

@@ -1,6 +1,6 @@
 /**
- * GregorClient: the client library as one object (gregor-protocol.md §7; Keybase's
- * `go/gregor/client/client.go`). A thin facade (STYLE.md §1.3) wiring named components:
+ * GregorClient: the client library as one object (docs/client.md; Keybase's
+ * `go/gregor/client/client.go`). A thin facade, so the logic stays in these named components:
  * - LocalReplica: the local copy (a MemoryEngine), local dismissals, outbox, persistence;
  * - Syncer: sync since LatestCTime, fresh sync on a hash mismatch;
  * - Outbox: sends queued in-band writes, every `outboxIntervalMs` and when poked;
@@ -39,7 +39,7 @@ import { SessionKeeper } from './session-keeper.js';
 import { type ClientStatus, StatusStream } from './status-stream.js';
 import { Syncer, type SyncOutcome } from './syncer.js';
 
-/** The lifecycle of a client: created → started → closed (STYLE.md §5.7). */
+/** The lifecycle of a client: created → started → closed. */
 export const CLIENT_STATE = { created: 'created', started: 'started', closed: 'closed' } as const;
 /** A lifecycle state of a client. */
 export type ClientState = (typeof CLIENT_STATE)[keyof typeof CLIENT_STATE];
@@ -173,7 +173,7 @@ export class GregorClient {
     this.#events.off(event, listener);
   }
 
-  /** Sync now (§7 Sync), then send the outbox. Rejects with GREGOR_ERR_CLOSED when not connected. */
+  /** Sync now, then send the outbox. Rejects with GREGOR_ERR_CLOSED when not connected. */
   async sync(): Promise<SyncOutcome> {
     const remote = this.#connected('sync');
     const outcome = await this.#syncOver(remote);
@@ -182,7 +182,7 @@ export class GregorClient {
   }
 
   /**
-   * §7 ConsumeMessage. An out-of-band message goes straight to the server (so it needs a
+   * ConsumeMessage. An out-of-band message goes straight to the server (so it needs a
    * connection). An in-band one is queued in the outbox, which is poked and saved; it is not
    * applied here: it comes back from the server as a broadcast. Rejects with GREGOR_ERR_INPUT_INVALID
    * for a message the server would refuse, or one for another user.
@@ -223,7 +223,7 @@ export class GregorClient {
   }
 
   /**
-   * §7 StateMachineState: State(user, device, t) (`t` null: now, no creation-time filter); with
+   * StateMachineState: State(user, device, t) (`t` null: now, no creation-time filter); with
    * `applyLocalState`, without the locally dismissed items and with the outbox applied.
    */
   async stateMachineState(t: TimeOrOffset | null, applyLocalState: boolean): Promise<State> {
@@ -232,7 +232,7 @@ export class GregorClient {
   }
 
   /**
-   * §7 StateMachineInBandMessagesSince: the local log since `since` (ms); with
+   * StateMachineInBandMessagesSince: the local log since `since` (ms); with
    * `filterLocalDismissals`, without the messages whose own msgID is locally dismissed.
    */
   async inBandMessagesSince(since: Time, filterLocalDismissals: boolean): Promise<InBandMessage[]> {
@@ -240,7 +240,7 @@ export class GregorClient {
     return this.#replica.inBandMessagesSince(since, filterLocalDismissals);
   }
 
-  /** §7 ConsumeLocalDismissal: hide item `id` on this device only, then save. */
+  /** ConsumeLocalDismissal: hide item `id` on this device only, then save. */
   async consumeLocalDismissal(id: MsgID): Promise<void> {
     this.#assertOpen();
     this.#replica.consumeLocalDismissal(id);
@@ -257,7 +257,7 @@ export class GregorClient {
     return this.#replica.outbox();
   }
 
-  /** The ctime of the latest creation this device saw, or null (§4.2 LatestCTime). */
+  /** The ctime of the latest creation this device saw, or null (Keybase's LatestCTime). */
   latestCTime(): Promise<Time | null> {
     return this.#replica.latestCTime();
   }
@@ -272,7 +272,7 @@ export class GregorClient {
     return this.#replica.save();
   }
 
-  /** §7 Restore from the storage; resolves false when nothing was saved. */
+  /** Restore from the storage; resolves false when nothing was saved. */
   async restore(): Promise<boolean> {
     this.#assertOpen();
     const restored = await this.#replica.restore();

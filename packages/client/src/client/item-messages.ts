@@ -1,8 +1,8 @@
 /**
- * The gregor.1 messages behind the high-level writes (gregor-protocol.md §7, the Keybase service's
- * InjectItem, DismissItem and UpdateCategory): one builder per kind, so that `Gregor` never
- * spells out a nested record. Every message gets a new random msgID unless the caller names one,
- * and `ctime` 0 so that the server stamps its own time. Browser-safe.
+ * The gregor.1 messages behind the high-level writes (docs/client.md, "Writing records"; the
+ * Keybase service's InjectItem, DismissItem and UpdateCategory): one builder per kind, so that
+ * `Gregor` never spells out a nested record. Every message gets a new random msgID unless the
+ * caller names one, and `ctime` 0 so that the server stamps its own time. Browser-safe.
  */
 
 import { gregorError } from '../errors.js';
@@ -119,7 +119,7 @@ function rangeOf(category: string, range: CategoryRange): MsgRange {
   }
   return {
     category,
-    // Unset: the server resolves it to the dismissal's own time (§2 "Range endTime").
+    // Unset: the server resolves it to the dismissal's own time (docs/data-model.md, "Time").
     endTime: range.before === undefined ? UNSET : { time: toMs(range.before, 'before'), offset: 0 },
     skipMsgIDs: (range.except ?? []).map(parseMsgId),
   };

@@ -132,7 +132,7 @@ function resolveTime(t: TimeOrOffset, base: number): number | undefined {
 
 /**
  * The view of a state entry. A state carries only an absolute expiry and no reminder times
- * (§1.4 MakeItem), so `creation`, the item as its creation message carried it when this device
+ * (Keybase's MakeItem), so `creation`, the item as its creation message carried it when this device
  * has that message, supplies an expiry given as an offset and the reminder times.
  */
 export function itemView(entry: ItemAndMetadata, creation?: Item): GregorItem | undefined {

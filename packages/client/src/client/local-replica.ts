@@ -1,8 +1,8 @@
 /**
- * The device's local copy of its user's state (gregor-protocol.md §7): a MemoryEngine (the client
- * keeps Mem semantics, §4.2) for one user and device, its local dismissals and outbox, and their
- * persistence. Changes to the copy (a sync, a broadcast, a fresh sync, a restore) run one at a
- * time through `exclusive`.
+ * The device's local copy of its user's state (docs/client.md): a MemoryEngine (the client keeps
+ * the semantics of Keybase's MemEngine) for one user and device, its local dismissals and outbox,
+ * and their persistence. Changes to the copy (a sync, a broadcast, a fresh sync, a restore) run one
+ * at a time through `exclusive`.
  */
 import { gregorError } from '../errors.js';
 import {
@@ -80,12 +80,12 @@ export class LocalReplica {
     return this.#engine.state(this.uid, this.deviceID, t);
   }
 
-  /** The state hash of State(user, device, nil), as `sync` compares it (§3, §7). */
+  /** The state hash of State(user, device, nil), as `sync` compares it. */
   async hash(): Promise<Uint8Array> {
     return stateHash(await this.state());
   }
 
-  /** True when `msgID` is an item of State(user, device, nil) (§1.3 GetItem). */
+  /** True when `msgID` is an item of State(user, device, nil) (Keybase's GetItem). */
   async hasItem(msgID: MsgID): Promise<boolean> {
     const state = await this.state();
     return state.items.some((i) => i.md !== undefined && bytesEqual(i.md.msgID, msgID));
@@ -96,14 +96,14 @@ export class LocalReplica {
     return this.#engine.consumeMessage(m);
   }
 
-  /** The ctime of the latest creation this device sees (§4.2 LatestCTime), or null. */
+  /** The ctime of the latest creation this device sees (Keybase's LatestCTime), or null. */
   latestCTime(): Promise<Time | null> {
     return this.#engine.latestCTime(this.uid, this.deviceID);
   }
 
   /**
-   * The local log since `since` (§4.2 InBandMessagesSince) for this device; with
-   * `filterLocalDismissals`, minus the messages whose own msgID is locally dismissed (§7).
+   * The local log since `since` (Keybase's InBandMessagesSince) for this device; with
+   * `filterLocalDismissals`, minus the messages whose own msgID is locally dismissed.
    */
   async inBandMessagesSince(since: Time, filterLocalDismissals = false): Promise<InBandMessage[]> {
     const msgs = await this.#engine.inBandMessagesSince(this.uid, this.deviceID, since);
@@ -116,10 +116,10 @@ export class LocalReplica {
   }
 
   /**
-   * Replace the state by `state` (§7 freshSync: Clear, then InitState). Mem's Clear also wipes the
-   * outbox and the local dismissals; we keep the outbox, whose messages have not reached the server
-   * yet (STYLE.md §5.9: the outbox outlives the connection), and the local dismissals of items the
-   * new state still has.
+   * Replace the state by `state` (Keybase's freshSync: Clear, then InitState). Mem's Clear also
+   * wipes the outbox and the local dismissals; we keep the outbox, whose messages have not reached
+   * the server yet (the outbox outlives the connection), and the local dismissals of items the new
+   * state still has.
    */
   async replaceState(state: State): Promise<void> {
     const outbox = this.outbox();
@@ -136,7 +136,7 @@ export class LocalReplica {
     return this.#engine.localDismissals(this.uid);
   }
 
-  /** Hide item `id` on this device (§4.2: no duplicates, the latest last). */
+  /** Hide item `id` on this device (no duplicates, the latest last). */
   consumeLocalDismissal(id: MsgID): void {
     this.#engine.consumeLocalDismissal(this.uid, id);
   }
@@ -157,7 +157,7 @@ export class LocalReplica {
   }
 
   /**
-   * §7 StateMachineState: State(user, device, t); with `applyLocalState`, minus the locally
+   * StateMachineState: State(user, device, t); with `applyLocalState`, minus the locally
    * dismissed items, then with the outbox applied on a scratch engine, so that writes not yet
    * echoed by the server show at once.
    */
@@ -180,8 +180,9 @@ export class LocalReplica {
   }
 
   /**
-   * Save the state, the local dismissals and the outbox (§7 Save). Saves run in order and a burst
-   * shares one write. The snapshot is taken in line with the changes, never halfway through one.
+   * Save the state, the local dismissals and the outbox (Keybase's Save). Saves run in order and a
+   * burst shares one write. The snapshot is taken in line with the changes, never halfway through
+   * one.
    */
   save(): Promise<void> {
     const storage = this.#storage;
@@ -202,7 +203,7 @@ export class LocalReplica {
   }
 
   /**
-   * §7 Restore: the local dismissals and the outbox (a bad blob is only logged), then InitState of
+   * Restore: the local dismissals and the outbox (a bad blob is only logged), then InitState of
    * the saved state. Like Keybase's, it does not clear first. Resolves false when nothing was saved.
    */
   restore(): Promise<boolean> {

@@ -1,6 +1,6 @@
 /**
- * The Node-only parts of the client (STYLE.md §2: the core uses no Node module): connectors over
- * the rpc layer's TCP/TLS and WebSocket transports, and a ClientStorage in files.
+ * The Node-only parts of the client (the core uses no Node module, so it runs in browsers):
+ * connectors over the rpc layer's TCP/TLS and WebSocket transports, and a ClientStorage in files.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,8 +26,8 @@ export interface TcpAddress {
 export type TcpConnectorOptions = Omit<ConnectTcpOptions, 'host' | 'port' | 'signal'>;
 
 /**
- * `host:port`, `fmprpc://host:port` or `fmprpc+tls://host:port` (gregor-protocol.md §8 URIs) as an
- * address to dial; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything
+ * `host:port`, `fmprpc://host:port` or `fmprpc+tls://host:port` (docs/protocol.md, "Transports") as
+ * an address to dial; the `+tls` form asks for TLS. Throws GREGOR_ERR_CONFIG_INVALID on anything
  * else, port 0 included (it names no peer). Every dial address of the project is read here;
  * gregord's listen addresses differ (`:PORT` means every interface, port 0 a free one).
  */

@@ -1,9 +1,8 @@
 /**
- * The outbox loop (gregor-protocol.md §7 "Outbox loop"). A local in-band write is queued in the
+ * The outbox loop (docs/client.md, "The outbox loop"). A local in-band write is queued in the
  * replica's outbox, not applied; this loop sends the queue to the server in order, every
  * `intervalMs` and whenever poked, and the server's broadcast brings each message back into the
- * local state. The queue is saved with the state, so it outlives connections and restarts
- * (STYLE.md §5.9).
+ * local state. The queue is saved with the state, so it outlives connections and restarts.
  */
 import { type GregorError, isGregorError } from '../errors.js';
 import { type Message, type MsgID, toHex } from '../protocol/index.js';
@@ -14,7 +13,7 @@ import type { Remote } from './remote.js';
 import { Coalescing } from './serial.js';
 import { setBackgroundTimeout, type Timers } from './timers.js';
 
-/** Keybase's outbox period: once a minute (§7). */
+/** Keybase's outbox period: once a minute. */
 export const DEFAULT_OUTBOX_INTERVAL_MS = 60_000;
 
 /** What the outbox needs around it. */
@@ -95,7 +94,7 @@ export class Outbox {
     this.#timer = undefined;
   }
 
-  /** Ask for a pass soon (§7: after a local consume and after a sync). */
+  /** Ask for a pass soon (after a local consume and after a sync). */
   poke(): void {
     runInBackground(this.drain(), this.#opts.logger, 'outbox pass');
   }
@@ -135,7 +134,7 @@ export class Outbox {
   }
 
   /**
-   * §7: walk the outbox in order; skip what is not in-band; an in-band message whose msgID is
+   * Walk the outbox in order; skip what is not in-band; an in-band message whose msgID is
    * already an item has reached the server (its answer was lost, its broadcast was not), so it is
    * dropped unsent; send the others one by one, removing each on success and stopping at the first
    * failure. Then save.

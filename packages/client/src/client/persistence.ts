@@ -1,11 +1,11 @@
 /**
- * The saved form of a client's local copy (gregor-protocol.md §7 "Persistence", Keybase's
+ * The saved form of a client's local copy (docs/client.md, "Persistence"; Keybase's
  * `storage/db.go`): two keys per user.
  * - `gregor/<hex uid>`: the canonical msgpack of State(user, device, nil), the bytes whose SHA-256
  *   is the state hash;
  * - `gregor/_ld<hex uid>`: the JSON object `{"d": [...], "o": [...]}`, the local dismissals and the
  *   msgpack-marshalled outbox messages, each as base64 as Go's encoding/json writes a []byte.
- * Only the visible state is saved, not the message log (§7).
+ * Only the visible state is saved, not the message log.
  */
 import { gregorError } from '../errors.js';
 import {

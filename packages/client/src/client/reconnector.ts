@@ -1,5 +1,5 @@
 /**
- * The reconnect policy as data (STYLE.md §5.9): `false` never reconnects, a number allows that
+ * The reconnect policy as data: `false` never reconnects, a number allows that
  * many attempts in a row, and a function decides each delay itself. The default backoff doubles
  * from DEFAULT_RECONNECT_BASE_DELAY_MS up to DEFAULT_RECONNECT_MAX_DELAY_MS, with jitter so that
  * the devices dropped by one server restart do not all come back in the same millisecond.
@@ -43,7 +43,7 @@ const AUTH_REFUSALS: ReadonlySet<ErrorCode> = new Set([
 
 /**
  * The server refused the session token: retrying with the same token cannot succeed. A Gregor
- * server says so with an AuthError code; a Go gregord with Status 202 BAD_SESSION (§6.2).
+ * server says so with an AuthError code; a Go gregord with Status 202 BAD_SESSION.
  */
 export function isAuthRefusal(err: GregorError): boolean {
   if (AUTH_REFUSALS.has(err.code)) return true;

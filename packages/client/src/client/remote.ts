@@ -1,5 +1,5 @@
 /**
- * Typed gregor.1 calls over one RpcSession, derived from the method table (STYLE.md §1.4: no
+ * Typed gregor.1 calls over one RpcSession, derived from the method table (no
  * method name appears as a string here). The rpc layer is imported for its types only, so the
  * client core pulls in no socket code.
  */

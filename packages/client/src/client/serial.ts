@@ -1,7 +1,7 @@
 /**
  * Promise helpers: chains that run async jobs one at a time, in order, and a deferred. The client's local copy is changed
  * by a sync, by broadcasts and by fresh syncs; running those one at a time keeps a broadcast from
- * landing between a fresh sync's clear and its InitState (gregor-protocol.md §7 freshSync).
+ * landing between a fresh sync's clear and its InitState.
  */
 
 /** Runs jobs one at a time, in the order they were queued. */

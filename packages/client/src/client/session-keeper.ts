@@ -1,5 +1,5 @@
 /**
- * Keeps one session to gregord up (STYLE.md §5.9): connect, set the session up (the caller's
+ * Keeps one session to gregord up: connect, set the session up (the caller's
  * `open`: serve broadcasts, log in, sync, send the outbox), report `connected`, wait for the drop,
  * then ask the Reconnector whether and when to try again. Only the socket is replaced; the local
  * state and the outbox live outside it and are replayed by `open` on every new session.

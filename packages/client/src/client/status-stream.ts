@@ -1,7 +1,7 @@
 /**
  * The client's connection state as a discriminated union, delivered to any number of async
- * iterators (STYLE.md §5.8). Each iterator has a bounded buffer: a reader that falls behind loses
- * the oldest entries, never the newest, and never makes memory grow (anti-pattern 8).
+ * iterators. Each iterator has a bounded buffer: a reader that falls behind loses the oldest
+ * entries, never the newest, and never makes memory grow.
  */
 import type { GregorError } from '../errors.js';
 

@@ -1,6 +1,7 @@
 /**
- * Sync (gregor-protocol.md §7 "Sync"): SyncFromTime(LatestCTime), and a fresh sync when the state
- * hashes differ, or when the server finds the messages since LatestCTime too large for one answer.
+ * Sync (docs/data-model.md, "Sync: the log since a time"): SyncFromTime(LatestCTime), and a fresh
+ * sync when the state hashes differ, or when the server finds the messages since LatestCTime too
+ * large for one answer.
  */
 import { isGregorError } from '../errors.js';
 import {
@@ -21,7 +22,7 @@ export const DEFAULT_SYNC_TIMEOUT_MS = 10_000;
 export interface SyncOutcome {
   /**
    * The messages to replay to handlers: what the server returned since LatestCTime, or, after a
-   * fresh sync, one creation per item of the server's state (§1.4 MakeInBandMessageFromItem).
+   * fresh sync, one creation per item of the server's state (Keybase's MakeInBandMessageFromItem).
    */
   messages: InBandMessage[];
   /** True when the hashes differed and the local state was replaced by the server's. */
@@ -76,7 +77,7 @@ export class Syncer {
     });
   }
 
-  /** §7 step 1: ask for everything since LatestCTime and consume it; errors are logged only. */
+  /** Ask for everything since LatestCTime and consume it; errors are logged only. */
   async #syncFromTime(remote: Remote): Promise<SyncResult> {
     const replica = this.#replica;
     const ctime = (await replica.latestCTime()) ?? 0;
@@ -85,7 +86,7 @@ export class Syncer {
       { uid: replica.uid, deviceid: replica.deviceID, ctime },
       { timeoutMs: this.#timeoutMs },
     );
-    // §4.4: the boundary message comes back (since is inclusive); consuming it again is a no-op.
+    // The boundary message comes back (since is inclusive); consuming it again is a no-op.
     for (const ibm of result.msgs) {
       try {
         await replica.consume({ ibm });
@@ -97,8 +98,8 @@ export class Syncer {
   }
 
   /**
-   * §7 freshSync: the server's state now (`timeOrOffset` zero), then Clear and InitState. Keybase
-   * did this whenever LatestCTime was nil; only a hash mismatch triggers it here (§9 case 41).
+   * freshSync: the server's state now (`timeOrOffset` zero), then Clear and InitState. Keybase
+   * did this whenever LatestCTime was nil; only a hash mismatch triggers it here (case 41).
    */
   async #freshSync(remote: Remote): Promise<InBandMessage[]> {
     const replica = this.#replica;

@@ -1,5 +1,5 @@
 /**
- * The timer seam of the client (STYLE.md §5.10: time is injected). The outbox interval and the
+ * The timer seam of the client (time is injected). The outbox interval and the
  * reconnect delays use these, so a test passes an @sinonjs/fake-timers clock and moves time by
  * hand while the sockets keep running on real time.
  */

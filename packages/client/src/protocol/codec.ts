@@ -1,5 +1,6 @@
 /**
- * The one msgpack configuration of the codebase (gregor-protocol.md §3, §8).
+ * The one msgpack configuration of the codebase (docs/data-model.md, "The state hash";
+ * docs/protocol.md, "Encoding").
  *
  * go-codec with `WriteExt: true` writes struct fields as maps with keys in byte order, the
  * smallest unsigned form for non-negative integers (a ms timestamp becomes `cf` + 8 bytes, never a

@@ -1,5 +1,6 @@
 /**
- * Decoders from decoded msgpack values to gregor.1 records (gregor-protocol.md §1.2, §8).
+ * Decoders from decoded msgpack values to gregor.1 records (docs/data-model.md, "Records";
+ * docs/protocol.md, "Encoding").
  * Each takes the value and the field path used in error messages.
  */
 import {
@@ -47,7 +48,7 @@ export function decodeMsgID(v: unknown, path: string): MsgID {
 
 export function decodeDeviceID(v: unknown, path: string): DeviceID | null {
   const bytes = readBytesOrNull(v, path);
-  // §1.3: an empty device ID is the same as none ("global, for all devices").
+  // An empty device ID is the same as none ("global, for all devices").
   return bytes === null || bytes.length === 0 ? null : (bytes as DeviceID);
 }
 

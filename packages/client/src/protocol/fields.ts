@@ -1,5 +1,5 @@
 /**
- * Tolerant field readers for decoded msgpack maps (gregor-protocol.md §8 "Byte and array tolerance").
+ * Tolerant field readers for decoded msgpack maps (docs/protocol.md, "Encoding").
  *
  * Tolerant where Go is: an absent key is the zero value, nil is an empty array, str is accepted for
  * bytes and bin for strings. Strict where it must be: a value of the wrong shape is an InputError

@@ -1,4 +1,4 @@
-/** Hex helpers for IDs (the SQL schema and logs name users by lowercase hex, §4.3). Browser-safe. */
+/** Hex helpers for IDs (the SQL schema and logs name users by lowercase hex). Browser-safe. */
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 

@@ -1,5 +1,5 @@
 /**
- * The one table of gregor.1 methods (gregor-protocol.md §5; STYLE.md §1.4).
+ * The one table of gregor.1 methods (docs/protocol.md, "Methods").
  *
  * Every `gregor.1.<protocol>.<method>` is declared here once, with its argument and result codecs
  * and who may call it. The server dispatcher and the client stubs derive from this table, so no
@@ -36,7 +36,7 @@ import type {
 import { stateToWire, toGoShape } from './wire.js';
 
 /**
- * Who may call a method on gregord (§6.2):
+ * Who may call a method on gregord:
  * - `none`: anyone, even before login (ping);
  * - `login`: the login call itself;
  * - `uid`: a session whose uid is the argument's uid, or the superuser;

@@ -1,9 +1,9 @@
 /**
- * gregor.1 records as TypeScript types (gregor-protocol.md §1.2).
+ * gregor.1 records as TypeScript types (docs/data-model.md, "Records").
  *
  * Wire names are kept verbatim (`msgID`, `ctime`, `deviceID`). Byte fields are `Uint8Array`;
- * times are milliseconds since the Unix epoch, with 0 meaning "unset" (§1.1). Arrays are always
- * arrays after decoding (a nil array on the wire decodes to `[]`, §8); nullable byte fields
+ * times are milliseconds since the Unix epoch, with 0 meaning "unset". Arrays are always
+ * arrays after decoding (a nil array on the wire decodes to `[]`); nullable byte fields
  * (`deviceID`, `body`) are `null` when absent. `?` unions of the avdl are optional properties.
  */
 
@@ -25,7 +25,7 @@ export type System = string;
 export type SessionID = string;
 export type SessionToken = string;
 
-/** InBandMsgType constants (§4.1). */
+/** InBandMsgType constants. */
 export const IN_BAND_MSG_TYPE = { none: 0, update: 1, sync: 2 } as const;
 export type InBandMsgType = (typeof IN_BAND_MSG_TYPE)[keyof typeof IN_BAND_MSG_TYPE];
 
@@ -137,7 +137,7 @@ export interface ConnectedUser {
   devices: ConnectedDevice[];
 }
 
-/** keybase1.Status, the error record on the wire (§8). */
+/** keybase1.Status, the error record on the wire. */
 export interface StatusRecord {
   code: number;
   desc: string;
@@ -145,7 +145,7 @@ export interface StatusRecord {
   fields: { key: string; value: string }[];
 }
 
-/** The superuser: 15 bytes 0xff then one 0x00 (§6.2). May act for any UID and call `remind`. */
+/** The superuser: 15 bytes 0xff then one 0x00. May act for any UID and call `remind`. */
 export const SUPER_UID: UID = Uint8Array.from([...new Array<number>(15).fill(0xff), 0x00]) as UID;
 
 /**

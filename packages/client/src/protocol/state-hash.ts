@@ -1,5 +1,5 @@
 /**
- * MakeState ordering and the state hash (gregor-protocol.md §1.4, §3).
+ * MakeState ordering and the state hash (docs/data-model.md, "The state hash").
  * The hash is SHA-256 over the canonical msgpack of the State; both ends must sort identically.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -24,7 +24,7 @@ export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean 
   return a.length === b.length && compareBytes(a, b) === 0;
 }
 
-/** §1.4 MakeState order: ctime ascending, then msgID bytes; a missing msgID sorts first. */
+/** MakeState order: ctime ascending, then msgID bytes; a missing msgID sorts first. */
 export function compareStateItems(a: ItemAndMetadata, b: ItemAndMetadata): number {
   const dt = (a.md?.ctime ?? 0) - (b.md?.ctime ?? 0);
   if (dt !== 0) return dt;

@@ -1,5 +1,6 @@
 /**
- * validateConsumeMessage (gregor-protocol.md §6.3) plus the size limits a server needs.
+ * validateConsumeMessage (docs/protocol.md, "Login and authorization") plus the size limits a
+ * server needs.
  * Every error text starts with "invalid consume call: ", as gregord's do.
  */
 import { type ErrorCode, gregorError } from '../errors.js';
@@ -56,8 +57,8 @@ function checkTime(t: TimeOrOffset, what: string): void {
 }
 
 /**
- * Throw an InputError when `m` may not be consumed. Follows §6.3, with the recommended dismissal
- * rule: a dismissal is rejected only when both its msgIDs and its ranges are empty.
+ * Throw an InputError when `m` may not be consumed. Follows Keybase's gregord, with a looser
+ * dismissal rule: a dismissal is rejected only when both its msgIDs and its ranges are empty.
  */
 export function validateConsumeMessage(
   m: Message,
@@ -113,7 +114,7 @@ export function validateConsumeMessage(
   }
 }
 
-/** The uid a message is for: the in-band metadata uid, else the out-of-band uid (§4.1 UIDFromMessage). */
+/** The uid a message is for: the in-band metadata uid, else the out-of-band uid (UIDFromMessage). */
 export function messageUID(m: Message): UID | null {
   const md = m.ibm?.stateUpdate?.md ?? m.ibm?.stateSync?.md;
   const uid = md?.uid ?? m.oobm?.uid ?? null;

@@ -1,9 +1,10 @@
 /**
- * Records → the shape go-codec writes (gregor-protocol.md §3 rules 3 and 5).
+ * Records → the shape go-codec writes (docs/data-model.md, "The state hash": maps, absent and
+ * empty).
  *
  * Go peers send nil for empty and nil slices, so an empty array becomes nil (`0xc0`). The one
  * exception is `State.items`: MakeState always builds a non-nil slice, so an empty state encodes
- * `81 a5 'items' 90`, and the state hash depends on it (§3 vector 1).
+ * `81 a5 'items' 90`, and the state hash depends on it (the empty-state vector).
  */
 import { encodeCanonical } from './codec.js';
 import type { State } from './records.js';

@@ -1,5 +1,5 @@
 /**
- * The browser-safe surface of the rpc layer: framed msgpack-rpc sessions (gregor-protocol.md §8),
+ * The browser-safe surface of the rpc layer: framed msgpack-rpc sessions (docs/protocol.md),
  * handler registries, Status errors, the in-memory pair and the standard-WebSocket transport. No
  * Node module is loaded from here; index.ts adds the Node transports (TCP, TLS, ws), internal.ts
  * the framing and message encoding underneath.

@@ -1,9 +1,9 @@
 /**
- * gzip for compressed calls (gregor-protocol.md §8, type 4, ctype 1).
+ * gzip for compressed calls (type 4, ctype 1; docs/protocol.md, "Compression").
  *
  * Built on the web-standard CompressionStream/DecompressionStream (global in Node ≥ 18 and in
  * browsers) rather than node:zlib, so the rpc layer stays usable by the browser client
- * (ARCHITECTURE.md: the client runs in Node and browsers). Compressed calls are rare on the gregor
+ * (the client runs in Node and in browsers). Compressed calls are rare on the gregor
  * path; throughput here is not critical, but the output size is bounded against zip bombs.
  */
 import { gregorError, isGregorError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * Waiting for an outgoing connection to open, with the `{signal, timeoutMs}` every I/O wait takes
- * (STYLE.md §5.2). The listeners are removed whichever way it settles.
+ * (a dial never waits for ever). The listeners are removed whichever way it settles.
  */
 import { gregorError } from '../errors.js';
 

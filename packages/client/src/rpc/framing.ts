@@ -1,8 +1,8 @@
 /**
  * Frame = msgpack integer length prefix + that many bytes of msgpack payload
- * (gregor-protocol.md §8 "Framing").
+ * (docs/protocol.md, "Framing").
  *
- * The reader is Go-compatible: any msgpack integer form is accepted as the length (§9 case 69: a
+ * The reader is Go-compatible: any msgpack integer form is accepted as the length (case 69: a
  * `d1 …` prefix must be accepted). The writer uses the smallest unsigned form, as go-codec does
  * (300 → `cd 01 2c`), which is also the only set of forms the old Node reader understands.
  */
@@ -96,7 +96,7 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
  * own when its last byte arrives, so the total copying is linear in the bytes received.
  *
  * A bad frame throws a ProtocolError and leaves the decoder unusable: the connection must close
- * (STYLE.md §4.4: a bad or oversized frame closes that connection only).
+ * (a bad or oversized frame closes that connection only).
  */
 export class FrameDecoder {
   /** Largest payload accepted, in bytes; a change applies from the next length prefix. */

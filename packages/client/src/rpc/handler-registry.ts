@@ -1,7 +1,7 @@
 /**
  * Incoming-call handlers by full method name (`gregor.1.incoming.ping`). One registry may serve
- * every session of a server, so a connection costs no handler table of its own (STYLE.md
- * anti-pattern 12); a handler finds its connection through `ctx.session`.
+ * every session of a server, so a connection costs no handler table of its own (a server holds
+ * tens of thousands of them); a handler finds its connection through `ctx.session`.
  */
 import { gregorError } from '../errors.js';
 import type { RpcSession } from './session.js';
@@ -40,7 +40,7 @@ export interface RegisteredHandler {
   readonly admit: Admission | undefined;
 }
 
-/** Split a full method name at its last dot, as Go does (gregor-protocol.md §8 "Method routing"). */
+/** Split a full method name at its last dot, as Go does (docs/protocol.md, "Messages"). */
 export function splitMethodName(name: string): { protocol: string; method: string } {
   const dot = name.lastIndexOf('.');
   return dot < 0

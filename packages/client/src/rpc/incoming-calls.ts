@@ -1,8 +1,8 @@
 /**
  * The serving half of a session: runs the handlers of the peer's calls and notifies, answers
  * calls, honours cancels, and counts running handlers so the session can pause reading at the
- * bound (STYLE.md §5.5). Handlers never take the process down: a throw becomes an error response
- * (STYLE.md §4.4: a bad argument or unknown method answers the call and keeps the connection).
+ * bound (read back-pressure). Handlers never take the process down: a throw becomes an error
+ * response (a bad argument or unknown method answers the call and keeps the connection).
  */
 import { type GregorError, gregorError, isGregorError } from '../errors.js';
 import { type DecodeLimits, decodeMsgpack, encodeCanonical } from '../protocol/index.js';
@@ -139,7 +139,7 @@ export class IncomingCalls {
 
   /**
    * Reading pauses while the handlers running hold `maxConcurrentCalls` calls or a frame's worth of
-   * bytes, so pipelined large calls cannot pile up decoded arguments (STYLE.md §5.5).
+   * bytes, so pipelined large calls cannot pile up decoded arguments.
    */
   #addRunningBytes(bytes: number): void {
     this.#runningBytes += bytes;
@@ -203,7 +203,7 @@ export class IncomingCalls {
   async #answer(seq: number, result: unknown, ctype: number, method: string): Promise<void> {
     let payload: Uint8Array;
     try {
-      // §8: the result of a compressed call is compressed with the call's ctype; the error is not.
+      // The result of a compressed call is compressed with the call's ctype; the error is not.
       const value =
         ctype === COMPRESSION_TYPE.gzip
           ? await gzip(encodeCanonical(result ?? null))

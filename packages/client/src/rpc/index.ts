@@ -1,5 +1,5 @@
 /**
- * The public surface of the rpc layer: framed msgpack-rpc (gregor-protocol.md §8) over TCP, TLS,
+ * The public surface of the rpc layer: framed msgpack-rpc (docs/protocol.md) over TCP, TLS,
  * WebSocket or an in-memory pair. It knows nothing of gregor beyond keybase1 Status errors.
  * browser.ts is the part that loads no Node module.
  */

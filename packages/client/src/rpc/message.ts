@@ -1,5 +1,5 @@
 /**
- * The five framed msgpack-rpc message types (gregor-protocol.md §8 "Message types"), parsed from a
+ * The five framed msgpack-rpc message types (docs/protocol.md, "Messages"), parsed from a
  * decoded frame into typed records, and encoded back into frame payloads.
  *
  * Parsing follows Go's `decodeRPC`: the first element is the type, each type has a minimum array
@@ -223,7 +223,7 @@ function appendTags(array: unknown[], tags: unknown): unknown[] {
 /**
  * The payload of a call whose args are already encoded: the header `[0, seq, method` is encoded
  * here and `argsBytes` (the msgpack of the args array) is spliced in after it, so a broadcast is
- * encoded once and only this small header differs per connection (STYLE.md §5.6).
+ * encoded once and only this small header differs per connection.
  * Returns the header; the payload is the header followed by `argsBytes`.
  */
 export function encodeCallHeader(seq: number, method: string): Uint8Array {

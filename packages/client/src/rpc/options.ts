@@ -1,7 +1,7 @@
 /**
- * The limits of an RPC session, validated once at the edge (STYLE.md §6): one zod schema turns
- * the caller's options into a fully defaulted, frozen object. Every buffer of the layer is bounded
- * by one of these (STYLE.md §5.4).
+ * The limits of an RPC session, validated once at the edge: one zod schema turns the caller's
+ * options into a fully defaulted, frozen object. Every buffer of the layer is bounded by one of
+ * these, so no peer can make a session's memory grow without limit.
  */
 import { z } from 'zod';
 import { parseOptions } from '../errors.js';

@@ -1,7 +1,7 @@
 /**
  * The table of outgoing calls awaiting a response: seqno allocation, a bound on the table's size,
- * a timeout for every call and an abort signal (STYLE.md §5.2, §5.4; anti-pattern 8: no pending
- * table without a timeout).
+ * a timeout for every call and an abort signal. Without a bound and a timeout, a peer that never
+ * answers would make the table grow for ever.
  */
 import { type GregorError, gregorError } from '../errors.js';
 

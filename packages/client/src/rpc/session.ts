@@ -1,13 +1,13 @@
 /**
- * One framed msgpack-rpc connection, both directions at once (gregor-protocol.md §8): it calls the
- * peer (its own seqnos, responses in any order) and serves the peer's calls through a handler
- * registry. It knows nothing of gregor beyond Status errors.
+ * One framed msgpack-rpc connection, both directions at once (docs/protocol.md, "Messages"): it
+ * calls the peer (its own seqnos, responses in any order) and serves the peer's calls through a
+ * handler registry. It knows nothing of gregor beyond Status errors.
  *
- * Severity (STYLE.md §4.4): a bad frame, an undecodable payload or a broken non-call message
- * closes the session; a bad call, an unknown method or a failing handler is answered with an error
- * and the session stays open. Every buffer is bounded: the frame size, the pending-call table, the
- * handlers running at once (reading pauses beyond, resumes as they finish) and the write buffer
- * (a slow reader past it is closed with GREGOR_ERR_OVERLOADED).
+ * Severity: a bad frame, an undecodable payload or a broken non-call message closes the session
+ * (the stream can no longer be trusted); a bad call, an unknown method or a failing handler is
+ * answered with an error and the session stays open. Every buffer is bounded: the frame size, the
+ * pending-call table, the handlers running at once (reading pauses beyond, resumes as they finish)
+ * and the write buffer (a slow reader past it is closed with GREGOR_ERR_OVERLOADED).
  */
 import { type GregorError, gregorError, isGregorError } from '../errors.js';
 import { type DecodeLimits, encodeCanonical } from '../protocol/index.js';
@@ -193,7 +193,7 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   }
 
   /**
-   * Call `method` with `arg` (sent as the one-element args array `[arg]`, §5) and resolve with the
+   * Call `method` with `arg` (sent as the one-element args array `[arg]`) and resolve with the
    * peer's result. Rejects with the peer's error (see `fromStatus`), GREGOR_ERR_TIMEOUT,
    * GREGOR_ERR_ABORTED, GREGOR_ERR_CLOSED or GREGOR_ERR_RPC_TOO_MANY_PENDING.
    */
@@ -212,7 +212,8 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   /**
    * Call `method` with args already encoded: `argsBytes` is the msgpack of the whole args array.
    * A broadcast encodes its args once and every connection splices the same bytes after its own
-   * small header (STYLE.md §5.6). `argsBytes` must not be modified afterwards.
+   * small header, so a broadcast costs one encoding whatever the number of connections.
+   * `argsBytes` must not be modified afterwards.
    */
   callPreEncoded(method: string, argsBytes: Uint8Array, opts?: CallOptions): Promise<unknown> {
     if (this.#isClosed) return Promise.reject(this.#closedError());
@@ -373,11 +374,12 @@ export class RpcSession extends TypedEmitter<RpcSessionEvents> implements Transp
   }
 
   /**
-   * Close a slow reader (STYLE.md §5.4), checked once per turn of the event loop in which the
-   * session wrote. Not at each write: transports batch a turn's frames until it ends, and TLS
-   * counts bytes as sent only in the next I/O phase, so a burst of broadcasts to a fast reader
-   * would look like a stall. What is still unsent a turn later is a stall. Within one turn the
-   * bytes written are bounded by the caller (pending calls, handler results).
+   * Close a slow reader, so its unread bytes cannot grow without bound, checked once per turn of
+   * the event loop in which the session wrote. Not at each write: transports batch a turn's frames
+   * until it ends, and TLS counts bytes as sent only in the next I/O phase, so a burst of
+   * broadcasts to a fast reader would look like a stall. What is still unsent a turn later is a
+   * stall. Within one turn the bytes written are bounded by the caller (pending calls, handler
+   * results).
    */
   static #endTurn(session: RpcSession): void {
     session.#isTurnEndScheduled = false;

@@ -1,8 +1,9 @@
 /**
- * The one boundary where errors become wire values and back (STYLE.md §4.3).
+ * The one boundary where errors become wire values and back, so no other module decides what
+ * an error looks like on the wire.
  *
- * Keybase servers answer with a keybase1 Status map `{code, desc, fields, name}` (gregor-protocol.md
- * §8 "Errors on the wire"): 218 GENERIC for most errors, 202 BAD_SESSION for a bad session. Our own
+ * Keybase servers answer with a keybase1 Status map `{code, desc, fields, name}` (docs/protocol.md,
+ * "Errors"): 218 GENERIC for most errors, 202 BAD_SESSION for a bad session. Our own
  * string code rides in `fields` as `{key: 'code', value: 'GREGOR_ERR_…'}` so a Gregor peer rebuilds
  * the typed error; other peers ignore `fields`. Plain Node peers send a string instead, and nil or
  * code 0 means success.

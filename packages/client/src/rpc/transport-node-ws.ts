@@ -135,7 +135,7 @@ class NodeWebSocketTransport implements Transport {
       return;
     }
     if (this.#batchBytes + total > this.#batchLimitBytes) this.#flush();
-    // STYLE.md §5.6: the frames of one tick leave as one message on the next tick.
+    // The frames of one tick leave as one message on the next tick, not one send each.
     if (this.#batchBytes === 0) process.nextTick(NodeWebSocketTransport.#flushBatch, this);
     this.#batch.push(...chunks);
     this.#batchBytes += total;

@@ -1,8 +1,8 @@
 /**
- * TCP and TLS transports (gregor-protocol.md §8 URIs `fmprpc://` and `fmprpc+tls://`): a
+ * TCP and TLS transports (`fmprpc://` and `fmprpc+tls://`, docs/protocol.md, "Transports"): a
  * tls.TLSSocket is a net.Socket, so one class serves both. Socket events go to module-level
  * functions that find their transport through the socket, so a connection costs no closures
- * (STYLE.md anti-pattern 12, as ws does).
+ * (as ws does): a server holds tens of thousands of connections.
  */
 import {
   createServer as createNetServer,
@@ -112,7 +112,7 @@ export class TcpTransport implements Transport {
   write(chunks: readonly Uint8Array[]): void {
     const socket = this.#socket;
     if (!socket.writable) return;
-    // STYLE.md §5.6: every frame written in this tick (64 pipelined answers, a burst of
+    // One write path: every frame written in this tick (64 pipelined answers, a burst of
     // broadcasts) leaves in one writev on the next tick, not one syscall each.
     if (!this.#isCorked) {
       this.#isCorked = true;

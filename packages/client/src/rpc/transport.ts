@@ -1,6 +1,7 @@
 /**
  * The byte-stream seam between an RpcSession and a socket. TCP, TLS, WebSocket and the in-memory
- * pair all implement it; the session never knows which one it runs on (STYLE.md §2, rpc row).
+ * pair all implement it; the session never knows which one it runs on, so the one session code
+ * serves every transport and the browser build loads no Node socket.
  */
 
 /** What a transport reports to its owner. Methods, not closures, so one object serves both roles. */

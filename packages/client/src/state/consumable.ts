@@ -1,7 +1,7 @@
 /**
  * What kind of message an engine is asked to consume, checked just enough that a message with
- * missing parts is rejected with a typed error rather than a TypeError (gregor-protocol.md §4.2,
- * §4.3 "bad metadata"). Full validation is the server's job (`validateConsumeMessage`, §6.3).
+ * missing parts is rejected with a typed error rather than a TypeError. Full validation is the
+ * server's job (`validateConsumeMessage`).
  */
 import { gregorError } from '../errors.js';
 import {

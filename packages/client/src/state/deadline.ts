@@ -1,8 +1,9 @@
 /**
- * Bound a wait by a timeout and an abort signal (STYLE.md §5.2). Drivers bound their own waits
- * only in part: node-redis applies its command `timeout` only while a command is still unsent, and
- * a database pool queues a caller before any statement timeout starts, so a frozen Redis or
- * database would hang its callers without this. The work itself goes on; only the wait ends.
+ * Bound a wait by a timeout and an abort signal, so no wait lasts for ever. Drivers bound their own
+ * waits only in part: node-redis applies its command `timeout` only while a command is still
+ * unsent, and a database pool queues a caller before any statement timeout starts, so a frozen
+ * Redis or database would hang its callers without this. The work itself goes on; only the wait
+ * ends.
  */
 import { gregorError } from '../errors.js';
 

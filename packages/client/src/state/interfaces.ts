@@ -1,6 +1,6 @@
 /**
- * The small interfaces of the state layer (gregor-protocol.md §4.1, split as STYLE.md §2 asks:
- * readers, consumers and reminder sources are separate so that each user needs only what it uses).
+ * The small interfaces of the state layer (Keybase's one StateMachine, split: readers, consumers
+ * and reminder sources are separate so that each user needs only what it uses).
  */
 import type {
   DeviceID,
@@ -16,7 +16,7 @@ import type {
 } from '../protocol/index.js';
 import type { UserQuota } from './quota-rules.js';
 
-/** The source of "now" for every rule. Rule code never calls Date.now() (STYLE.md §5.10). */
+/** The source of "now" for every rule. Rule code never calls Date.now(), so tests set the time. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
@@ -25,7 +25,7 @@ export interface Clock {
 /** The wall clock. */
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Options accepted by every I/O wait (STYLE.md §5.2). */
+/** Options accepted by every I/O wait, so that no wait lasts for ever. */
 export interface WaitOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -49,17 +49,17 @@ export interface ReadOptions extends WaitOptions {
   maxResultBytes?: number;
 }
 
-/** Consumes messages into a user's state (§4.2 ConsumeMessage). */
+/** Consumes messages into a user's state (Keybase's ConsumeMessage). */
 export interface MessageConsumer {
   /**
    * Apply `m`. Resolves with the message as logged: for an in-band state update, `md.ctime` is the
-   * stamped ctime; for a duplicate msgID, the first logged message (idempotent, §4.4).
+   * stamped ctime; for a duplicate msgID, the first logged message (idempotent).
    * Out-of-band messages change nothing and come back unchanged.
    */
   consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message>;
 }
 
-/** Reads a user's state (§4.2 State, StateByCategoryPrefix, InBandMessagesSince, LatestCTime). */
+/** Reads a user's state (as Keybase's State, StateByCategoryPrefix, InBandMessagesSince, …). */
 export interface StateReader {
   /** Visible items of `uid` for device `deviceID` (null: all) as of `t` (null: now, no ctime filter). */
   state(
@@ -75,7 +75,7 @@ export interface StateReader {
     prefix: string,
     opts?: ReadOptions,
   ): Promise<State>;
-  /** In-band messages with logged ctime ≥ `since`, ctime order then arrival, filtered per §4.2. */
+  /** In-band messages logged at or after `since`, as `sync` chooses them (docs/data-model.md). */
   inBandMessagesSince(
     uid: UID,
     deviceID: DeviceID | null,
@@ -86,7 +86,7 @@ export interface StateReader {
   latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null>;
 }
 
-/** Due reminders, locked while they are handed out (§4.3 Reminders, §6.7). */
+/** Due reminders, locked while they are handed out (Keybase's Reminders). */
 export interface ReminderSource {
   /** Up to `max` due reminders (0 or more than 1000 means 1000), oldest first, each locked. */
   reminders(max: number, opts?: WaitOptions): Promise<ReminderSet>;
@@ -106,7 +106,7 @@ export interface StateMachine extends MessageConsumer, StateReader, ReminderSour
   close(): Promise<void>;
 }
 
-/** The client-only parts a device keeps beside its local copy of the state (§4.2, §7). */
+/** The client-only parts a device keeps beside its local copy of the state. */
 export interface LocalState {
   initState(state: State): void;
   localDismissals(uid: UID): MsgID[];

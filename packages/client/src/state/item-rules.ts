@@ -1,6 +1,7 @@
 /**
- * Item rules as pure functions over plain data (gregor-protocol.md §1.4, §4.2): visibility,
- * device filters, what a dismissal hits, and the exported item shape.
+ * Item rules as pure functions over plain data: visibility, device filters, what a dismissal hits,
+ * and the exported item shape (docs/data-model.md, "Consuming an in-band message" and "Which
+ * items a state holds").
  */
 import {
   bytesEqual,
@@ -35,8 +36,9 @@ export interface ItemRecord {
 }
 
 /**
- * True when the item is dismissed at `t` (§4.2 isDismissedAt): a dismissal hides it regardless of
- * `t` (Mem's dismissedImmediate, chosen in §4.4); an expiry hides it from the expiry on (inclusive).
+ * True when the item is dismissed at `t` (Keybase's isDismissedAt): a dismissal hides it regardless
+ * of `t` (Keybase's MemEngine's dismissedImmediate); an expiry hides it from the expiry on
+ * (inclusive).
  */
 export function isItemDismissedAt(
   item: Pick<ItemRecord, 'ctime' | 'dtime' | 'dismissed'>,
@@ -48,15 +50,15 @@ export function isItemDismissedAt(
 }
 
 /**
- * The state device filter (§4.2 State): a null query device sees everything, and an item with no
- * device is seen by every device.
+ * The state device filter (Keybase's State): a null query device sees everything, and an item with
+ * no device is seen by every device.
  */
 export function isForDevice(itemDevice: DeviceID | null, queryDevice: DeviceID | null): boolean {
   return queryDevice === null || itemDevice === null || bytesEqual(itemDevice, queryDevice);
 }
 
 /**
- * The since device filter (§4.2 isMessageForDevice): only a stateUpdate is filtered, by its
+ * The since device filter (Keybase's isMessageForDevice): only a stateUpdate is filtered, by its
  * `md.deviceID`; sync messages are never filtered by device.
  */
 export function isMessageForDevice(m: InBandMessage, queryDevice: DeviceID | null): boolean {
@@ -66,7 +68,7 @@ export function isMessageForDevice(m: InBandMessage, queryDevice: DeviceID | nul
 }
 
 /**
- * True when the item belongs in `State(uid, device, t)` (§4.2): the device matches; with a query
+ * True when the item belongs in `State(uid, device, t)`: the device matches; with a query
  * time `T` (from `resolveQueryTime`) its ctime is ≤ T; and it is not dismissed at T (at `now` when
  * there is no query time).
  */
@@ -87,7 +89,7 @@ export function containsMsgID(ids: readonly MsgID[], id: MsgID): boolean {
 }
 
 /**
- * The range match (§1.2 MsgRange, §4.2 dismissRanges): exactly the same category, ctime ≤ the
+ * The range match (Keybase's MsgRange and dismissRanges): exactly the same category, ctime ≤ the
  * resolved endTime (inclusive; zero endTime = the dismissal time), and not in this range's skipMsgIDs.
  */
 export function rangeMatchesItem(
@@ -104,7 +106,7 @@ export function rangeMatchesItem(
 
 /**
  * True when `dismissal` (taking effect at `dismissedAt`) dismisses the item: by ID on any device,
- * or by any one of its ranges (§4.2; skipMsgIDs is per range, §9 case 17).
+ * or by any one of its ranges (skipMsgIDs is per range, case 17).
  */
 export function dismissalHitsItem(
   dismissal: Dismissal,
@@ -118,8 +120,8 @@ export function dismissalHitsItem(
 }
 
 /**
- * The item as a state exports it (§1.4 MakeItem): inBandMsgType 1, no remindTimes, dtime carrying
- * only an absolute expiry (an offset dtime exports as {0,0}, §9 case 10).
+ * The item as a state exports it (Keybase's MakeItem): inBandMsgType 1, no remindTimes, dtime
+ * carrying only an absolute expiry (an offset dtime exports as {0,0}, case 10).
  */
 export function exportItem(item: ItemRecord): ItemAndMetadata {
   return {
@@ -140,7 +142,7 @@ export function exportItem(item: ItemRecord): ItemAndMetadata {
 }
 
 /**
- * §1.3 ItemsWithCategoryPrefix, the rule of StateByCategoryPrefix: a plain string prefix test
+ * ItemsWithCategoryPrefix, the rule of StateByCategoryPrefix: a plain string prefix test
  * (`%` and `_` are not wildcards, unlike the old SQL engine's LIKE), and "" matches everything.
  * The items keep their order, so a state stays sorted.
  */

@@ -1,6 +1,6 @@
 /**
- * A Clock that moves only when told to: for tests of the time rules (STYLE.md §7.5) and for
- * simulations. Rule code reads time only through a Clock (STYLE.md §5.10).
+ * A Clock that moves only when told to: for tests of the time rules and for simulations. Rule
+ * code reads time only through a Clock, so a test decides what "now" is.
  */
 import type { Clock } from './interfaces.js';
 

@@ -1,6 +1,6 @@
 /**
  * MemoryEngine: the in-memory state machine, following Keybase's MemEngine
- * (gregor-protocol.md §4.2, normative) with the §4.4 recommendations, plus reminders per §4.3.
+ * (the rules are in docs/data-model.md), plus reminders, which Keybase's MemEngine does not have.
  * Every operation runs synchronously inside its call, so operations never interleave (Mem's mutex).
  */
 import { gregorError } from '../errors.js';
@@ -54,7 +54,7 @@ import { creationCTime, dismissalTime, isAtOrAfterSince, resolveQueryTime } from
 import type { LogEntry, MemoryItem, UserRecord } from './user-record.js';
 import { UserTable } from './user-table.js';
 
-/** Mem's reminder lock duration (§4.1 ReminderLockDuration: 1 minute). */
+/** Mem's reminder lock duration (Keybase's ReminderLockDuration: 1 minute). */
 export const DEFAULT_MEMORY_REMINDER_LOCK_MS = 60_000;
 
 /** Options of the memory engine. */
@@ -65,7 +65,7 @@ export interface MemoryEngineOptions {
   reminderLockDurationMs?: number;
 }
 
-/** The in-memory StateMachine and client LocalState (§4.2). */
+/** The in-memory StateMachine and client LocalState. */
 export class MemoryEngine implements StateMachine, LocalState {
   readonly isEphemeral = true;
   readonly clock: Clock;
@@ -89,7 +89,7 @@ export class MemoryEngine implements StateMachine, LocalState {
   async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
     this.#enter(opts);
     const c = classifyMessage(m);
-    // §4.2: an out-of-band message changes nothing and comes back unchanged.
+    // An out-of-band message changes nothing and comes back unchanged.
     if (c.kind === 'oobm') return c.message;
     const now = this.clock.now();
     const ibm: InBandMessage =
@@ -99,12 +99,12 @@ export class MemoryEngine implements StateMachine, LocalState {
     const logged = this.#users
       .get(c.md.uid)
       .logMessage(entry ?? { msg: ibm, ctime: now, item: null });
-    // §4.2 step 4: answer with the logged message, the first one for a duplicate msgID.
+    // Answer with the logged message, the first one for a duplicate msgID.
     return { ibm: structuredClone(logged.msg) };
   }
 
   /**
-   * Apply a stateUpdate and build its log entry. §4.4: a duplicate msgID is idempotent — its
+   * Apply a stateUpdate and build its log entry. A duplicate msgID is idempotent — its
    * creation is ignored (the first one wins) but its dismissal is still applied.
    */
   #consumeUpdate(
@@ -124,9 +124,9 @@ export class MemoryEngine implements StateMachine, LocalState {
       }
     }
     const item = creation === undefined ? null : this.#addItem(md, creation, now);
-    // §4.2: the dismissal is applied after the creation, so a message may dismiss its own item.
+    // The dismissal is applied after the creation, so a message may dismiss its own item.
     if (update.dismissal !== undefined) user.dismiss(update.dismissal, dismissalTime(md, now));
-    // The logged ctime is stamped into md, as gregord's SetCTime does (§6.3): the item's ctime for a
+    // The logged ctime is stamped into md, as gregord's SetCTime does: the item's ctime for a
     // creation, else md.ctime or now. Mem logs a dismissal at now even with an explicit md.ctime; SQL
     // keeps md.ctime. We keep md.ctime so that a client's explicit time survives (the two agree
     // whenever the server stamps the message).
@@ -199,7 +199,7 @@ export class MemoryEngine implements StateMachine, LocalState {
       if (!isMessageForDevice(e.msg, deviceID) || !isAtOrAfterSince(e.ctime, since)) continue;
       const md = inBandMetadata(e.msg)!;
       allByMsgID.set(toHex(md.msgID), e.ctime);
-      // §4.2: a creation whose item is dismissed or expired as of now is not replayed.
+      // A creation whose item is dismissed or expired as of now is not replayed.
       if (e.item !== null && isItemDismissedAt(e.item, now)) continue;
       // The SQL engine stores these bytes; here they are counted only when a bound is asked for.
       if (opts?.maxResultBytes !== undefined) {
@@ -214,7 +214,7 @@ export class MemoryEngine implements StateMachine, LocalState {
   async latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null> {
     this.#enter(opts);
     const log = this.#users.find(uid)?.log ?? [];
-    // §4.2 LatestCTime: the last creation in arrival order that the device sees, dismissed or not.
+    // LatestCTime: the last creation in arrival order that the device sees, dismissed or not.
     for (let i = log.length - 1; i >= 0; i--) {
       const e = log[i]!;
       if (e.item !== null && isForDevice(e.item.deviceID, deviceID)) return e.ctime;
@@ -245,7 +245,7 @@ export class MemoryEngine implements StateMachine, LocalState {
   }
 
   /**
-   * InitState (§4.2): add every item under its own uid (deduplicated by msgID; ctime = the item's or
+   * InitState: add every item under its own uid (deduplicated by msgID; ctime = the item's or
    * now) and log its creation message at that ctime. It does not clear first.
    */
   initState(state: State): void {

@@ -1,6 +1,6 @@
 /**
- * Reminder rules as pure functions (gregor-protocol.md §4.3 Reminders, §4.4 "implement per SQL",
- * §6.7 locking for at-least-once delivery).
+ * Reminder rules as pure functions (docs/data-model.md, "Reminders"): every engine follows the SQL
+ * engine's rules, and locks each reminder it hands out so that delivery is at least once.
  */
 import { gregorError } from '../errors.js';
 import {
@@ -13,7 +13,7 @@ import {
 import { exportItem, type ItemRecord, isItemDismissedAt } from './item-rules.js';
 import { resolveTimeOrOffset } from './time-rules.js';
 
-/** The most reminders one call hands out; 0 or more than this means this (§4.3). */
+/** The most reminders one call hands out; 0 or more than this means this. */
 export const MAX_REMINDERS_PER_CALL = 1000;
 
 /** One scheduled reminder of an item: `remindTimes[seqno]` resolved to `rtime` (ms). */
@@ -29,8 +29,8 @@ export interface ReminderRecord extends ReminderSlot {
 }
 
 /**
- * The reminders a creation schedules (§4.3): one per set `remindTimes[i]`, seqno = i, an absolute
- * time kept, an offset resolved against the item's ctime (§4.4 uses ctime as the offset base for
+ * The reminders a creation schedules: one per set `remindTimes[i]`, seqno = i, an absolute
+ * time kept, an offset resolved against the item's ctime (ctime is the offset base for
  * dtime; reminders follow it). Unset entries schedule nothing but keep their index.
  */
 export function reminderSlots(ctime: Time, remindTimes: readonly TimeOrOffset[]): ReminderSlot[] {
@@ -43,7 +43,7 @@ export function reminderSlots(ctime: Time, remindTimes: readonly TimeOrOffset[])
 }
 
 /**
- * The effective `max` of Reminders(max) (§4.3): 0 or more than 1000 means 1000. A negative or
+ * The effective `max` of Reminders(max): 0 or more than 1000 means 1000. A negative or
  * fractional `max` is an input error (Go would pass it to LIMIT).
  */
 export function reminderLimit(max: number): number {
@@ -57,7 +57,7 @@ export function reminderLimit(max: number): number {
 }
 
 /**
- * True when the reminder may be handed out at `now` (§4.3): its time has come (rtime ≤ now), its
+ * True when the reminder may be handed out at `now`: its time has come (rtime ≤ now), its
  * item is neither dismissed nor expired, and it is unlocked or its lock is at least `lockDurationMs`
  * old (`lock_time <= now - lockDuration`).
  */
@@ -95,7 +95,7 @@ export function pickDueReminders<T extends ReminderRecord>(
   return { picked: due.slice(0, limit), moreRemindersReady: due.length > limit };
 }
 
-/** The wire Reminder of a stored one: the item exported as a state exports it (§1.4). */
+/** The wire Reminder of a stored one: the item exported as a state exports it. */
 export function exportReminder(r: ReminderRecord): Reminder {
   return { item: exportItem(r.item), seqno: r.seqno, remindTime: r.rtime };
 }

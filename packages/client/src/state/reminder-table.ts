@@ -1,6 +1,6 @@
 /**
  * The memory engine's reminders, implemented per the SQL engine's rules so that the one
- * conformance suite runs unchanged on every engine (gregor-protocol.md §4.3, §4.4).
+ * conformance suite runs unchanged on every engine (docs/data-model.md, "Reminders").
  */
 import {
   type ReminderID,
@@ -37,7 +37,7 @@ export class ReminderTable {
     }
   }
 
-  /** Hand out up to `max` due reminders at `now`, locking each one (§4.3 Reminders). */
+  /** Hand out up to `max` due reminders at `now`, locking each one (Keybase's Reminders). */
   take(max: number, now: Time, lockDurationMs: number): ReminderSet {
     const { picked, moreRemindersReady } = pickDueReminders(
       this.#byKey.values(),
@@ -49,7 +49,7 @@ export class ReminderTable {
     return { reminders: picked.map(exportReminder), moreRemindersReady };
   }
 
-  /** Forget one reminder; an unknown ID is not an error (§4.3 DeleteReminder is a plain DELETE). */
+  /** Forget one reminder; an unknown ID is not an error (Keybase's is a plain DELETE). */
   delete(id: ReminderID): void {
     this.#byKey.delete(keyOf(id.uid, id.msgID, id.seqno));
   }

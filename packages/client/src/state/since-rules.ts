@@ -1,5 +1,6 @@
 /**
- * Rules of InBandMessagesSince as pure functions (gregor-protocol.md §4.2, §4.4).
+ * Rules of InBandMessagesSince as pure functions (docs/data-model.md, "Sync: the log since a
+ * time").
  */
 import { type InBandMessage, type Time, toHex } from '../protocol/index.js';
 
@@ -10,21 +11,22 @@ export interface LoggedMessage {
 }
 
 /**
- * The since order (§4.4 recommendation): logged ctime ascending, ties kept in arrival order.
- * `logged` must be in arrival order; a new array is returned (the sort is stable).
+ * The since order (docs/data-model.md, "Sync: the log since a time", step 4): logged ctime
+ * ascending, ties kept in arrival order. `logged` must be in arrival order; a new array is returned
+ * (the sort is stable).
  */
 export function sortSince<T extends LoggedMessage>(logged: readonly T[]): T[] {
   return [...logged].sort((a, b) => a.ctime - b.ctime);
 }
 
 /**
- * FilterFutureDismissals (§4.2): drop a dismissal-by-ID whose every target was created after
+ * FilterFutureDismissals: drop a dismissal-by-ID whose every target was created after
  * `since`, because those creations were never returned.
  *
  * `kept` are the candidate messages in order; `allByMsgID` maps toHex(msgID) → logged ctime of every
  * message that passed the device and since filters (dismissed or not). A message is kept when it is
  * not a stateUpdate, has no dismissal, has a range, carries a creation (its own item is visible, or
- * it would not be a candidate: §9 case 19 keeps the UpdateItem message), or has a target that is
+ * it would not be a candidate: case 19 keeps the UpdateItem message), or has a target that is
  * unknown or logged at or before `since`.
  */
 export function filterFutureDismissals(

@@ -1,5 +1,5 @@
 /**
- * One user's data in the memory engine (gregor-protocol.md §4.2 "Per-user record"): items in
+ * One user's data in the memory engine: items in
  * insertion order, the never-pruned message log, local dismissals and the outbox.
  */
 import {
@@ -45,7 +45,7 @@ export class UserRecord {
     return this.#logByID.get(toHex(msgID));
   }
 
-  /** Add `item` unless one with its msgID exists (§4.2 addItem); returns the item kept. */
+  /** Add `item` unless one with its msgID exists (Keybase's addItem); returns the item kept. */
   addItem(item: MemoryItem): MemoryItem {
     const key = toHex(item.msgID);
     const existing = this.#itemsByID.get(key);
@@ -55,7 +55,7 @@ export class UserRecord {
     return item;
   }
 
-  /** Append to the log unless that msgID is logged (§4.2 logMessage); returns the entry kept. */
+  /** Append to the log unless that msgID is logged (logMessage); returns the entry kept. */
   logMessage(entry: LogEntry): LogEntry {
     const md = inBandMetadata(entry.msg);
     if (md === undefined) return entry;
@@ -68,7 +68,7 @@ export class UserRecord {
   }
 
   /**
-   * Apply a dismissal taking effect at `dismissedAt` (§4.2): by ID through the index (unknown IDs
+   * Apply a dismissal taking effect at `dismissedAt`: by ID through the index (unknown IDs
    * are ignored and leave no tombstone), by range over every item; each item hit is dismissed on
    * every device and leaves the local dismissals.
    */
@@ -84,7 +84,7 @@ export class UserRecord {
     }
   }
 
-  /** Record a local dismissal, keeping the newest last and no duplicates (§4.2). */
+  /** Record a local dismissal, keeping the newest last and no duplicates. */
   addLocalDismissal(id: MsgID): void {
     this.removeLocalDismissal(id);
     this.localDismissals.push(id);

@@ -1,5 +1,5 @@
 /**
- * The memory engine's users, keyed by hex uid as Mem keys them (gregor-protocol.md §4.2).
+ * The memory engine's users, keyed by hex uid as Keybase's MemEngine keys them.
  */
 import { toHex, type UID } from '../protocol/index.js';
 import { UserRecord } from './user-record.js';
@@ -24,7 +24,7 @@ export class UserTable {
     return this.#byUID.get(toHex(uid));
   }
 
-  /** Forget every user, with their local dismissals and outbox (§4.2 Clear). */
+  /** Forget every user, with their local dismissals and outbox (Keybase's Clear). */
   clear(): void {
     this.#byUID.clear();
   }

@@ -1,7 +1,7 @@
 /**
- * gregord's connection to authd, the original authdHandler (gregor-protocol.md §6.1): it dials
+ * gregord's connection to authd, as Keybase's gregord's authdHandler: it dials
  * `fmprpc[+tls]://host:port`, reconnects with backoff when the connection fails or drops, serves
- * `gregor.1.authUpdate.revokeSessionIDs` on it (authd pushes revocations, §6.6), and on each
+ * `gregor.1.authUpdate.revokeSessionIDs` on it (authd pushes revocations), and on each
  * connect fetches the superuser token with `createGregorSuperUserSessionToken`, refreshing it every
  * `superTokenRefreshIntervalMs`. A blank super token is an error: the connection is dropped and
  * dialled again.
@@ -183,7 +183,7 @@ export class AuthdConnection {
       },
     });
     this.#session = session;
-    // §6.1: on connect the super token is fetched at once; a failure drops this connection.
+    // On connect the super token is fetched at once; a failure drops this connection.
     await this.#refreshSuperToken();
     this.#logger.info({ authd: this.address }, 'connected to authd');
     this.#refreshTimer = setInterval(() => {

@@ -1,5 +1,5 @@
 /**
- * Authentication: who a session is (gregor-protocol.md §6.1, §6.2, §6.6). The Authenticator seam
+ * Authentication: who a session is (docs/configuration.md, "Authentication"). The Authenticator seam
  * a GregorServer asks, and the implementations a user configures — signed tokens (the standalone
  * default), a remote authd (Keybase-compatible), local sessions, and a mock for development —
  * with the token helpers to mint and check signed tokens. `internal.ts` adds the parts they share.

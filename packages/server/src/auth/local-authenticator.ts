@@ -1,7 +1,7 @@
 /**
  * The common part of the authenticators that decide locally, with no authority to ask (signed
  * tokens, the mock): check the token with a pure function, then the revocation list
- * (gregor-protocol.md §6.6), and answer onRevoke and close the same way.
+ * (docs/configuration.md, "When a session ends"), and answer onRevoke and close the same way.
  */
 import { gregorError } from 'gregor-client/errors';
 import type { AuthResult, SessionID, SessionToken } from 'gregor-client/protocol';
@@ -56,7 +56,7 @@ export class LocalAuthenticator implements Authenticator {
   async authenticate(token: SessionToken, opts?: WaitOptions): Promise<AuthResult> {
     this.#assertOpen();
     throwIfAborted(opts);
-    // gregor-protocol.md §6.2 step 3: a blank token is "unauthed session" (BAD_SESSION).
+    // A blank token is "unauthed session" (BAD_SESSION), as in Keybase's gregord.
     if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
     const nowMs = this.#clock.now();
     const { result, issuedAtMs } = this.#rules.verify(token, nowMs);
@@ -107,7 +107,7 @@ export class LocalAuthenticator implements Authenticator {
 
   /**
    * Revoke sessions: their tokens are refused from now on, and onRevoke listeners are told so the
-   * server can drop live connections (§6.6). `untilMs` (ms since the epoch) bounds how long the
+   * server can drop live connections. `untilMs` (ms since the epoch) bounds how long the
    * entry is kept; pass the tokens' expiry when known. @default forever
    */
   revokeSessionIDs(sessionIDs: readonly SessionID[], untilMs?: number): void {

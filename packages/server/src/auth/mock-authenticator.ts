@@ -1,7 +1,7 @@
 /**
- * The development authenticator behind `--mock-auth` (gregor-protocol.md §6.8 `-mock-auth`):
+ * The development authenticator behind `--mock-auth` (the original gregord's `-mock-auth`):
  * the token is the uid in hex, optionally followed by `:` and a session ID; the token `superuser`
- * is the superuser (§6.2 step 6). Anyone who can reach the port can be anyone, which is why the
+ * is the superuser. Anyone who can reach the port can be anyone, which is why the
  * configuration refuses `--mock-auth` on a non-loopback address.
  */
 import { gregorError } from 'gregor-client/errors';

@@ -1,10 +1,10 @@
 /**
  * The Keybase-compatible authenticator, the original SessionCacher in front of authd
- * (gregor-protocol.md §6.1, §6.2, §6.6): a token is looked up in a 10-minute cache, and on a miss
- * checked with `gregor.1.auth.authenticateSessionToken` on authd. authd pushes revocations with
- * `gregor.1.authUpdate.revokeSessionIDs`; they drop the sessions' cache entries, so the next check
- * asks authd again, and the listeners hear about them. While authd is unreachable every miss fails
- * at once with GREGOR_ERR_AUTH_UNAVAILABLE: a login never hangs on a dead authd.
+ * (docs/configuration.md, "Authentication"): a token is looked up in a 10-minute cache, and on a
+ * miss checked with `gregor.1.auth.authenticateSessionToken` on authd. authd pushes revocations
+ * with `gregor.1.authUpdate.revokeSessionIDs`; they drop the sessions' cache entries, so the next
+ * check asks authd again, and the listeners hear about them. While authd is unreachable every miss
+ * fails at once with GREGOR_ERR_AUTH_UNAVAILABLE: a login never hangs on a dead authd.
  */
 import type { GregorError } from 'gregor-client/errors';
 import { ERROR_CODES, gregorError, isGregorError } from 'gregor-client/errors';
@@ -78,7 +78,7 @@ export class RemoteAuthenticator implements Authenticator {
     this.#authd = new AuthdConnection({
       ...options,
       onRevoke: (sessionIDs) => {
-        // §6.6: drop the sessions from the cache; the next check of their tokens asks authd.
+        // Drop the sessions from the cache; the next check of their tokens asks authd.
         this.#revocationEpoch++;
         this.#cache.dropSessions(sessionIDs);
         this.#revocations.notify(sessionIDs);
@@ -110,7 +110,7 @@ export class RemoteAuthenticator implements Authenticator {
   async authenticate(token: SessionToken, opts?: WaitOptions): Promise<AuthResult> {
     if (this.#isClosed) throw gregorError('GREGOR_ERR_CLOSED', 'the authenticator is closed');
     throwIfAborted(opts);
-    // §6.2 step 3: a blank token is "unauthed session" and never reaches authd.
+    // A blank token is "unauthed session" and never reaches authd.
     if (token === '') throw gregorError('GREGOR_ERR_AUTH_BAD_SESSION');
     const cached = this.#cache.get(token, this.#clock.now());
     if (cached !== undefined) return cached;

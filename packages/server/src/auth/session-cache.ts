@@ -1,8 +1,8 @@
 /**
- * gregord's SessionCacher (gregor-protocol.md §6.1): token → AuthResult and sid → tokens, each
- * entry kept for a fixed time, so the check before every call (§6.2 step 5) does not ask authd
- * each time. Revoking a session drops its tokens (§6.6). Bounded: past `maxEntries` the oldest
- * entry goes first (STYLE.md §5.4).
+ * gregord's SessionCacher: token → AuthResult and sid → tokens, each entry kept for a fixed time,
+ * so the check before every call does not ask authd each time. Revoking a session drops its
+ * tokens. Bounded, so a flood of tokens cannot grow it: past `maxEntries` the oldest entry goes
+ * first.
  */
 import type { AuthResult, SessionID, SessionToken } from 'gregor-client/protocol';
 

@@ -1,5 +1,5 @@
 /**
- * Revoked sessions and the listeners that hear about them (gregor-protocol.md §6.6), shared by the
+ * Revoked sessions and the listeners that hear about them, shared by the
  * authenticators so each one answers `onRevoke` the same way.
  *
  * Two kinds are remembered: a session (its sid), and a user's sessions issued before a time ("log

@@ -1,7 +1,7 @@
 /**
  * The standalone authenticator: session tokens signed with a shared secret (see signed-token.ts
- * for the format), checked locally, with revocation by session ID (gregor-protocol.md §6.6).
- * Superuser tokens are ordinary tokens whose uid is SUPER_UID (§6.2 step 6).
+ * for the format), checked locally, with revocation by session ID (docs/configuration.md, "When a
+ * session ends"). Superuser tokens are ordinary tokens whose uid is SUPER_UID.
  */
 import type { SessionToken } from 'gregor-client/protocol';
 import { SUPER_UID } from 'gregor-client/protocol';

@@ -1,13 +1,13 @@
 /**
  * Session tokens signed with a shared secret: gregord's standalone authentication, needing no
- * authd (gregor-protocol.md §6.2 asks only that a token resolve to an AuthResult).
+ * authd (gregor.1 asks only that a token resolve to an AuthResult).
  *
  * Format (ASCII, dot-separated, all parts URL-safe):
  *
  *     g2.<uid hex>.<sid>.<issued ms>.<expiry ms>.<username base64url>.<HMAC-SHA256 base64url>
  *
  * The MAC covers everything before the last dot. The uid is lowercase hex of 1 to 64 bytes, the
- * sid is 1 to 64 characters of `[A-Za-z0-9_-]` (it names the session for revocation, §6.6), the
+ * sid is 1 to 64 characters of `[A-Za-z0-9_-]` (it names the session for revocation), the
  * times are decimal counts of milliseconds since the epoch, and the username may be empty. The
  * issue time lets "every session of this user issued before now" be revoked; a token lives at most
  * MAX_TOKEN_TTL_MS, which bounds how long such a revocation must be remembered.
@@ -129,7 +129,7 @@ function refused(reason: string): Error {
 
 /**
  * Check `token`'s format, signature and expiry against `secret` at `nowMs`. Rejects with
- * GREGOR_ERR_AUTH_BAD_SESSION for a blank token (§6.2 step 3) and GREGOR_ERR_AUTH_FAILED otherwise.
+ * GREGOR_ERR_AUTH_BAD_SESSION for a blank token and GREGOR_ERR_AUTH_FAILED otherwise.
  * The MAC comparison is constant-time.
  */
 export function verifyToken(

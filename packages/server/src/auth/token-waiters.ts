@@ -1,7 +1,7 @@
 /**
  * The latest superuser token, and the callers waiting for the first one: the original
- * `GetSuperToken()` blocked until a token arrived (gregor-protocol.md §6.1); here each wait is
- * bounded by a timeout and a signal (STYLE.md §5.2) and removes its listeners when it settles.
+ * `GetSuperToken()` blocked until a token arrived; here each wait is
+ * bounded by a timeout and a signal and removes its listeners when it settles.
  */
 import { gregorError } from 'gregor-client/errors';
 import type { SessionToken } from 'gregor-client/protocol';

@@ -1,4 +1,4 @@
-/** Small helpers for the `{ signal?, timeoutMs? }` options every auth call takes (STYLE.md §5.2). */
+/** Helpers for the `{ signal?, timeoutMs? }` options every auth call takes: no wait is endless. */
 import { gregorError } from 'gregor-client/errors';
 import type { WaitOptions } from 'gregor-client/state';
 

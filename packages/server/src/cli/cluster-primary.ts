@@ -1,9 +1,9 @@
 /**
- * `--workers N`: the primary process of a Node cluster (ARCHITECTURE.md "Scale-out": the cores of
- * one machine). It forks N workers that each run a full gregord on the shared listeners, relays
- * SIGTERM/SIGINT (and stdin EOF in child mode) to them, and exits when they have all stopped.
- * A worker that stops on its own (a crash, or a failed start: exit 3 or 4) stops the others too,
- * and its exit code becomes the primary's: a supervisor restarts the whole unit.
+ * `--workers N`: the primary process of a Node cluster (the cores of one machine;
+ * docs/scale-out.md). It forks N workers that each run a full gregord on the shared listeners,
+ * relays SIGTERM/SIGINT (and stdin EOF in child mode) to them, and exits when they have all
+ * stopped. A worker that stops on its own (a crash, or a failed start: exit 3 or 4) stops the
+ * others too, and its exit code becomes the primary's: a supervisor restarts the whole unit.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { CreatedPaths, type GregordConfig, loadOrCreateTokenSecret } from '../daemon/internal.js';

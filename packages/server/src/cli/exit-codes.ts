@@ -1,6 +1,6 @@
 /**
- * The one exit-code table of the commands (STYLE.md §4.5; gregor-protocol.md §6.8 gives the
- * original gregord's 1, 3 and 4).
+ * The one exit-code table of the commands (docs/configuration.md, "Exit codes"); 1, 3 and 4 are
+ * the original gregord's.
  */
 import { isGregorError } from 'gregor-client/errors';
 

@@ -1,6 +1,6 @@
 /**
  * The `gregor` command's connection to a gregord: one framed msgpack-rpc session over TCP, TLS or
- * WebSocket, calls by method key from the one method table (STYLE.md §1.4), closed when done.
+ * WebSocket, calls by method key from the one method table, closed when done.
  *
  * The session answers gregord's broadcasts (`gregor.1.outgoing.broadcastMessage`) as a Keybase
  * client does, and closes only once every broadcast it received is answered: gregord sends each

@@ -2,7 +2,7 @@
  * `gregor add`, `gregor dismiss` and `gregor reminders`: write in-band messages and pull due
  * reminders from a terminal, so the flow socket → database → every device can be seen by hand
  * (`gregor watch`, in gregor-watch.ts, follows it).
- * Messages are built as Keybase clients build them (gregor-protocol.md §7: InjectItem, DismissItem).
+ * Messages are built as Keybase clients build them (InjectItem, DismissItem).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -76,9 +76,10 @@ export function dismissItems(flags: SessionFlags & { ids: Uint8Array[] }): Promi
 }
 
 /**
- * Pull due reminders as an internal service does (superuser; gregor-protocol.md §6.7): prints the
- * ReminderSet as JSON. With `remove`, deletes the printed reminders afterwards; otherwise they
- * stay locked for the server's lock duration and come back after it (at-least-once delivery).
+ * Pull due reminders as an internal service does (superuser; docs/data-model.md, "Reminders"):
+ * prints the ReminderSet as JSON. With `remove`, deletes the printed reminders afterwards;
+ * otherwise they stay locked for the server's lock duration and come back after it (at-least-once
+ * delivery).
  */
 export function pullReminders(
   flags: SessionFlags & { max: number; remove: boolean },

@@ -1,7 +1,7 @@
 /**
- * The `gregord` command line, derived from the option table (STYLE.md §6): every flag, with its
+ * The `gregord` command line, derived from the option table: every flag, with its
  * variable and default in the help, and nothing else. Commander only splits argv into text; the
- * values are read and checked by parseGregordConfig (STYLE.md §2: cli parses, zod validates).
+ * values are read and checked by parseGregordConfig (the command line parses, zod validates).
  */
 import { Command, CommanderError } from 'commander';
 import {

@@ -1,6 +1,7 @@
 /**
- * When gregord stops (gregor-protocol.md §6.8): on SIGINT or SIGTERM, or, in child mode, when its
- * parent goes away. A second signal during the graceful stop means "now": the caller exits at once.
+ * When gregord stops (docs/configuration.md, "Stopping"): on SIGINT or SIGTERM, or, in child mode,
+ * when its parent goes away. A second signal during the graceful stop means "now": the caller exits
+ * at once.
  *
  * Child mode notices a dead parent three ways, since no single one covers every way of being
  * started: stdin reaching EOF (the parent held the pipe), the IPC channel disconnecting (a parent

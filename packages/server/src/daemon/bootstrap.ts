@@ -2,10 +2,11 @@
  * From a GregordConfig to a running gregord: open the storage (memory, SQLite, PostgreSQL or
  * MySQL), the bus (in-process or Redis) and the authenticator, hand them to a GregorServer that
  * owns them, and listen. Each failure says which step failed, so the CLI can map it to its exit
- * code (gregor-protocol.md §6.8): GREGOR_ERR_SETUP_FAILED (3) for storage, bus or data directory,
- * GREGOR_ERR_LISTEN_FAILED (4) for an address that cannot be bound, GREGOR_ERR_CONFIG_INVALID (1)
- * for options the components refuse. Every message is one line (startup-error.ts) naming the
- * cause and the option to fix, and a failed start removes the files it created (created-paths.ts).
+ * code (docs/configuration.md, "Exit codes"): GREGOR_ERR_SETUP_FAILED (3) for storage, bus or data
+ * directory, GREGOR_ERR_LISTEN_FAILED (4) for an address that cannot be bound,
+ * GREGOR_ERR_CONFIG_INVALID (1) for options the components refuse. Every message is one line
+ * (startup-error.ts) naming the cause and the option to fix, and a failed start removes the files
+ * it created (created-paths.ts).
  */
 import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';

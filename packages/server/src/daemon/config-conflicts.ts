@@ -1,6 +1,6 @@
 /**
  * The second half of reading gregord's configuration: options that are each valid but do not go
- * together. Every problem names all the options involved, as they were given (STYLE.md §6).
+ * together. Every problem names all the options involved, as they were given.
  */
 import { DEFAULT_CONSUME_LIMITS } from 'gregor-client/protocol';
 import { MAX_LENGTH_PREFIX_BYTES } from 'gregor-client/rpc/internal';

@@ -1,9 +1,9 @@
 /**
- * The one table of gregord's options (STYLE.md §6): each flag, its environment variable, its
+ * The one table of gregord's options: each flag, its environment variable, its
  * default, its unit and its help text. `gregord --help`, docs/configuration.md and the parser in
  * config.ts all derive from it, and a test checks the first two against it.
  *
- * Names follow the original gregord where one exists (gregor-protocol.md §6.8: `BIND_ADDRESS`,
+ * Names follow the original gregord where one exists (`BIND_ADDRESS`,
  * `AUTH_SERVER`, `TLS_CERT`, `MYSQL_DSN`, `DEBUG`, `-broadcast-timeout`, …); the options new to
  * this implementation use a `GREGOR_` prefix. A flag always wins over its variable.
  */

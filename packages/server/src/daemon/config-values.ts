@@ -25,7 +25,7 @@ export type StorageSpec =
   | { readonly kind: 'sqlite'; readonly url: string; readonly path: string }
   | { readonly kind: 'postgres' | 'mysql'; readonly url: string };
 
-/** A parsed `fmprpc://` or `fmprpc+tls://` URI (gregor-protocol.md §8 "URIs"). */
+/** A parsed `fmprpc://` or `fmprpc+tls://` URI (docs/protocol.md, "Transports"). */
 export interface FmprpcUri {
   readonly uri: string;
   readonly host: string;
@@ -98,7 +98,7 @@ export function parseCount(text: string, max = 1_000_000_000): number {
 
 /**
  * `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (every interface, as Go's net.Listen reads it) → address;
- * `off` → null. The port must fit in 16 bits (§6.8); 0 picks a free one. A listen address, not a
+ * `off` → null. The port must fit in 16 bits; 0 picks a free one. A listen address, not a
  * dial address: those (parseGregorAddress in gregor-client) need a host and a port from 1.
  */
 export function parseListenAddress(text: string): ListenAddress | null {
@@ -221,7 +221,7 @@ export function readPem(text: string): string {
 
 /**
  * An environment switch: unset, empty, `0`, `false`, `no` or `off` are false, anything else is
- * true (the original gregord treated any non-empty DEBUG as true, §6.8).
+ * true (the original gregord treated any non-empty DEBUG as true).
  */
 export function parseSwitch(text: string): boolean {
   return !['', '0', 'false', 'no', 'off'].includes(text.trim().toLowerCase());

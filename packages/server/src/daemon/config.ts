@@ -1,5 +1,5 @@
 /**
- * gregord's configuration, validated once at the edge (STYLE.md §6): flags and environment
+ * gregord's configuration, validated once at the edge: flags and environment
  * variables, named in config-table.ts, become one frozen, fully defaulted GregordConfig, or one
  * ConfigError (GREGOR_ERR_CONFIG_INVALID) listing every bad value and every conflict, each naming
  * the options involved as they were given. Nothing is clamped; the input is never changed.
@@ -15,7 +15,7 @@ import type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-v
 export type { GregordConfigInput } from './config-schema.js';
 export type { FmprpcUri, ListenAddress, LogLevel, StorageSpec } from './config-values.js';
 
-/** How gregord authenticates sessions (gregor-protocol.md §6.2). */
+/** How gregord authenticates sessions (docs/configuration.md, "Authentication"). */
 export type AuthConfig =
   | {
       readonly mode: 'signed-token';
@@ -33,7 +33,7 @@ export type AuthConfig =
     }
   | { readonly mode: 'mock' };
 
-/** Bounds on what one connection or user may hold (STYLE.md §5.4). */
+/** Bounds on what one connection or user may hold, so no client can exhaust the server. */
 export interface LimitsConfig {
   readonly maxFrameBytes: number;
   readonly maxLoginFrameBytes: number;
@@ -118,7 +118,7 @@ export function parseGregordConfig(input: GregordConfigInput = {}): GregordConfi
 }
 
 function pickStorage(v: Values, given: GivenOptions): StorageSpec {
-  // MYSQL_DSN is the original gregord's setting, kept as a fallback (§6.8): it is used when
+  // MYSQL_DSN is the original gregord's setting, kept as a fallback: it is used when
   // storage was not chosen, or when it was given as a flag and GREGOR_STORAGE only as a variable.
   const mysql = given.mysqlDsn;
   const storageSource = given.storage?.source;

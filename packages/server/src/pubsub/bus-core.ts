@@ -1,7 +1,7 @@
 /**
  * What the in-process and the Redis bus share, composed into both rather than inherited
- * (STYLE.md anti-pattern 2): the instance id, the subscription registry, pending cluster queries,
- * resync and gather handlers, counters, the logger and the closed state.
+ * (an inheritance chain hides which layer does what): the instance id, the subscription registry,
+ * pending cluster queries, resync and gather handlers, counters, the logger and the closed state.
  */
 import { gregorError } from 'gregor-client/errors';
 import type {
@@ -176,7 +176,7 @@ export class BusCore {
     this.logger.error({ err, instanceId: this.instanceId }, `${what} failed`);
   }
 
-  /** Run `promise` without awaiting it; a rejection is logged (STYLE.md §5.3). */
+  /** Run `promise` without awaiting it; a rejection is logged, never left floating. */
   detach(promise: Promise<unknown>, what: string): void {
     promise.catch((err: unknown) => this.logger.warn({ err, instanceId: this.instanceId }, what));
   }

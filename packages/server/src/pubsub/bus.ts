@@ -1,10 +1,10 @@
 /**
- * The Bus: how gregord instances hand each other the messages of a user (ARCHITECTURE.md "Data
- * flow"; STYLE.md §2, pubsub row). After a message is stored, the server publishes its already
- * encoded bytes for the message's uid; every other instance with a local connection of that user
- * is subscribed to the uid and delivers the bytes to its connections.
+ * The Bus: how gregord instances hand each other the messages of a user (docs/pubsub.md). After a
+ * message is stored, the server publishes its already encoded bytes for the message's uid; every
+ * other instance with a local connection of that user is subscribed to the uid and delivers the
+ * bytes to its connections.
  *
- * The bus moves opaque bytes. It never decodes a gregor message (STYLE.md §2: pubsub must not).
+ * The bus moves opaque bytes. It never decodes a gregor message, so it depends on no protocol code.
  */
 
 /**
@@ -16,7 +16,7 @@ export type BusHandler = (payload: Uint8Array, uid: Uint8Array) => void;
 
 /**
  * Answers a cluster query (`gather`) from another instance, e.g. for `describeConnectedUsers`
- * (gregor-protocol.md §5: "Cluster-wide view"). A rejection is logged and the asker gets no
+ * (its cluster-wide view). A rejection is logged and the asker gets no
  * answer from this instance.
  */
 export type GatherHandler = (request: Uint8Array) => Promise<Uint8Array>;
@@ -42,7 +42,7 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
-/** Options of one publish (STYLE.md §5.2). */
+/** Options of one publish: like every wait, it takes a signal and a timeout. */
 export interface PublishOptions {
   signal?: AbortSignal;
   /** Give up after this long; the default is the bus's `publishTimeoutMs`. */

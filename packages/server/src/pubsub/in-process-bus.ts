@@ -1,5 +1,5 @@
 /**
- * The in-process bus: the embedded default (ARCHITECTURE.md "Real components"), and a cluster
+ * The in-process bus: the embedded default, and a cluster
  * simulator when several buses share one {@link InProcessBroker}. It has no connection to lose,
  * so it is ready until closed and never emits resync.
  */

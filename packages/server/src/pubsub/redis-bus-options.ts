@@ -1,7 +1,7 @@
 /**
- * Options of the Redis bus, validated once at the edge into a fully defaulted, frozen object
- * (STYLE.md §6): a bad value is rejected with GREGOR_ERR_CONFIG_INVALID naming the option, never
- * clamped, and the caller's object is never changed.
+ * Options of the Redis bus, validated once at the edge into a fully defaulted, frozen object:
+ * a bad value is rejected with GREGOR_ERR_CONFIG_INVALID naming the option, never clamped, and the
+ * caller's object is never changed.
  */
 
 import { parseOptions } from 'gregor-client/errors';
@@ -12,14 +12,14 @@ import { consoleBusLogger } from './bus-core.js';
 /** Prefix of every channel name, so that several clusters (or test runs) can share one Redis. */
 export const DEFAULT_CHANNEL_PREFIX = 'gregor:';
 /**
- * How long a publish may wait for Redis. The reference gregord gave sibling publishes 200 ms
- * (gregor-protocol.md §6.1 `publish-timeout`); a Redis round trip is one hop, but a busy Redis
+ * How long a publish may wait for Redis. Keybase's gregord gave sibling publishes 200 ms
+ * (its `publish-timeout`); a Redis round trip is one hop, but a busy Redis
  * can stall for longer, and a timed-out publish is lost for the other instances.
  */
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 1000;
 /**
  * Commands waiting for Redis at once (publishes and gather replies). Past it a publish rejects at
- * once; node-redis's offline queue is off, so an outage never grows memory (STYLE.md §5.4).
+ * once; node-redis's offline queue is off, so an outage never grows memory.
  */
 export const DEFAULT_MAX_PENDING_PUBLISHES = 10_000;
 /** How long `RedisBus.connect` waits for the first connection. */
@@ -32,7 +32,7 @@ export const DEFAULT_RECONNECT_MAX_DELAY_MS = 2000;
 export const DEFAULT_RECONNECT_JITTER_MS = 100;
 
 /**
- * Reconnect policy as data (STYLE.md §5.9): `false` never reconnects, a number waits that many ms,
+ * Reconnect policy as data: `false` never reconnects, a number waits that many ms,
  * a function returns the delay for an attempt (0-based) or `false` to give up.
  */
 export type ReconnectPolicy = false | number | ((attempt: number, cause: Error) => number | false);

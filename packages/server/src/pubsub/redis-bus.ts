@@ -1,5 +1,5 @@
 /**
- * The Redis bus: many gregord instances sharing one Redis (ARCHITECTURE.md "Real components").
+ * The Redis bus: many gregord instances sharing one Redis (docs/scale-out.md).
  *
  * Channels (docs/pubsub.md explains the choice of one channel per uid):
  * - `<prefix>u:<hex uid>`: publications for a uid; an instance subscribes while it has a local
@@ -13,7 +13,7 @@
  *
  * After the subscriber connection drops and comes back, the bus reconciles Redis with its own
  * registry (subscribing uids added during the outage, dropping ones removed), and only then emits
- * resync, so the server can tell its clients to sync what they missed (STYLE.md §7.6).
+ * resync, so the server can tell its clients to sync what they missed.
  */
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import { withDeadline } from 'gregor-client/state/internal';

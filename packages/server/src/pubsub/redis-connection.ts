@@ -26,7 +26,7 @@ export function createClients(options: ResolvedRedisBusOptions): {
   const publisher = createClient({
     url: options.url,
     // Bounded: while Redis is down a command fails at once instead of waiting in an offline
-    // queue, and at most maxPendingPublishes commands wait for replies (STYLE.md §5.4).
+    // queue, and at most maxPendingPublishes commands wait for replies.
     disableOfflineQueue: true,
     commandsQueueMaxLength: options.maxPendingPublishes,
     socket:

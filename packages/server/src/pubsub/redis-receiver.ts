@@ -1,8 +1,8 @@
 /**
  * Reads what the subscriber connection receives: unwraps the envelope, drops this instance's own
  * envelopes, and dispatches publications to local subscribers and query traffic to the gather
- * bookkeeping. One listener serves every channel, so no closure is made per uid
- * (STYLE.md anti-pattern 12).
+ * bookkeeping. One listener serves every channel, so no closure is made per uid (an instance
+ * may hold 100,000 of them).
  */
 import type { BusCore } from './bus-core.js';
 import { decodeEnvelope, ENVELOPE_KIND, type Envelope, sameBytes } from './envelope.js';

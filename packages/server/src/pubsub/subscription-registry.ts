@@ -1,7 +1,7 @@
 /**
  * The bus's own record of which uids have local subscribers, reference-counted. It is the source
- * of truth after a reconnect (STYLE.md §2: the bus "resubscribes after a reconnect from its own
- * registry"), independent of what the transport remembers.
+ * of truth after a reconnect (the bus resubscribes from its own registry), independent of what the
+ * transport remembers.
  */
 import type { BusHandler, Subscription } from './bus.js';
 

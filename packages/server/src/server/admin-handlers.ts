@@ -1,5 +1,5 @@
 /**
- * The superuser methods (gregor-protocol.md §5, §6.7): describeConnectedUsers (cluster-wide, via
+ * The superuser methods (docs/protocol.md, "Methods"): describeConnectedUsers (cluster-wide, via
  * `bus.gather`), describeConnectedUsersInternal (this instance), getReminders, deleteReminders;
  * and gregord's own revokeSessions.
  * The dispatcher's gate has already required the superuser.
@@ -43,7 +43,7 @@ export const describeConnectedUsers: MethodImpl<'describeConnectedUsers'> = {
   },
 };
 
-/** `getReminders`: due reminders, each locked for the engine's lock duration (§4.3, §6.7). */
+/** `getReminders`: due reminders, each locked for the engine's lock duration. */
 export const getReminders: MethodImpl<'getReminders'> = {
   run: ({ stateMachine: sm, metrics, settings }, _conn, { maxReminders }, signal) => {
     if (maxReminders < 0) {
@@ -55,7 +55,7 @@ export const getReminders: MethodImpl<'getReminders'> = {
   },
 };
 
-/** `deleteReminders`: in order; the first failure stops the loop and is returned (§5). */
+/** `deleteReminders`: in order; the first failure stops the loop and is returned. */
 export const deleteReminders: MethodImpl<'deleteReminders'> = {
   run: async ({ stateMachine: sm, metrics, settings }, _conn, { reminderIDs }, signal) => {
     const opts = { signal, timeoutMs: settings.storageTimeoutMs };

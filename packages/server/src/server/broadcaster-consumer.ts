@@ -1,9 +1,9 @@
 /**
  * The last stage: write the message to every local connection of its user, the sender included
- * (gregor-protocol.md §6.4). The bytes are encoded once for all of them. Each connection handles
- * its own timeout and write-buffer bound, so a stuck one never delays the others; writing happens
- * inside the user's mailbox job, so every connection gets the user's messages in consume order
- * (ARCHITECTURE.md rule 4).
+ * (docs/architecture.md, "6. Every device"). The bytes are encoded once for all of them. Each
+ * connection handles its own timeout and write-buffer bound, so a stuck one never delays the
+ * others; writing happens inside the user's mailbox job, so every connection gets the user's
+ * messages in consume order (docs/architecture.md, "The four rules", rule 4).
  */
 import type { Delivery } from './delivery.js';
 import type { PipelineConsumer } from './pipeline.js';

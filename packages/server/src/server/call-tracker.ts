@@ -1,6 +1,6 @@
 /**
  * Counts the client calls being served, so close() can let them answer before the connections go
- * (STYLE.md §5.7: finish in-flight work, then close). A counter, not a set: no per-call objects.
+ * (finish in-flight work, then close). A counter, not a set: no per-call objects.
  */
 
 /** Calls in progress, with a way to wait until there are none. */

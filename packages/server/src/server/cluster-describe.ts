@@ -1,5 +1,5 @@
 /**
- * describeConnectedUsers across instances (gregor-protocol.md §5: "Cluster-wide view"; the Go
+ * describeConnectedUsers across instances (the Go
  * snapshot fanned out with the Internal variant, here it is one `bus.gather`). The request and the
  * replies are the msgpack of the method's own argument and result records, so they need no schema
  * of their own.

@@ -1,6 +1,6 @@
 /**
- * How many connections one remote address and one user may hold on this instance (STYLE.md §5.4:
- * every buffer is bounded). An address counts from accept to close, logged in or not, so one host
+ * How many connections one remote address and one user may hold on this instance (every buffer
+ * is bounded). An address counts from accept to close, logged in or not, so one host
  * cannot pin many sockets and their partial frames; a user counts from login to close, so one
  * stolen or buggy token cannot hold unbounded connections. Counting is synchronous, so concurrent
  * logins cannot slip past the bound together.

@@ -1,10 +1,11 @@
 /**
  * Connection: one client socket, its RPC session (both directions) and its auth state
- * (gregor-protocol.md §6.2). The dispatcher serves the client's calls and finds the Connection of
- * a session with `connectionOf`; the Hub sees it as a HubMember once it has logged in.
+ * (docs/protocol.md, "Login and authorization"). The dispatcher serves the client's calls and finds
+ * the Connection of a session with `connectionOf`; the Hub sees it as a HubMember once it has
+ * logged in.
  *
- * Authentication runs here, off the Hub's path (ARCHITECTURE.md rule 2): the Hub only ever gets a
- * connection whose first login succeeded.
+ * Authentication runs here, off the Hub's path (docs/architecture.md, "The four rules", rule 2):
+ * the Hub only ever gets a connection whose first login succeeded.
  */
 
 import { type GregorError, gregorError, isGregorError } from 'gregor-client/errors';
@@ -68,7 +69,7 @@ export function connectionOf(session: RpcSession): Connection | undefined {
   return sessions.get(session);
 }
 
-/** Failures of a broadcast call that mean the connection cannot keep up or is gone (§6.4 step 3). */
+/** Failures of a broadcast call that mean the connection cannot keep up or is gone. */
 const FATAL_DELIVERY_CODES: ReadonlySet<string> = new Set([
   'GREGOR_ERR_TIMEOUT',
   'GREGOR_ERR_CLOSED',
@@ -114,7 +115,8 @@ export class Connection implements HubMember {
     session.once('close', (err) => this.#onSessionClose(err));
     services.metrics.connections.inc();
     if (services.loginTimeoutMs > 0) {
-      // The instance rides as the timer's argument: no closure per connection (STYLE.md anti-pattern 12).
+      // The instance rides as the timer's argument: no closure per connection (a server holds tens
+      // of thousands).
       this.#loginTimer = setTimeout(expireLogin, services.loginTimeoutMs, this).unref();
     }
   }
@@ -158,7 +160,7 @@ export class Connection implements HubMember {
   }
 
   /**
-   * `authenticateSessionToken` (§6.2 step 3). A blank token is BAD_SESSION and the connection stays
+   * `authenticateSessionToken`. A blank token is BAD_SESSION and the connection stays
    * open, waiting. Otherwise the first result decides: a failure closes the connection after the
    * error is sent (step 4); a success attaches it to its user's actor before the answer goes out,
    * so a broadcast consumed after the client saw the answer reaches it. A later login may refresh
@@ -217,7 +219,7 @@ export class Connection implements HubMember {
   }
 
   /**
-   * checkUIDAuth (§6.2 step 5): re-check the stored token through the authenticator (cached
+   * checkUIDAuth: re-check the stored token through the authenticator (cached
    * there, so a revoked session fails), then require the session uid to be `target` or the
    * superuser. Resolves with the session.
    */
@@ -242,7 +244,7 @@ export class Connection implements HubMember {
     return session;
   }
 
-  /** Send one pre-encoded broadcastMessage; a connection that cannot keep up is closed (§6.4). */
+  /** Send one pre-encoded broadcastMessage; a connection that cannot keep up is closed. */
   deliver(encodedArgs: Uint8Array): void {
     if (this.#isClosed) return;
     this.#session
@@ -268,7 +270,7 @@ export class Connection implements HubMember {
     this.#session.close(reason);
   }
 
-  /** Close once the answer of the call being served has been written (§6.2 step 4, §6.3). */
+  /** Close once the answer of the call being served has been written. */
   closeAfterReply(reason: GregorError): void {
     setImmediate(() => this.close(reason));
   }
@@ -289,7 +291,7 @@ export class Connection implements HubMember {
   }
 
   /**
-   * Re-check the session after a revocation (§6.6); a refused session is closed now. Resolves
+   * Re-check the session after a revocation; a refused session is closed now. Resolves
    * true when the connection was closed.
    */
   async recheck(): Promise<boolean> {
@@ -368,7 +370,7 @@ export class Connection implements HubMember {
   #onDeliveryFailed(err: unknown): void {
     const code = resultLabel(err);
     this.#services.metrics.deliveries.inc({ result: code });
-    // §6.4: the client answering with an error (e.g. "ignored repeat message") is normal; only a
+    // The client answering with an error (e.g. "ignored repeat message") is normal; only a
     // connection that is gone or cannot keep up is removed.
     if (!FATAL_DELIVERY_CODES.has(code) || this.#isClosed) return;
     this.close(isGregorError(err) ? err : undefined);

@@ -1,5 +1,5 @@
 /**
- * The three consume methods (gregor-protocol.md §5, §6.3): validate with the configured limits,
+ * The three consume methods (docs/protocol.md, "Methods"): validate with the configured limits,
  * check the session against the message's uid, then hand the message to the Hub, which runs it
  * through the user's mailbox (storage → publisher → broadcaster, or broadcast only).
  */
@@ -23,7 +23,7 @@ async function counted(
   }
 }
 
-/** Validate `m` and return its uid (§6.3 steps 1–2: "no valid UID in message"). */
+/** Validate `m` and return its uid ("no valid UID in message"). */
 function validated(services: DispatchServices, m: Message): UID {
   validateConsumeMessage(m, services.settings.consumeLimits);
   const uid = messageUID(m);
@@ -42,7 +42,7 @@ export const consumeMessage: MethodImpl<'consumeMessage'> = {
 };
 
 /**
- * `consumePublishMessage` (superuser; a refused session is closed, §6.3): broadcast to the uid's
+ * `consumePublishMessage` (superuser; a refused session is closed): broadcast to the uid's
  * local connections only; nothing is stored or published again.
  */
 export const consumePublishMessage: MethodImpl<'consumePublishMessage'> = {
@@ -53,8 +53,8 @@ export const consumePublishMessage: MethodImpl<'consumePublishMessage'> = {
 
 /**
  * `consumeMessageMulti` (superuser): for each uid, a copy of the message with that uid goes the
- * normal consume path (§5, inferred). Every copy is validated before any is consumed; the users'
- * consumes then run concurrently, and the first failure is returned.
+ * normal consume path (the public gregord has no code for it). Every copy is validated before any
+ * is consumed; the users' consumes then run concurrently, and the first failure is returned.
  */
 export const consumeMessageMulti: MethodImpl<'consumeMessageMulti'> = {
   run: (services, _conn, { msg, uids }) =>

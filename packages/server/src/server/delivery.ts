@@ -1,5 +1,5 @@
 /**
- * Delivery: one message on its way through the Pipeline (gregor-protocol.md §6.3 steps 3–6). It
+ * Delivery: one message on its way through the Pipeline (storage, publisher, broadcaster). It
  * carries the message as stamped so far, the user's actor as it was when the mailbox job started,
  * and the broadcast bytes, encoded at most once and shared by the publisher and the broadcaster.
  */
@@ -27,7 +27,7 @@ export class Delivery {
     return this.#message;
   }
 
-  /** Replace the message (storage stamps ctime, §6.3 step 4); only before it is encoded. */
+  /** Replace the message (storage stamps ctime); only before it is encoded. */
   set message(m: Message) {
     this.#message = m;
     this.#encoded = undefined;

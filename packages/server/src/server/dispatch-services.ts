@@ -1,5 +1,5 @@
 /**
- * What the method handlers share, and the shape of one handler (gregor-protocol.md §5). Each
+ * What the method handlers share, and the shape of one handler (docs/protocol.md, "Methods"). Each
  * handler serves one entry of the `METHODS` table; the dispatcher derives the wire names, argument
  * decoding, auth gate and result encoding from that table.
  */
@@ -45,7 +45,7 @@ export type ServedMethod = Exclude<
 /** The implementation of a method taking `A` and answering `R`; its auth gate has passed when `run` runs. */
 export interface Implementation<A, R> {
   run(services: DispatchServices, conn: Connection, arg: A, signal: AbortSignal): Promise<R> | R;
-  /** Close the connection when the auth gate refuses the call (consumePublishMessage, §6.3). */
+  /** Close the connection when the auth gate refuses the call (consumePublishMessage). */
   readonly closeOnDenied?: boolean;
 }
 

@@ -1,12 +1,13 @@
 /**
- * The gregord dispatcher: one handler registry, shared by every connection (STYLE.md anti-pattern
- * 12: no handler table per connection), derived from the `METHODS` table (STYLE.md §1.4: no
+ * The gregord dispatcher: one handler registry, shared by every connection (no handler table per
+ * connection: a server holds tens of thousands of them), derived from the `METHODS` table (no
  * method name appears here). For each served method it decodes the argument, runs the auth gate the
- * table names (§6.2), runs the implementation and encodes its result.
+ * table names (docs/protocol.md, "Login and authorization"), runs the implementation and encodes
+ * its result.
  *
  * Gates: `none` and `login` pass; `uid` requires the session to be the argument's uid or the
  * superuser; `superuser` requires the superuser; `message` is checked by the consume handler
- * itself, after validation (§6.3 steps 1–2). `peer` methods are not served to clients.
+ * itself, after validation. `peer` methods are not served to clients.
  */
 import { type GregorError, gregorError, isGregorError } from 'gregor-client/errors';
 import {
@@ -85,7 +86,7 @@ const OPEN_GATES: ReadonlySet<MethodAuth> = new Set(['none', 'login']);
  * The auth gate's first step, run before the arguments are decoded: a connection that has not
  * logged in may call only the open methods, so a stranger's arguments to any other method cost
  * nothing but the frame (limited to maxLoginFrameBytes). Same answer as checkUIDAuth before login
- * (§6.2 step 5: BAD_SESSION); a method that closes on a refusal closes here too.
+ * (BAD_SESSION); a method that closes on a refusal closes here too.
  */
 function admissionOf(spec: MethodSpec<unknown, unknown>, impl: AnyImpl): Admission | undefined {
   if (OPEN_GATES.has(spec.auth)) return undefined;

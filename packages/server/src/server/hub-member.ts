@@ -14,7 +14,7 @@ export interface HubMember {
   readonly isClosed: boolean;
   /**
    * Start sending one `gregor.1.outgoing.broadcastMessage` whose argument bytes are already
-   * encoded (STYLE.md §5.6: encoded once per message, the same bytes for every connection).
+   * encoded (encoded once per message, the same bytes for every connection).
    * Must not throw and must not wait: a member that cannot keep up (timeout, full write buffer,
    * closed socket) closes itself, and its detach goes through the Hub like any other.
    */

@@ -1,8 +1,8 @@
 /**
- * Hub: the table uid → UserActor and the bus subscription of each uid (ARCHITECTURE.md "The seed
- * design": the main goroutine). Every change to a user (attach, detach, consume, broadcast, a
- * message from another instance) is a job in that user's Mailbox lane, so they happen one at a
- * time, in the order they were asked for.
+ * Hub: the table uid → UserActor and the bus subscription of each uid (the main goroutine of
+ * Keybase's gregord; docs/architecture.md, "4. The Hub and the user's lane"). Every change to a
+ * user (attach, detach, consume, broadcast, a message from another instance) is a job in that
+ * user's Mailbox lane, so they happen one at a time, in the order they were asked for.
  *
  * Rule 3 (the last connection of a user closing while a new one arrives) follows from that: the
  * actor is created and subscribed in the same job as its first attach, and unsubscribed and
@@ -110,7 +110,7 @@ export class Hub {
 
   /**
    * Broadcast `m` to the local connections of `uid` only: nothing stored, nothing published
-   * (consumePublishMessage, gregor-protocol.md §6.3).
+   * (consumePublishMessage).
    */
   broadcastLocal(uid: UID, m: Message): Promise<void> {
     if (this.#isClosing) return Promise.reject(closedError());

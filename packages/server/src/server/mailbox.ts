@@ -1,6 +1,6 @@
 /**
- * Mailbox<K>: one FIFO per key, one job at a time per key (ARCHITECTURE.md "The seed design": the
- * goroutine per user becomes a serial queue; STYLE.md §5.1).
+ * Mailbox<K>: one FIFO per key, one job at a time per key (Keybase's goroutine per user becomes a
+ * serial queue; docs/architecture.md, "4. The Hub and the user's lane").
  *
  * Jobs of different keys run concurrently; jobs of one key run strictly in the order they were
  * enqueued, each starting only after the previous one settled. Each key's queue is bounded: past

@@ -1,6 +1,6 @@
 /**
- * Copy-on-write edits of a Message that gregord makes (gregor-protocol.md §1.3): `SetCTime` after
- * storage stamped it (§6.3 step 4) and `SetUID` for each target of consumeMessageMulti (§5). The
+ * Copy-on-write edits of a Message that gregord makes (Keybase's helpers): `SetCTime` after
+ * storage stamped it and `SetUID` for each target of consumeMessageMulti. The
  * caller's message is never changed, so one decoded message can be fanned out safely.
  */
 import {
@@ -12,8 +12,8 @@ import {
 } from 'gregor-client/protocol';
 
 /**
- * `m` with `ibm.stateUpdate.md.ctime = ctime`. §1.3: SetCTime touches state updates only; sync
- * messages and out-of-band messages come back as they are.
+ * `m` with `ibm.stateUpdate.md.ctime = ctime`. As Keybase's SetCTime, it touches state updates
+ * only; sync messages and out-of-band messages come back as they are.
  */
 export function withCTime(m: Message, ctime: Time): Message {
   const su = m.ibm?.stateUpdate;
@@ -21,7 +21,7 @@ export function withCTime(m: Message, ctime: Time): Message {
   return { ...m, ibm: { ...m.ibm, stateUpdate: { ...su, md: { ...su.md, ctime } } } };
 }
 
-/** `m` with its uid set: on the state update, the state sync and the out-of-band part (§1.3 SetUID). */
+/** `m` with its uid set: on the state update, the state sync and the out-of-band part (SetUID). */
 export function withUID(m: Message, uid: UID): Message {
   const out: Message = { ...m };
   if (m.oobm !== undefined) out.oobm = { ...m.oobm, uid };

@@ -7,7 +7,7 @@
 import { isGregorError } from 'gregor-client/errors';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** What a consume call was (gregor-protocol.md §5 incoming methods). */
+/** What a consume call was: which of the consume methods. */
 export const CONSUME_KIND = {
   message: 'message',
   publish: 'publish',

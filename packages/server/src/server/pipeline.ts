@@ -1,6 +1,6 @@
 /**
- * Pipeline: the ordered message consumers of gregord (ARCHITECTURE.md rule 1; the seed's
- * `MessageConsumer` list, Storage → Publisher → Broadcaster).
+ * Pipeline: the ordered message consumers of gregord (docs/architecture.md, "The four rules", rule
+ * 1; Keybase's `MessageConsumer` list, Storage → Publisher → Broadcaster).
  *
  * A message runs through every consumer in order. When a consumer fails, the later ones still
  * run, except when a *critical* consumer fails (persisting): then nothing after it runs, because

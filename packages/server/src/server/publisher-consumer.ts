@@ -1,6 +1,6 @@
 /**
- * The second stage: hand the message to the other instances through the bus (the seed's
- * Publisher; gregor-protocol.md §6.3 step 6). It publishes the broadcast bytes the broadcaster
+ * The second stage: hand the message to the other instances through the bus (Keybase's
+ * Publisher). It publishes the broadcast bytes the broadcaster
  * uses, so other instances splice them into their connections' frames without re-encoding.
  *
  * The publication is started in order, inside the user's mailbox job (so the bus sees a user's

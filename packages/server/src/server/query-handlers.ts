@@ -1,5 +1,5 @@
 /**
- * The read methods and the trivial ones (gregor-protocol.md §5): sync, state,
+ * The read methods and the trivial ones (docs/protocol.md, "Methods"): sync, state,
  * stateByCategoryPrefix, ping, version. Reads go straight to the state machine, not through the
  * user's mailbox, as gregord's storage queue did: a sync does not wait behind the user's consumes.
  * They are bounded instead: a few at once per connection and per user, each answer one frame.
@@ -10,10 +10,10 @@ import type { MethodImpl } from './dispatch-services.js';
 import type { ServerSettings } from './server-options.js';
 import { storageCall } from './storage-call.js';
 
-/** The answer of ping (§5). */
+/** The answer of ping. */
 export const PONG = 'pong';
 
-/** `ping`: "pong", with or without a session (§9 case 66). */
+/** `ping`: "pong", with or without a session (case 66). */
 export const ping: MethodImpl<'ping'> = { run: () => PONG };
 
 /** `version`: the server's version string. */
@@ -28,8 +28,9 @@ function readOptions(settings: ServerSettings, signal: AbortSignal): ReadOptions
 }
 
 /**
- * `sync`: the in-band messages since `ctime` and the hash of State(uid, deviceid, nil) (§3, §7:
- * the hash path passes nil, so items with a future ctime count).
+ * `sync`: the in-band messages since `ctime` and the hash of State(uid, deviceid, nil)
+ * (docs/data-model.md, "Sync: the log since a time": the hash path passes nil, so items with a
+ * future ctime count).
  */
 export const sync: MethodImpl<'sync'> = {
   run: ({ stateMachine: sm, metrics, settings, reads }, conn, { uid, deviceid, ctime }, signal) =>
@@ -43,7 +44,7 @@ export const sync: MethodImpl<'sync'> = {
     }),
 };
 
-/** `state`: State(uid, deviceid, timeOrOffset); the zero timeOrOffset means "now" (§4.2). */
+/** `state`: State(uid, deviceid, timeOrOffset); the zero timeOrOffset means "now". */
 export const state: MethodImpl<'state'> = {
   run: ({ stateMachine: sm, metrics, settings, reads }, conn, arg, signal) =>
     reads.run(conn, arg.uid, () =>
@@ -54,8 +55,8 @@ export const state: MethodImpl<'state'> = {
 };
 
 /**
- * `stateByCategoryPrefix`, honouring deviceid and timeOrOffset (the Go snapshot ignored both,
- * §5; the avdl names them, so a client asking for a device's view gets it).
+ * `stateByCategoryPrefix`, honouring deviceid and timeOrOffset (the Go snapshot ignored both;
+ * the protocol names them, so a client asking for a device's view gets it).
  */
 export const stateByCategoryPrefix: MethodImpl<'stateByCategoryPrefix'> = {
   run: ({ stateMachine: sm, metrics, settings, reads }, conn, arg, signal) =>

@@ -1,5 +1,5 @@
 /**
- * The options of a GregorServer, validated once at the edge (STYLE.md §6): one zod schema turns
+ * The options of a GregorServer, validated once at the edge: one zod schema turns
  * the tuning part into a fully defaulted, frozen object, and the components (storage, bus,
  * authenticator) are checked for presence. Bad values are rejected with the option's name, never
  * clamped, and the caller's object is never changed.
@@ -22,7 +22,7 @@ import type { Bus } from '../pubsub/index.js';
 import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
 
-/** gregord's `-broadcast-timeout` default (gregor-protocol.md §6.8), ms. */
+/** The original gregord's `-broadcast-timeout` default, ms. */
 export const DEFAULT_BROADCAST_TIMEOUT_MS = 10_000;
 /** How long a login or a session re-check may wait for the authenticator, ms. */
 export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
@@ -130,7 +130,7 @@ export interface GregorServerOptions {
   authTimeoutMs?: number;
   /**
    * How long a connection may stay open without logging in, ms; 0 waits for ever as the Go
-   * gregord did (§6.2 notes it has no bound, which lets idle sockets pile up). @default 60000
+   * gregord did (it had no bound, which lets idle sockets pile up). @default 60000
    */
   loginTimeoutMs?: number;
   /**

@@ -1,9 +1,9 @@
 /**
- * GregorServer: gregord as a library. A thin facade that only wires the named components together
- * (STYLE.md §1.3): Hub + Pipeline (storage → publisher → broadcaster), the dispatcher, one
- * Connection per socket, the TCP listener and the HTTP side, metrics and logs.
+ * GregorServer: gregord as a library. A thin facade that only wires the named components together,
+ * so the logic stays in them: Hub + Pipeline (storage → publisher → broadcaster), the dispatcher,
+ * one Connection per socket, the TCP listener and the HTTP side, metrics and logs.
  *
- * Lifecycle (STYLE.md §5.7): created → listening → closing → closed. `listen()` works once;
+ * Lifecycle: created → listening → closing → closed. `listen()` works once;
  * `close()` is idempotent: stop accepting consumes, let the in-flight ones finish (drain the
  * mailboxes), close the listeners and every connection, then close what the server owns.
  */
@@ -331,7 +331,7 @@ export class GregorServer {
     );
   }
 
-  /** §6.6: re-check the sessions of revoked IDs now; the refused ones are closed. */
+  /** Re-check the sessions of revoked IDs now; the refused ones are closed. */
   #revoke(sids: readonly SessionID[]): void {
     const revoked = new Set(sids);
     for (const conn of this.#connections) {

@@ -1,10 +1,10 @@
 /**
  * Session revocation across the cluster: gregord's own addition for signed tokens (and the mock),
- * which have no authd to push revocations (gregor-protocol.md §6.6 has authd do it for its own
- * sessions). A revocation is applied here — the authenticator refuses the sessions from now on,
- * and the local connections they cover are checked again and closed — and announced on the bus,
- * so every other instance applies it the same way. Each instance remembers a revocation only as
- * long as a token it refuses could still be valid (the authenticator prunes them).
+ * which have no authd to push revocations (Keybase's authd does it for its own sessions). A
+ * revocation is applied here — the authenticator refuses the sessions from now on, and the local
+ * connections they cover are checked again and closed — and announced on the bus, so every other
+ * instance applies it the same way. Each instance remembers a revocation only as long as a token it
+ * refuses could still be valid (the authenticator prunes them).
  *
  * An instance started after the announcement, or cut off from the bus at that moment, does not
  * learn of it; the operator repeats the revocation then (it is idempotent).

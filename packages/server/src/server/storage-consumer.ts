@@ -1,6 +1,6 @@
 /**
- * The first, critical stage: persist the message (gregor-protocol.md §6.3 step 3) and stamp it
- * with the stored ctime (step 4), so every connection sees the ctime the database holds.
+ * The first, critical stage: persist the message and stamp it with the stored ctime
+ * (docs/architecture.md, "5. The pipeline"), so every connection sees the ctime the database holds.
  */
 import type { MessageConsumer, UserQuota } from 'gregor-client/state/internal';
 import type { Delivery } from './delivery.js';
@@ -20,7 +20,7 @@ export interface StorageConsumerOptions {
 /** Default storage call timeout, ms. */
 export const DEFAULT_STORAGE_TIMEOUT_MS = 30_000;
 
-/** Persists in-band messages; its failure stops the pipeline (ARCHITECTURE.md rule 1). */
+/** Persists in-band messages; its failure stops the pipeline: what is not stored is not sent. */
 export class StorageConsumer implements PipelineConsumer {
   readonly name = 'storage';
   readonly isCritical = true;
@@ -38,7 +38,7 @@ export class StorageConsumer implements PipelineConsumer {
 
   async consume(delivery: Delivery): Promise<void> {
     const m = delivery.message;
-    // §6.3: out-of-band messages go through the same path, but storage ignores them; skip the
+    // Out-of-band messages go through the same path, but storage ignores them; skip the
     // round trip. In-band sync messages are stored (logged) like updates.
     if (m.ibm === undefined) return;
     const logged = await storageCall(this.#metrics, 'consume', () =>

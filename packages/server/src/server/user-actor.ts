@@ -1,6 +1,6 @@
 /**
  * UserActor: one user's live connections on this instance and the bus subscription that feeds
- * them (ARCHITECTURE.md: "one goroutine per user" becomes an object changed only by the jobs of
+ * them (Keybase's "one goroutine per user" becomes an object changed only by the jobs of
  * the user's mailbox lane, in order). It holds no queue itself: the Hub's Mailbox is the queue,
  * and every method here runs inside one job of that lane.
  */
@@ -46,7 +46,7 @@ export class UserActor {
 
   /**
    * Hand `encodedArgs` to every member that is still open, in attach order; returns how many.
-   * gregor-protocol.md §6.4: there is no sender exclusion, the sender gets its own message back.
+   * There is no sender exclusion: the sender gets its own message back (its write's echo).
    */
   deliver(encodedArgs: Uint8Array): number {
     let count = 0;

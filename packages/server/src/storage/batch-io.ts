@@ -1,7 +1,7 @@
 /**
  * The SQL of a consume batch: read what `planReads` names, write what `planBatch` produced. Each
  * step is a handful of multi-row statements whatever the batch size, which is what lets a group
- * commit approach the cost of plain batched inserts (ARCHITECTURE.md "Performance shape").
+ * commit approach the cost of plain batched inserts.
  */
 import { type MsgID, toHex, type UID } from 'gregor-client/protocol';
 import type { ItemRecord, QuotaUsage } from 'gregor-client/state/internal';

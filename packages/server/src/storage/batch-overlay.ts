@@ -50,7 +50,7 @@ export class BatchOverlay {
   }
 
   /**
-   * Apply `dismissal` of user `uid` taking effect at `dismissedAt` (§4.2); returns the items it
+   * Apply `dismissal` of user `uid` taking effect at `dismissedAt`; returns the items it
    * dismissed, as they were before (the quota gives their room back).
    */
   dismiss(uid: UID, dismissal: Dismissal, dismissedAt: Time): ItemRecord[] {

@@ -3,8 +3,8 @@
  * set-based statements in one transaction. If that fails, the cause may be a single bad message,
  * so the batch is applied again one message at a time, each under its own savepoint: a message
  * that fails is rolled back and fails alone, the others commit together. A lost connection is
- * retried on a fresh one (`retryOnConnectionLoss`); that is safe because consumes are idempotent (§4.4: a logged msgID
- * is not applied twice, and a replayed dismissal uses the same captured time).
+ * retried on a fresh one (`retryOnConnectionLoss`); that is safe because consumes are idempotent (a
+ * logged msgID is not applied twice, and a replayed dismissal uses the same captured time).
  */
 import { isGregorError } from 'gregor-client/errors';
 import type { InBandMessage } from 'gregor-client/protocol';

@@ -1,6 +1,6 @@
 /**
- * Plans a batch of consumes (gregor-protocol.md §4.2 ConsumeMessage, with the §4.4 choices the
- * memory engine makes) so that a whole group commit costs a few set-based statements instead of
+ * Plans a batch of consumes (docs/data-model.md, "Consuming an in-band message", as the memory
+ * engine applies it) so that a whole group commit costs a few set-based statements instead of
  * several round trips per message.
  *
  * `planReads` says which rows the batch can touch; `planBatch` replays the messages in call order
@@ -203,7 +203,7 @@ export function planBatch(
     let item: OverlayItem | null = null;
     if (message.kind === 'update') {
       const { update } = message;
-      // §4.4: a logged msgID is idempotent: its creation is ignored, its dismissal still applied.
+      // A logged msgID is idempotent: its creation is ignored, its dismissal still applied.
       const creation = first === undefined ? update.creation : undefined;
       ctime = creationCTime(md, now);
       if (creation !== undefined) {
@@ -228,12 +228,12 @@ export function planBatch(
         if (item.record === record) ledger.count(record, 1);
         ctime = item.record.ctime;
       }
-      // §4.2: the dismissal comes after the creation, so a message may dismiss its own item.
+      // The dismissal comes after the creation, so a message may dismiss its own item.
       if (update.dismissal !== undefined) {
         const hit = overlay.dismiss(md.uid, update.dismissal, dismissalTime(md, now));
         for (const record of hit) ledger.count(record, -1);
       }
-      // The logged ctime is stamped into md (§6.3 SetCTime), as the memory engine logs it.
+      // The logged ctime is stamped into md, as gregord's SetCTime does and the memory engine logs it.
       msg = { stateUpdate: { ...update, md: { ...md, ctime } } };
     } else {
       msg = { stateSync: { md } };
@@ -244,7 +244,7 @@ export function planBatch(
     }
     const body = encodeRecord(msg);
     logged.set(key, body);
-    // §4.2: since filters a stateUpdate by its md.deviceID, never a stateSync.
+    // `since` filters a stateUpdate by its md.deviceID, never a stateSync.
     const deviceID = message.kind === 'update' ? md.deviceID : null;
     logs.push({ row: { uid: md.uid, msgID: md.msgID, ctime, deviceID, body }, item });
     answers.push({ ok: true, value: msg });

@@ -45,9 +45,10 @@ export interface MysqlDialectOptions extends PooledDialectOptions {
 const ER_DUP_KEYNAME = 1061;
 
 const MYSQL_TYPES: ColumnTypes = {
-  // gregor-protocol.md §1.1: IDs are 16 bytes in Keybase; 255 leaves room and keeps keys small.
+  // IDs are 16 bytes in Keybase; 255 leaves room and keeps keys small.
   keyBytes: 'VARBINARY(255)',
-  // Binary, so equality is byte-exact: no case-insensitive collation (§1.3 Category.Eq).
+  // Binary, so equality is byte-exact: no case-insensitive collation (categories compare as exact
+  // strings).
   categoryBytes: 'VARBINARY(1024)',
   blob: 'LONGBLOB',
   bigint: 'BIGINT',

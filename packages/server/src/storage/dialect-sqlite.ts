@@ -160,7 +160,7 @@ export class SqliteDialect implements Dialect {
         return reader;
       });
     }
-    // ARCHITECTURE.md "group commit": a caller is answered only once its commit is durable.
+    // Group commit: a caller is answered only once its commit is durable.
     this.#writer.pragma('synchronous = FULL');
     this.#writerSession = new SqliteSession(this.#writer);
     this.#readerSessions = new ExclusivePool<SqlSession>(

@@ -1,8 +1,8 @@
 /**
- * The seam between the one `SqlEngine` and a database (ARCHITECTURE.md: one engine, three
- * dialects). A Dialect owns the connections (pool, reconnects), transactions, the cross-instance
- * schema lock and the few spellings that differ between SQLite, PostgreSQL and MySQL/MariaDB.
- * Schema shape, queries and every semantic rule are shared and live elsewhere.
+ * The seam between the one `SqlEngine` and a database (one engine, three dialects). A Dialect owns
+ * the connections (pool, reconnects), transactions, the cross-instance schema lock and the few
+ * spellings that differ between SQLite, PostgreSQL and MySQL/MariaDB. Schema shape, queries and
+ * every semantic rule are shared and live elsewhere.
  */
 import { type GregorError, gregorError } from 'gregor-client/errors';
 
@@ -176,7 +176,7 @@ export async function runInTransaction<T>(
  * Run `fn`, trying again on a fresh connection while the failure is a lost connection. Every idle
  * pooled connection may have been killed at once (a database restart, pg_terminate_backend), and
  * each failed attempt discards one, so up to `maxConnections + 1` attempts are made. Safe for
- * reads, and for consumes because they are idempotent (§4.4: a logged msgID is not applied twice).
+ * reads, and for consumes because they are idempotent (a logged msgID is not applied twice).
  */
 export async function retryOnConnectionLoss<T>(d: Dialect, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

@@ -1,5 +1,5 @@
 /**
- * Group commit (ARCHITECTURE.md "Performance shape"): consumes that arrive while a commit runs
+ * Group commit: consumes that arrive while a commit runs
  * wait in one FIFO queue and go into the next transaction together, up to `maxBatch`, so many
  * callers share one transaction and one fsync. Each caller is answered only once its own outcome
  * is known, after the commit. One writer runs at a time, in call order, so consumes of the same
@@ -17,7 +17,7 @@ export type Outcome<A> =
 /** Applies a batch in one transaction; resolves with one outcome per job, in order. */
 export type BatchCommit<J, A> = (jobs: J[]) => Promise<Outcome<A>[]>;
 
-/** Bounds of the writer (STYLE.md §5.4: every buffer is bounded by an option). */
+/** Bounds of the writer (every buffer is bounded by an option). */
 export interface GroupCommitLimits {
   /** Most jobs in one transaction. */
   readonly maxBatch: number;
@@ -117,7 +117,7 @@ export class GroupCommitWriter<J, A> {
    * job waits or commits, so a stuck database never holds a caller past its deadline. The
    * committing job stays in its transaction, which the dialect's statement deadlines bound, and
    * the writer waits for it before the next batch, so later consumes never commit before it. It
-   * may still commit; a retry with the same msgID is safe (§4.4 idempotence).
+   * may still commit; a retry with the same msgID is safe (consumes are idempotent).
    */
   #watch(entry: QueuedJob<J, A>, opts?: WaitOptions): () => void {
     const dequeue = (): boolean => {

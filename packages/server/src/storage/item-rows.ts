@@ -1,6 +1,6 @@
 /**
  * Items between rows and the state layer's `ItemRecord`, so every rule from src/state runs on
- * what SQL returns (gregor-protocol.md §4.2 item; schema.ts for the columns).
+ * what SQL returns (schema.ts for the columns).
  */
 import type { DeviceID, MsgID, UID } from 'gregor-client/protocol';
 import { type ItemRecord, itemExpiry } from 'gregor-client/state/internal';

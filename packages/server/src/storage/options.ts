@@ -1,5 +1,5 @@
 /**
- * Options of `openSqlEngine`, validated once at the edge (STYLE.md §6): one zod schema turns them
+ * Options of `openSqlEngine`, validated once at the edge: one zod schema turns them
  * into a fully defaulted, frozen object. A bad value is rejected naming the option, never clamped,
  * and the caller's object is never changed.
  */
@@ -8,9 +8,9 @@ import { parseOptions } from 'gregor-client/errors';
 import { type Clock, systemClock } from 'gregor-client/state';
 import { z } from 'zod';
 
-/** The SQL engine's reminder lock (gregor-protocol.md §4.1 ReminderLockDuration: SQL 10 minutes), ms. */
+/** The SQL engine's reminder lock (10 minutes, as Keybase's SQL engine), ms. */
 export const DEFAULT_REMINDER_LOCK_DURATION_MS = 10 * 60 * 1000;
-/** Table names start with this unless told otherwise (§4.3 uses `gregor_`). */
+/** Table names start with this unless told otherwise (Keybase's SQL engine uses `gregor_`). */
 export const DEFAULT_TABLE_PREFIX = 'gregor_';
 /** Connections per engine for PostgreSQL and MySQL: one writer plus concurrent readers. */
 export const DEFAULT_POOL_SIZE = 8;

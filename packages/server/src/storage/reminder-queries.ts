@@ -1,5 +1,5 @@
 /**
- * Reminders (gregor-protocol.md §4.3 Reminders/DeleteReminder, §6.7 at-least-once delivery).
+ * Reminders: hand out and delete, with at-least-once delivery (docs/data-model.md, "Reminders").
  *
  * Taking reminders runs in one write transaction: the due, unlocked reminders of unexpired items
  * are selected through reminders_due (rtime), oldest first, with their rows locked (FOR UPDATE
@@ -110,7 +110,7 @@ async function lockReminders(
   }
 }
 
-/** Delete one reminder; an unknown ID is not an error (§4.3: a plain DELETE). */
+/** Delete one reminder; an unknown ID is not an error (a plain DELETE). */
 export async function deleteReminder(d: Dialect, t: TableNames, id: ReminderID): Promise<void> {
   await d.transaction((s) =>
     s.run(`DELETE FROM ${t.reminders} WHERE uid = ? AND msgid = ? AND seqno = ?`, [

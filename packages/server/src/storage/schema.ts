@@ -1,6 +1,6 @@
 /**
- * The SQL schema, as numbered migrations (gregor-protocol.md §4.4 recommendations; unlike the old
- * engine of §4.3 nothing is ever dropped: each migration only creates what is missing).
+ * The SQL schema, as numbered migrations (unlike Keybase's SQL engine, nothing is ever dropped:
+ * each migration only creates what is missing).
  *
  * Layout, and the index each query uses (no query scans other users' rows, and State does not scan
  * a user's dismissed history):

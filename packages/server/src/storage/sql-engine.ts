@@ -1,6 +1,6 @@
 /**
  * SqlEngine: the persistent StateMachine, one implementation over SQLite, PostgreSQL and
- * MySQL/MariaDB (gregor-protocol.md §4; semantics of the memory engine, §4.4 choices).
+ * MySQL/MariaDB, with the semantics of the memory engine (docs/data-model.md).
  *
  * It wires named parts together: consumes go through the group-commit writer (group-commit.ts,
  * consume-commit.ts); reads through state-queries.ts; reminders through reminder-queries.ts.
@@ -84,7 +84,7 @@ export class SqlEngine implements StateMachine {
   async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
     this.#enter(opts);
     const message = classifyMessage(m);
-    // §4.2: an out-of-band message changes nothing and comes back unchanged.
+    // An out-of-band message changes nothing and comes back unchanged.
     if (message.kind === 'oobm') return message.message;
     // The quota is checked inside the commit's transaction (consume-plan.ts).
     const job = { message, now: this.clock.now(), quota: opts?.quota };

@@ -1,8 +1,8 @@
 /**
  * The reading side of the engine: State, InBandMessagesSince and LatestCTime
- * (gregor-protocol.md §4.2). SQL narrows the rows through an index; the shared rules of
- * src/state then decide exactly, so the semantics live in one place and the conformance suite
- * proves both agree.
+ * (docs/data-model.md, "Sync: the log since a time"). SQL narrows the rows through an index; the
+ * shared rules of src/state then decide exactly, so the semantics live in one place and the
+ * conformance suite proves both agree.
  */
 import {
   type DeviceID,
@@ -97,7 +97,7 @@ export function sinceSql(t: TableNames, hasDevice: boolean, maxRows?: number): s
     'SELECT msgid, ctime, has_item, item_dtime, item_dtime_offset, item_dismissed, ' +
     `CASE WHEN item_dismissed = 1 THEN NULL ELSE body END AS body FROM ${t.messages} ` +
     'WHERE uid = ? AND ctime >= ?';
-  // §4.2: only a stateUpdate is filtered by device; a stateSync is stored with devid NULL.
+  // Only a stateUpdate is filtered by device; a stateSync is stored with devid NULL.
   if (hasDevice) sql += ' AND (devid IS NULL OR devid = ?)';
   return `${sql} ORDER BY ctime, seq${limitClause(maxRows)}`;
 }
@@ -130,7 +130,7 @@ export async function querySince(
         },
         dismissed: readIntColumn(row.item_dismissed, 'item_dismissed') !== 0,
       };
-      // §4.2: a creation whose item is dismissed or expired as of now is not replayed.
+      // A creation whose item is dismissed or expired as of now is not replayed.
       if (isItemDismissedAt(item, now)) return;
     }
     const body = driverBytes(row.body, 'body');
@@ -157,7 +157,7 @@ export function latestCTimeSql(t: TableNames, hasDevice: boolean): string {
 
 /**
  * LatestCTime(uid, device): the logged ctime of the last creation in arrival order that the
- * device sees, dismissed or not (§4.2); see `latestCTimeSql`.
+ * device sees, dismissed or not; see `latestCTimeSql`.
  */
 export async function queryLatestCTime(
   s: SqlSession,

@@ -1,7 +1,7 @@
 /**
- * The one place database failures become Gregor errors (STYLE.md §4.3: map errors at one
- * boundary). The driver's error rides along as `cause`; the message names the operation and the
- * driver's error code only, never SQL text or values, since messages may reach the wire.
+ * The one place database failures become Gregor errors. The driver's error rides along as `cause`;
+ * the message names the operation and the driver's error code only, never SQL text or values, since
+ * messages may reach the wire.
  */
 import { type ErrorCode, type GregorError, gregorError, isGregorError } from 'gregor-client/errors';
 
