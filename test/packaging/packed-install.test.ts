@@ -74,45 +74,32 @@ async function installedPackages(project: string): Promise<string[]> {
     .map((path) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
 }
 
-const PROGRAM = `import { GregorClient, MemoryClientStorage, tcpConnector, type GregorError } from 'gregor-client';
-import { fromHex, type Message, type MsgID, type UID } from 'gregor-client/protocol';
+const PROGRAM = `import { connect, isGregorError } from 'gregor-client';
 
-const uid = fromHex('01'.repeat(16)) as UID;
-const client = new GregorClient({
-  uid,
-  token: 'any-token',
-  connect: tcpConnector(process.env.GREGORD!),
-  storage: new MemoryClientStorage(),
-  reconnect: 3,
-});
-const echoed = new Promise<void>((resolve) => client.on('message', () => resolve()));
-await client.start();
-const item: Message = {
-  ibm: {
-    stateUpdate: {
-      md: { uid, msgID: crypto.getRandomValues(new Uint8Array(16)) as MsgID, ctime: 0, deviceID: null, inBandMsgType: 1 },
-      creation: { category: 'packed.hello', body: new TextEncoder().encode('hi'), dtime: { time: 0, offset: 0 }, remindTimes: [] },
-    },
-  },
-};
-await client.consumeMessage(item);
-await echoed;
-const state = await client.stateMachineState(null, true);
-const failure: GregorError | undefined = undefined;
-console.log(JSON.stringify({ categories: state.items.map((i) => i.item?.category), failure }));
-await client.close();
+// gregord runs with --mock-auth here: the token of a user is its uid.
+const uid = '01'.repeat(16);
+const g = await connect(\`fmprpc://\${process.env.GREGORD!}\`, { uid, token: uid });
+const seen = new Promise<void>((resolve) => g.on('item', () => resolve()));
+const id: string = await g.create({ category: 'packed.hello', body: { greeting: 'hi' } });
+await seen;
+const refused = await g.create({ category: '', body: 'x' }).catch((err: unknown) => err);
+console.log(
+  JSON.stringify({
+    items: g.items().map((item) => [item.id === id, item.category, item.json()]),
+    refused: isGregorError(refused) ? refused.code : String(refused),
+  }),
+);
+await g.close();
 `;
 
 /** A page: the browser build of the package, seen through a bundler's resolution. */
-const PAGE = `import { GregorClient, MemoryClientStorage, standardWebSocketConnector } from 'gregor-client';
-import { fromHex, type UID } from 'gregor-client/protocol';
+const PAGE = `import { connect, type Gregor, type GregorItem } from 'gregor-client';
 
-export const client = new GregorClient({
-  uid: fromHex('01'.repeat(16)) as UID,
-  token: 'any-token',
-  connect: standardWebSocketConnector('ws://127.0.0.1:9912/rpc'),
-  storage: new MemoryClientStorage(),
-});
+export async function inbox(token: string): Promise<Gregor> {
+  const g = await connect('ws://127.0.0.1:9912/rpc', { uid: '01'.repeat(16), token });
+  g.on('item', (item: GregorItem) => console.log(item.text()));
+  return g;
+}
 `;
 
 /** A browser project: DOM types and no Node types at all. */
@@ -243,7 +230,10 @@ describe('the packed packages, installed into a new project', { timeout: 600_000
         timeout: 30_000,
         env: { ...process.env, NODE_OPTIONS: '', GREGORD: `127.0.0.1:${gregord.tcpPort}` },
       });
-      assert.deepEqual(JSON.parse(stdout), { categories: ['packed.hello'] });
+      assert.deepEqual(JSON.parse(stdout), {
+        items: [[true, 'packed.hello', { greeting: 'hi' }]],
+        refused: 'GREGOR_ERR_INPUT_INVALID',
+      });
     } finally {
       await gregord.stop();
     }
