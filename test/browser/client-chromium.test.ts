@@ -1,16 +1,14 @@
 // GregorClient in a real browser: headless Chromium (Debian's, driven by playwright-core) loads a
 // page whose script bundles src/client/browser.ts, connects to gregord's WebSocket endpoint with
 // the browser's own WebSocket, writes an item, receives a write of another device, and ends with
-// the server's state hash. Outside CI a machine without /usr/bin/chromium skips with a line;
-// under CI=true .ci/run installs it and a missing browser fails.
+// the server's state hash. See chromium.ts for when it skips.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { stateHash, toHex } from '../../packages/client/src/protocol/index.js';
 import { creation, type Harness, startServer, U1 } from '../integration/helpers/test-server.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
+import { type PageServer, servePage } from './page-server.js';
 
 /** The globals page-app.ts defines in the page. */
 interface PageGlobals {
@@ -26,35 +24,16 @@ interface PageGlobals {
 
 describe('GregorClient in headless Chromium', { skip: chromiumMissing ?? false }, () => {
   let h: Harness;
-  let pages: Server;
+  let pages: PageServer;
   let browser: Browser;
   let page: Page;
 
   before(async () => {
-    const bundle = await build({
-      entryPoints: [new URL('./page-app.ts', import.meta.url).pathname],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      logLevel: 'silent',
-    });
-    const script = bundle.outputFiles[0]!.text;
-    pages = createServer((req, res) => {
-      if (req.url === '/app.js')
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-      else
-        res
-          .writeHead(200, { 'content-type': 'text/html' })
-          .end('<script type="module" src="/app.js"></script>');
-    });
-    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    pages = await servePage(new URL('./page-app.ts', import.meta.url));
     h = await startServer({ http: true });
     browser = await launchChromium();
     page = await browser.newPage();
-    const address = pages.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(pages.url);
     await page.waitForFunction(() => 'gregor' in globalThis, undefined, { timeout: 10_000 });
   });
 
@@ -64,7 +43,7 @@ describe('GregorClient in headless Chromium', { skip: chromiumMissing ?? false }
       .catch(() => undefined);
     await browser?.close();
     await h?.close();
-    await new Promise<void>((resolve) => (pages ? pages.close(() => resolve()) : resolve()));
+    await pages?.close();
   });
 
   it('syncs, writes, receives another device’s write, and matches the server’s state hash', async () => {

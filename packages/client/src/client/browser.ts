@@ -51,6 +51,7 @@ export {
   type ItemFilter,
 } from './gregor.js';
 export { CLIENT_STATE, type ClientState, GregorClient } from './gregor-client.js';
+export { GregorConnection, type GregorConnectionOptions } from './gregor-connection.js';
 export {
   type CategoryRange,
   categoryDismissalMessage,
@@ -96,6 +97,12 @@ export {
 } from './reconnector.js';
 export { Remote } from './remote.js';
 export { SessionKeeper, type SessionKeeperOptions } from './session-keeper.js';
+export {
+  type BrowserConnectOptions,
+  canShareTabs,
+  SharedGregor,
+  tabSharingName,
+} from './shared-gregor.js';
 export {
   type ClientStatus,
   type ClientStatusType,

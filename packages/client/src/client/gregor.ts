@@ -13,20 +13,11 @@ import {
   parseMsgId,
   toHex,
 } from '../protocol/index.js';
-import type { Clock } from '../state/index.js';
-import { ChangeFeed, DEFAULT_CHANGE_BUFFER, type Overflow } from './change-feed.js';
-import { ClientEvents } from './client-events.js';
+import type { Overflow } from './change-feed.js';
 import type { ClientLogger } from './client-logger.js';
 import type { GregorClient } from './gregor-client.js';
-import {
-  type CategoryRange,
-  categoryDismissalMessage,
-  creationMessage,
-  dismissalMessage,
-  type IdInput,
-  type NewItem,
-  replaceMessage,
-} from './item-messages.js';
+import { GregorConnection, type GregorConnectionOptions } from './gregor-connection.js';
+import type { IdInput } from './item-messages.js';
 import {
   type BodyInput,
   encodeBody,
@@ -92,15 +83,9 @@ export interface ItemFilter {
 }
 
 /** What a Gregor is built from besides its client. */
-export interface GregorOptions {
-  /** The source of "now" that hides expired items. */
-  clock: Clock;
+export interface GregorOptions extends GregorConnectionOptions {
   /** The timers of write timeouts. */
   timers: Timers;
-  /** Where a failed refresh and a throwing listener are reported. */
-  logger: ClientLogger;
-  /** Changes a `changes()` reader holds before it overflows. @default 1024 */
-  changeBufferSize?: number;
 }
 
 /** `status` of the client as the high-level API reports it. */
@@ -119,122 +104,48 @@ export function gregorStatusOf(status: ClientStatus): GregorStatus {
   }
 }
 
-function idsOf(ids: IdInput | readonly IdInput[]): readonly IdInput[] {
-  return typeof ids === 'string' || ids instanceof Uint8Array ? [ids] : ids;
-}
-
 /** One user's notification state on this device, kept in sync with gregord. */
-export class Gregor {
+export class Gregor extends GregorConnection {
   /** The low-level client underneath, for the record API (GregorClient). */
   readonly client: GregorClient;
-  /** The user, lowercase hex. */
-  readonly uid: string;
-  readonly #events: ClientEvents<GregorEventMap>;
-  readonly #feed: ChangeFeed<GregorChange>;
   readonly #acks: WriteAcks;
-  readonly #clock: Clock;
   readonly #logger: ClientLogger;
   readonly #refreshes = new Serial();
-  /** The live items by hex ID, in state order (ctime, then ID). */
-  #items = new Map<string, GregorItem>();
 
   /** Wrap `client` (not started yet: `connect` starts it after this subscribed). */
   constructor(client: GregorClient, options: GregorOptions) {
+    super(client.uid, options);
     this.client = client;
-    this.uid = toHex(client.uid);
-    this.#clock = options.clock;
     this.#logger = options.logger;
-    this.#events = new ClientEvents<GregorEventMap>(options.logger);
-    this.#feed = new ChangeFeed<GregorChange>(options.changeBufferSize ?? DEFAULT_CHANGE_BUFFER);
     this.#acks = new WriteAcks(options.timers);
     client.on('state', () => void this.#refresh());
     client.on('sync', (outcome) => {
-      void this.#refresh().then(() => this.#events.emit('synced', { isFresh: outcome.isFresh }));
+      void this.#refresh().then(() => this.events.emit('synced', { isFresh: outcome.isFresh }));
     });
     client.on('message', (m) => this.#onMessage(m));
     client.on('acknowledged', (m) => this.#acks.acknowledged(m));
     client.on('rejected', (m, err) => {
       this.#acks.rejected(m, err);
       const msgID = inBandMsgID(m);
-      if (msgID !== undefined) this.#events.emit('rejected', toHex(msgID), err);
+      if (msgID !== undefined) this.events.emit('rejected', toHex(msgID), err);
     });
     client.on('status', (status) => {
       if (status.type === 'closed') this.#onClosed();
-      this.#events.emit('status', gregorStatusOf(status));
+      this.events.emit('status', gregorStatusOf(status));
     });
   }
 
   /** The current connection status. */
-  get status(): GregorStatus {
+  override get status(): GregorStatus {
     return gregorStatusOf(this.client.currentStatus);
   }
 
-  /**
-   * The live items, oldest first: neither dismissed nor expired nor locally dismissed, filtered
-   * by `category` and/or `prefix`. A snapshot, current as of the last `item`/`dismiss` event.
-   */
-  items(filter: ItemFilter = {}): GregorItem[] {
-    const now = this.#clock.now();
-    const out: GregorItem[] = [];
-    for (const item of this.#items.values()) {
-      if (filter.category !== undefined && item.category !== filter.category) continue;
-      if (filter.prefix !== undefined && !item.category.startsWith(filter.prefix)) continue;
-      if (item.isExpiredAt(now)) continue;
-      out.push(item);
-    }
-    return out;
-  }
-
-  /** The live item `id`, or undefined. */
-  item(id: IdInput): GregorItem | undefined {
-    const item = this.#items.get(toHex(parseMsgId(id)));
-    return item === undefined || item.isExpiredAt(this.#clock.now()) ? undefined : item;
-  }
-
-  /**
-   * Create an item; resolves with its ID (hex) once the server stored it (see WriteOptions for
-   * offline, `queued`, abort and timeout).
-   */
-  async create(item: NewItem, options: WriteOptions = {}): Promise<string> {
-    const m = creationMessage(this.client.uid, item);
-    await this.#write(m, options);
-    return toHex(inBandMsgID(m)!);
-  }
-
-  /** Dismiss the items `ids` on every device of the user. */
-  async dismiss(ids: IdInput | readonly IdInput[], options: WriteOptions = {}): Promise<void> {
-    await this.#write(dismissalMessage(this.client.uid, idsOf(ids)), options);
-  }
-
-  /**
-   * Dismiss the items of `category` created at or before `before` (left out: all of them up to
-   * now), except the items `except`, in one message.
-   */
-  async dismissCategory(category: string, range: CategoryRange & WriteOptions = {}): Promise<void> {
-    await this.#write(categoryDismissalMessage(this.client.uid, category, range), range);
-  }
-
-  /**
-   * Replace every item of `category` by `item`, in one message that creates the new item and
-   * dismisses the category's others (so no device ever sees both, or neither). Resolves with the
-   * new item's ID.
-   */
-  async replace(
-    category: string,
-    item: Omit<NewItem, 'category'>,
-    options: WriteOptions = {},
-  ): Promise<string> {
-    const m = replaceMessage(this.client.uid, category, item);
-    await this.#write(m, options);
-    return toHex(inBandMsgID(m)!);
-  }
-
   /** Hide item `id` on this device only (saved with the storage); emits `dismiss` at once. */
-  async dismissLocally(id: IdInput): Promise<void> {
+  override async dismissLocally(id: IdInput): Promise<void> {
     const msgID = parseMsgId(id);
     const hex = toHex(msgID);
-    const wasLive = this.#items.delete(hex);
-    if (wasLive) this.#emitDismiss([hex]);
+    const wasLive = this.live.delete(hex);
+    if (wasLive) this.reportDismiss([hex]);
     await this.client.consumeLocalDismissal(msgID);
   }
 
@@ -243,7 +154,7 @@ export class Gregor {
    * stored nor queued: it needs a connection (GREGOR_ERR_CLOSED otherwise), and resolves once the
    * server took it.
    */
-  async sendOutOfBand(system: string, body: BodyInput): Promise<void> {
+  override async sendOutOfBand(system: string, body: BodyInput): Promise<void> {
     if (typeof system !== 'string' || system === '') {
       throw gregorError('GREGOR_ERR_INPUT_INVALID', 'an out-of-band message needs a system');
     }
@@ -252,31 +163,8 @@ export class Gregor {
     });
   }
 
-  /** Call `listener` on every `event`; returns the function that removes it. */
-  on<E extends GregorEventName>(
-    event: E,
-    listener: (...args: GregorEventMap[E]) => void,
-  ): () => void {
-    return this.#events.on(event, listener);
-  }
-
-  /** Remove a listener added with `on`. */
-  off<E extends GregorEventName>(event: E, listener: (...args: GregorEventMap[E]) => void): void {
-    this.#events.off(event, listener);
-  }
-
-  /**
-   * The changes from now on, for `for await`: `item`, `dismiss` and `oob`. Each iterator buffers
-   * up to `changeBufferSize` changes; past that its buffer is dropped and it yields one
-   * `{ type: 'overflow', dropped }`, after which it should re-read `items()`. It ends at `close()`;
-   * `break` out of the loop to stop reading earlier.
-   */
-  changes(): AsyncIterableIterator<GregorChangeOrOverflow> {
-    return this.#feed.iterate();
-  }
-
   /** Close the connection and stop; waiting writes reject with GREGOR_ERR_CLOSED. Idempotent. */
-  close(): Promise<void> {
+  override close(): Promise<void> {
     return this.client.close();
   }
 
@@ -285,7 +173,8 @@ export class Gregor {
     return this.#refresh();
   }
 
-  async #write(m: Message, options: WriteOptions): Promise<void> {
+  /** Send the prebuilt in-band message `m` as an acknowledged write (see WriteOptions). */
+  override async write(m: Message, options: WriteOptions = {}): Promise<void> {
     const msgID = inBandMsgID(m) as MsgID;
     if (options.signal?.aborted) {
       throw gregorError('GREGOR_ERR_ABORTED', 'write aborted before it was queued', {
@@ -309,9 +198,7 @@ export class Gregor {
   #onMessage(m: Message): void {
     const oobm = m.oobm;
     if (oobm === undefined) return;
-    const message = new OutOfBandView(oobm.system, oobm.body ?? new Uint8Array(0));
-    this.#events.emit('oob', message);
-    this.#feed.push({ type: 'oob', message });
+    this.reportOob(new OutOfBandView(oobm.system, oobm.body ?? new Uint8Array(0)));
   }
 
   #onClosed(): void {
@@ -321,7 +208,7 @@ export class Gregor {
         'closed before the server acknowledged the write; it stays in the outbox (saved with the storage, if any) and the next client on that storage sends it',
       ),
     );
-    this.#feed.end();
+    this.feed.end();
   }
 
   /** Re-read the replica and report what appeared and what went, one refresh at a time. */
@@ -341,9 +228,9 @@ export class Gregor {
     const hidden = new Set(this.client.localDismissals().map(toHex));
     const live = state.items.filter((e) => e.md !== undefined && !hidden.has(toHex(e.md.msgID)));
     const creations = await this.#creationsOf(
-      live.filter((e) => !this.#items.has(toHex(e.md!.msgID))),
+      live.filter((e) => !this.live.has(toHex(e.md!.msgID))),
     );
-    const previous = this.#items;
+    const previous = this.live;
     const next = new Map<string, GregorItem>();
     const added: GregorItem[] = [];
     for (const entry of live) {
@@ -355,12 +242,9 @@ export class Gregor {
       if (known === undefined) added.push(item);
     }
     const gone = [...previous.keys()].filter((hex) => !next.has(hex));
-    this.#items = next;
-    for (const item of added) {
-      this.#events.emit('item', item);
-      this.#feed.push({ type: 'item', item });
-    }
-    if (gone.length > 0) this.#emitDismiss(gone);
+    this.live = next;
+    for (const item of added) this.reportItem(item);
+    if (gone.length > 0) this.reportDismiss(gone);
   }
 
   /**
@@ -377,10 +261,5 @@ export class Gregor {
       if (update?.creation !== undefined) out.set(toHex(update.md.msgID), update.creation);
     }
     return out;
-  }
-
-  #emitDismiss(ids: readonly string[]): void {
-    this.#events.emit('dismiss', ids);
-    this.#feed.push({ type: 'dismiss', ids });
   }
 }
