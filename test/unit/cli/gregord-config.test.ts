@@ -311,7 +311,7 @@ describe('parseGregordConfig: errors name the option', () => {
     }
   });
 
-  it('refuses the URLs the storage library refuses, with its message', () => {
+  it('refuses the URLs the storage library refuses, with its message beside memory:', () => {
     for (const text of BAD_STORAGE_URLS) {
       let libraryMessage = '';
       assert.throws(
@@ -322,7 +322,9 @@ describe('parseGregordConfig: errors name the option', () => {
         },
       );
       assert.ok(
-        problemsOf({ flags: { storage: text } }).includes(`--storage: ${libraryMessage}`),
+        problemsOf({ flags: { storage: text } }).includes(
+          `--storage: expected memory: or a database URL; ${libraryMessage}`,
+        ),
         text,
       );
     }
