@@ -35,7 +35,7 @@ describe('RemoteAuthenticator', () => {
     const auth = new RemoteAuthenticator({
       host: '127.0.0.1',
       port,
-      reconnect: 20,
+      reconnect: () => 20,
       timeoutMs: 2000,
       superTokenRefreshIntervalMs: options.refreshMs ?? 60_000,
     });
@@ -113,7 +113,7 @@ describe('RemoteAuthenticator', () => {
     const auth = new RemoteAuthenticator({
       host: '127.0.0.1',
       port: await deadPort(),
-      reconnect: 20,
+      reconnect: () => 20,
     });
     cleanup.push(() => auth.close());
     await assert.rejects(auth.authenticate('goodtoken'), {
@@ -150,7 +150,7 @@ describe('RemoteAuthenticator', () => {
     const authd = new FakeAuthd();
     authd.superToken = '';
     const port = await authd.start();
-    const auth = new RemoteAuthenticator({ host: '127.0.0.1', port, reconnect: 10 });
+    const auth = new RemoteAuthenticator({ host: '127.0.0.1', port, reconnect: () => 10 });
     cleanup.push(
       () => authd.stop(),
       () => auth.close(),
