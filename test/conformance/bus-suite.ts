@@ -9,9 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
-import { isDeepStrictEqual } from 'node:util';
 import type { Bus, BusLogger } from '../../packages/server/src/pubsub/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** Creates `count` buses that see each other and nobody else. */
 export interface BusFactory {
@@ -308,9 +307,10 @@ export function runBusSuite(name: string, factory: BusFactory): void {
       await buses[0]!.gather(text('q'), { timeoutMs: 50 });
       await Promise.all(buses.map((bus) => bus.close()));
       // Sockets finish closing a few ticks after close() resolves; a leaked one never does.
-      const deadline = Date.now() + WAIT_MS;
-      while (!isDeepStrictEqual(countHandles(), before) && Date.now() < deadline) await delay(10);
-      assert.deepEqual(countHandles(), before);
+      await eventually(() => assert.deepEqual(countHandles(), before), {
+        timeoutMs: WAIT_MS,
+        intervalMs: 10,
+      });
     });
   });
 }

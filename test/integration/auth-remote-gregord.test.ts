@@ -11,19 +11,12 @@ import { type AuthResult, METHODS, toHex } from '../../packages/client/src/proto
 import { connectTcp, type RpcSession } from '../../packages/client/src/rpc/index.js';
 import { type RunningGregord, startGregord } from '../../packages/server/src/daemon/bootstrap.js';
 import { parseGregordConfig } from '../../packages/server/src/daemon/config.js';
+import { eventually } from '../helpers/eventually.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
 import { FakeAuthd, GOOD, U1 } from '../unit/auth/fake-authd.js';
 
 const login = METHODS.authenticateSessionToken;
 const sync = METHODS.sync;
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('gregord with a remote authd', () => {
   const cleanup: (() => Promise<unknown>)[] = [];
@@ -65,7 +58,10 @@ describe('gregord with a remote authd', () => {
     const port = await authd.start();
     cleanup.push(() => authd.stop());
     const gregord = await start(port);
-    await until(() => authd.superCalls > 0, 'gregord to fetch its super token');
+    await eventually(() => authd.superCalls > 0, {
+      timeoutMs: 5000,
+      message: 'gregord to fetch its super token',
+    });
     return { authd, gregord };
   }
 
@@ -96,7 +92,10 @@ describe('gregord with a remote authd', () => {
     const checksBefore = authd.authCalls;
     authd.tokens.delete('goodtoken');
     await authd.revoke([GOOD.sid]);
-    await until(() => authd.authCalls > checksBefore, 'the re-check');
+    await eventually(() => authd.authCalls > checksBefore, {
+      timeoutMs: 5000,
+      message: 'the re-check',
+    });
     // The refused session is closed (or, if the call raced the close, refused as unauthenticated).
     await assert.rejects(callSync(session), (err: Error & { code?: string }) =>
       /^GREGOR_ERR_(CLOSED|AUTH_)/.test(err.code ?? ''),
@@ -124,7 +123,10 @@ describe('gregord with a remote authd', () => {
     cleanup.push(() => authd.stop());
 
     const trusting = await start(port, { ca: certFile });
-    await until(() => authd.superCalls > 0, 'gregord to fetch its super token over TLS');
+    await eventually(() => authd.superCalls > 0, {
+      timeoutMs: 5000,
+      message: 'gregord to fetch its super token over TLS',
+    });
     assert.deepEqual(await callLogin(await client(trusting), 'goodtoken'), GOOD);
 
     // The self-signed certificate does not chain to the system CAs.

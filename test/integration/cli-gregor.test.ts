@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { eventually } from '../helpers/eventually.js';
 import {
   CliProcess,
   type CliProcessOptions,
@@ -15,6 +16,9 @@ import {
   STEP_TIMEOUT_MS,
   tcpPort,
 } from './helpers/cli-process.js';
+
+/** How `eventually` waits for a step of a CLI process. */
+const STEP_WAIT = { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 50 };
 
 const UID_HEX = '0f0e0d0c0b0a09080706050403020100';
 const VERSION = (
@@ -29,15 +33,6 @@ interface WatchEvent {
   id?: string;
   ids?: string[];
   body?: string;
-}
-
-/** Wait (bounded) until `done()` holds. */
-async function until(what: string, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (!done()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function watchEvents(watcher: CliProcess): WatchEvent[] {
@@ -184,18 +179,33 @@ describe('gregor, as a process', () => {
     const server = await startGregord();
     const session = ['--address', `127.0.0.1:${server.port}`, '--token', server.token];
     const watcher = run('gregor.ts', ['watch', ...session, '--reconnect', 'forever']);
-    await until('the watcher', () => watcher.stderr.includes(`watching ${UID_HEX}`));
+    await eventually(() => watcher.stderr.includes(`watching ${UID_HEX}`), {
+      ...STEP_WAIT,
+      message: 'the watcher',
+    });
     const first = (await gregor(['add', ...session, '--category', 'c', '--body', 'one'])).trim();
-    await until('the first item', () => watchEvents(watcher).some((e) => e.id === first));
+    await eventually(() => watchEvents(watcher).some((e) => e.id === first), {
+      ...STEP_WAIT,
+      message: 'the first item',
+    });
 
     await server.stop();
-    await until('offline', () => watchEvents(watcher).some((e) => e.status === 'offline'));
+    await eventually(() => watchEvents(watcher).some((e) => e.status === 'offline'), {
+      ...STEP_WAIT,
+      message: 'offline',
+    });
     await server.restart();
     // Written while the watcher may still be away: it comes by broadcast or by the sync.
     const second = (await gregor(['add', ...session, '--category', 'c', '--body', 'two'])).trim();
-    await until('the second item', () => watchEvents(watcher).some((e) => e.id === second));
+    await eventually(() => watchEvents(watcher).some((e) => e.id === second), {
+      ...STEP_WAIT,
+      message: 'the second item',
+    });
     await gregor(['dismiss', ...session, '--id', first]);
-    await until('the dismissal', () => watchEvents(watcher).some((e) => e.event === 'dismiss'));
+    await eventually(() => watchEvents(watcher).some((e) => e.event === 'dismiss'), {
+      ...STEP_WAIT,
+      message: 'the dismissal',
+    });
 
     watcher.child.kill('SIGINT');
     assert.equal(await watcher.exitCode(), 0, watcher.stderr);
@@ -219,7 +229,10 @@ describe('gregor, as a process', () => {
     const server = await startGregord();
     const session = ['--address', `127.0.0.1:${server.port}`, '--token', server.token];
     const watcher = run('gregor.ts', ['watch', ...session, '--reconnect', '2']);
-    await until('the watcher', () => watcher.stderr.includes(`watching ${UID_HEX}`));
+    await eventually(() => watcher.stderr.includes(`watching ${UID_HEX}`), {
+      ...STEP_WAIT,
+      message: 'the watcher',
+    });
     await server.stop();
     assert.equal(await watcher.exitCode(), 1);
     assert.match(watcher.stderr, /gregord is gone: stopped reconnecting/);

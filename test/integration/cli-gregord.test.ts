@@ -10,6 +10,7 @@ import { afterEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { METHODS, toHex } from '../../packages/client/src/protocol/index.js';
 import { connectTcp } from '../../packages/client/src/rpc/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
 import { makeTestCertificate } from '../helpers/tls-cert.js';
 import {
@@ -186,11 +187,14 @@ describe('gregord and gregor, as processes', () => {
     const watcher = run('gregor.ts', ['watch', ...session]);
     // gregord attaches a connection before it answers the login, so once the watcher says it is
     // watching, every later consume reaches it.
-    const deadline = Date.now() + STEP_TIMEOUT_MS;
-    while (!watcher.stderr.includes(`watching ${UID_HEX}`)) {
-      assert.ok(Date.now() < deadline && watcher.child.exitCode === null, watcher.stderr);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // An exited watcher ends the wait at once; the assertion below then shows its stderr.
+    const isWatching = () => watcher.stderr.includes(`watching ${UID_HEX}`);
+    await eventually(() => isWatching() || watcher.child.exitCode !== null, {
+      timeoutMs: STEP_TIMEOUT_MS,
+      intervalMs: 50,
+      message: 'the watcher',
+    });
+    assert.ok(isWatching(), watcher.stderr);
 
     const add = run('gregor.ts', [
       'add',
@@ -343,11 +347,13 @@ describe('gregord and gregor, as processes', () => {
     ];
     const gregord = run('gregord.ts', args);
     await gregord.log(/started 2 workers/);
-    const deadline = Date.now() + STEP_TIMEOUT_MS;
     const listening = () =>
       gregord.logs.filter((l) => /listening for framed msgpack-rpc/.test(String(l.msg)));
-    while (listening().length < 2 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => listening().length >= 2, {
+      timeoutMs: STEP_TIMEOUT_MS,
+      intervalMs: 50,
+      message: 'both workers to listen',
+    });
     const workers = listening();
     assert.equal(new Set(workers.map((l) => l.pid)).size, 2);
     assert.equal(new Set(workers.map((l) => (l.tcp as { port: number }).port)).size, 1);

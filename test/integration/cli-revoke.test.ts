@@ -9,10 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { mintToken } from '../../packages/server/src/auth/index.js';
 import { CHILD_NODE_OPTIONS } from '../helpers/child-env.js';
+import { eventually } from '../helpers/eventually.js';
 import { REDIS_URL, serviceSkipReason, uniqueName } from '../helpers/services.js';
 import { GregordProcess, stopAll } from './helpers/gregord-process.js';
 import { TestClient } from './helpers/test-client.js';
-import { eventually, U1, U2 } from './helpers/test-server.js';
+import { U1, U2 } from './helpers/test-server.js';
 
 const SECRET = 'cli-revoke-test-secret-0123456789';
 const SUPER = mintToken({ uid: 'ffffffffffffffffffffffffffffff00', sid: 'operator' }, SECRET);
@@ -77,7 +78,10 @@ describe('gregor revoke, across two gregord processes sharing Redis', { skip: SK
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout), { closed: 2 }, 'the two connections on a');
     const closed = [onA, onB, oldOnA, oldOnB];
-    await eventually(() => closed.every((c) => c.session.isClosed), CLOSE_BOUND_MS, 'all closed');
+    await eventually(() => closed.every((c) => c.session.isClosed), {
+      timeoutMs: CLOSE_BOUND_MS,
+      message: 'all closed',
+    });
     assert.equal(phone.session.isClosed, false, 'the other session of the user stays');
     await b.waitForLog(/^sessions revoked by another instance$/);
 

@@ -22,7 +22,8 @@ import {
 import { isGregorError } from '../../packages/client/src/errors.js';
 import { parseMsgId, type State } from '../../packages/client/src/protocol/index.js';
 import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
-import { retryEvery, T0, U1, until } from '../unit/client/fixtures.js';
+import { eventually } from '../helpers/eventually.js';
+import { retryEvery, T0, U1 } from '../unit/client/fixtures.js';
 import { type Gregord, startGregordAt } from '../unit/client/gregord-fixture.js';
 import { creation, type Harness, startServer } from './helpers/test-server.js';
 
@@ -118,7 +119,7 @@ for (const transport of ['tcp', 'websocket'] as const) {
       assert.deepEqual(item.remindAt, [new Date(T0 + 30_000)]);
       assert.equal(item.deviceId, undefined);
       assert.deepEqual(idsOf(b.items()), [id]);
-      await until(() => a.items().length === 1, 'the writer sees its own item');
+      await eventually(() => a.items().length === 1, { message: 'the writer sees its own item' });
       assert.equal(b.item(id)?.text(), '{"from":"max","n":3}');
     });
 
@@ -130,7 +131,7 @@ for (const transport of ['tcp', 'websocket'] as const) {
         await a.create({ category: 'c', body: 'y' }),
       ];
       const z = await a.create({ category: 'other', body: 'z' });
-      await until(() => b.items().length === 3, 'b sees three items');
+      await eventually(() => b.items().length === 3, { message: 'b sees three items' });
 
       const gone = next(b, 'dismiss');
       await a.dismiss(x);
@@ -138,16 +139,20 @@ for (const transport of ['tcp', 'websocket'] as const) {
       assert.deepEqual(idsOf(b.items()), [y, z].sort());
 
       const w = await a.create({ category: 'c', body: 'w' });
-      await until(() => b.items({ category: 'c' }).length === 2, 'b sees w');
+      await eventually(() => b.items({ category: 'c' }).length === 2, { message: 'b sees w' });
       await a.dismissCategory('c', { except: [w] });
-      await until(() => b.items({ category: 'c' }).length === 1, 'b loses y');
+      await eventually(() => b.items({ category: 'c' }).length === 1, { message: 'b loses y' });
       assert.deepEqual(idsOf(b.items({ category: 'c' })), [w]);
       assert.deepEqual(liveIds(await h.stateMachine.state(U1, null, null)), [w, z].sort());
 
       const badge = await a.replace('c', { body: '1 new' });
-      await until(() => b.items({ category: 'c' })[0]?.id === badge, 'b sees the replacement');
+      await eventually(() => b.items({ category: 'c' })[0]?.id === badge, {
+        message: 'b sees the replacement',
+      });
       assert.deepEqual(idsOf(b.items({ category: 'c' })), [badge]);
-      await until(() => idsOf(a.items()).join() === [badge, z].sort().join(), 'a converges');
+      await eventually(() => idsOf(a.items()).join() === [badge, z].sort().join(), {
+        message: 'a converges',
+      });
       assert.deepEqual(idsOf(b.items()), [badge, z].sort());
       assert.deepEqual(idsOf(b.items({ prefix: 'oth' })), [z]);
 
@@ -156,14 +161,18 @@ for (const transport of ['tcp', 'websocket'] as const) {
       const late = await a.create({ category: 'c', body: 'late' });
       await a.dismissCategory('c', { before: T0 + 500 });
       assert.deepEqual(liveIds(await h.stateMachine.state(U1, null, null)), [late, z].sort());
-      await until(() => idsOf(b.items()).join() === [late, z].sort().join(), 'b converges');
+      await eventually(() => idsOf(b.items()).join() === [late, z].sort().join(), {
+        message: 'b converges',
+      });
     });
 
     it('dismissLocally hides an item on this connection only, at once', async () => {
       const a = await open();
       const b = await open();
       const id = await a.create({ category: 'c', body: 'x' });
-      await until(() => a.items().length === 1 && b.items().length === 1, 'both see it');
+      await eventually(() => a.items().length === 1 && b.items().length === 1, {
+        message: 'both see it',
+      });
       const gone = next(a, 'dismiss');
       await a.dismissLocally(id);
       assert.deepEqual((await gone)[0], [id]);
@@ -282,7 +291,7 @@ describe('acknowledged writes through outages (TCP, gregord stopped and started 
     const statuses: GregorStatus['type'][] = [];
     g.on('status', (status) => statuses.push(status.type));
     await stopGregord();
-    await until(() => g.status.type !== 'online', 'offline');
+    await eventually(() => g.status.type !== 'online', { message: 'offline' });
     assert.equal(statuses[0], 'offline');
     let isSettled = false;
     const write = g.create({ category: 'c', body: 'while offline' }).finally(() => {
@@ -297,7 +306,7 @@ describe('acknowledged writes through outages (TCP, gregord stopped and started 
     assert.deepEqual(await stored(), [id]);
     assert.deepEqual(g.client.outbox(), []);
     await synced;
-    await until(() => statuses.includes('online'), 'online again');
+    await eventually(() => statuses.includes('online'), { message: 'online again' });
     assert.ok(statuses.includes('connecting'));
     await g.close();
     assert.equal(statuses.at(-1), 'closed');
@@ -308,10 +317,10 @@ describe('acknowledged writes through outages (TCP, gregord stopped and started 
     const storage = new FileClientStorage(join(dir, 'restart'));
     const first = await open({ storage });
     await stopGregord();
-    await until(() => first.status.type !== 'online', 'offline');
+    await eventually(() => first.status.type !== 'online', { message: 'offline' });
     const queued = await first.create({ category: 'c', body: 'queued' }, { queued: true });
     const waiting = first.create({ category: 'c', body: 'acked' });
-    await until(() => first.client.outbox().length === 2, 'both queued');
+    await eventually(() => first.client.outbox().length === 2, { message: 'both queued' });
     await first.close();
     await assert.rejects(waiting, { code: 'GREGOR_ERR_CLOSED' });
     assert.deepEqual(await stored(), []);
@@ -334,7 +343,7 @@ describe('acknowledged writes through outages (TCP, gregord stopped and started 
   it('a timeout or an abort rejects and withdraws a message not yet sent', async () => {
     const g = await open();
     await stopGregord();
-    await until(() => g.status.type !== 'online', 'offline');
+    await eventually(() => g.status.type !== 'online', { message: 'offline' });
     await assert.rejects(g.create({ category: 'c', body: 'late' }, { timeoutMs: 50 }), (err) => {
       assert.ok(isGregorError(err, 'GREGOR_ERR_TIMEOUT'), String(err));
       assert.match((err as Error).message, /removed from the outbox/);
@@ -342,7 +351,7 @@ describe('acknowledged writes through outages (TCP, gregord stopped and started 
     });
     const controller = new AbortController();
     const aborted = g.dismiss(parseMsgId('ab'.repeat(16)), { signal: controller.signal });
-    await until(() => g.client.outbox().length === 1, 'queued');
+    await eventually(() => g.client.outbox().length === 1, { message: 'queued' });
     controller.abort(new Error('user left the page'));
     await assert.rejects(aborted, { code: 'GREGOR_ERR_ABORTED' });
     assert.deepEqual(g.client.outbox(), []);

@@ -13,6 +13,7 @@ import {
 } from '../../packages/client/src/client/index.js';
 import { type InBandMessage, stateHash } from '../../packages/client/src/protocol/index.js';
 import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   creation,
   dismissal,
@@ -25,7 +26,6 @@ import {
   spyConnector,
   T0,
   U1,
-  until,
   watchStatus,
   ZERO,
 } from '../unit/client/fixtures.js';
@@ -102,7 +102,7 @@ describe('GregorClient cases against gregord', () => {
     for (let i = 1; i <= 3; i++) await su.call('consumeMessage', { m: creation(U1, i, T0 + i) });
     // m1…m3 arrive as broadcasts.
     const watch = await watchStatus(c);
-    await until(async () => (await c.latestCTime()) === T0 + 3, 'm3 applied');
+    await eventually(async () => (await c.latestCTime()) === T0 + 3, { message: 'm3 applied' });
     // Drop the connection and hold the reconnect while m4…m6 are stored.
     spy.hold();
     spy.sessions.at(-1)!.close();
@@ -200,10 +200,9 @@ describe('GregorClient cases against gregord', () => {
       assert.equal(spy.callsOf('consumeMessage').length, 1);
       assert.deepEqual(idsOf(await engine.state(U1, null, null)), [1]);
       assert.deepEqual(c.outbox(), []);
-      await until(
-        async () => idsOf(await c.stateMachineState(null, false)).length === 1,
-        'the broadcast echo',
-      );
+      await eventually(async () => idsOf(await c.stateMachineState(null, false)).length === 1, {
+        message: 'the broadcast echo',
+      });
       assert.deepEqual(idsOf(await c.stateMachineState(ZERO, true)), [1]);
       // Later passes find M1 in the state and send nothing more.
       await fake.tickAsync(2 * MINUTE);
@@ -241,7 +240,9 @@ describe('GregorClient cases against gregord', () => {
     assert.deepEqual(idsOf(await c.stateMachineState(null, false)), [1, 2]);
     const su = await h.superuser();
     await su.call('consumeMessage', { m: dismissal(U1, 3, [2]) });
-    await until(() => c.localDismissals().length === 0, 'the dismissal broadcast');
+    await eventually(() => c.localDismissals().length === 0, {
+      message: 'the dismissal broadcast',
+    });
     assert.deepEqual(idsOf(await c.stateMachineState(null, false)), [1]);
   });
 
@@ -252,10 +253,13 @@ describe('GregorClient cases against gregord', () => {
     await c.start();
     const su = await h.superuser();
     for (const n of [1, 2, 1]) await su.call('consumeMessage', { m: creation(U1, n) });
-    await until(async () => {
-      const values = (await h.server.metrics.deliveries.get()).values;
-      return values.some((v) => v.labels.result === 'GREGOR_ERR_CLIENT_REPEAT_MESSAGE');
-    }, 'the repeat answer');
+    await eventually(
+      async () => {
+        const values = (await h.server.metrics.deliveries.get()).values;
+        return values.some((v) => v.labels.result === 'GREGOR_ERR_CLIENT_REPEAT_MESSAGE');
+      },
+      { message: 'the repeat answer' },
+    );
     assert.deepEqual(applied, [1, 2]);
     assert.deepEqual(idsOf(await c.stateMachineState(null, false)), [1, 2]);
   });

@@ -9,6 +9,7 @@ import { GregorClient } from '../../packages/client/src/client/index.js';
 import { stateHash } from '../../packages/client/src/protocol/index.js';
 import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
 import { type Bus, InProcessBroker, InProcessBus } from '../../packages/server/src/pubsub/index.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   creation,
   dismissal,
@@ -17,7 +18,6 @@ import {
   spyConnector,
   T0,
   U1,
-  until,
 } from '../unit/client/fixtures.js';
 import { TestAuthenticator } from './helpers/test-authenticator.js';
 import { type Harness, startServer } from './helpers/test-server.js';
@@ -90,11 +90,13 @@ describe('a device on one instance, writes through two', () => {
     assert.deepEqual(idsOf(await store.state(U1, null, null)), [], 'the server has it dismissed');
 
     await slow.release();
-    await until(async () => syncs > 0, 'the device to sync after the out-of-order creation');
-    await until(
+    await eventually(async () => syncs > 0, {
+      message: 'the device to sync after the out-of-order creation',
+    });
+    await eventually(
       async () =>
         Buffer.from(await device.stateHash()).equals(stateHash(await store.state(U1, null, null))),
-      'the device to reach the server state hash',
+      { message: 'the device to reach the server state hash' },
     );
     assert.deepEqual(idsOf(await device.stateMachineState(null, false)), []);
   });

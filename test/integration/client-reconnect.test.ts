@@ -20,6 +20,7 @@ import {
   MemoryEngine,
   type StateMachine,
 } from '../../packages/client/src/state/index.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   creation,
   fakeTime,
@@ -28,7 +29,6 @@ import {
   spyConnector,
   T0,
   U1,
-  until,
   watchStatus,
 } from '../unit/client/fixtures.js';
 import { type Gregord, startGregordAt } from '../unit/client/gregord-fixture.js';
@@ -40,10 +40,9 @@ async function serverHash(sm: StateMachine): Promise<Uint8Array> {
 
 /** Resolves once the client's local state hash equals the server's. */
 async function converged(c: GregorClient, sm: StateMachine): Promise<void> {
-  await until(
-    async () => Buffer.from(await c.stateHash()).equals(await serverHash(sm)),
-    'the client to reach the server state hash',
-  );
+  await eventually(async () => Buffer.from(await c.stateHash()).equals(await serverHash(sm)), {
+    message: 'the client to reach the server state hash',
+  });
 }
 
 describe('GregorClient across connections', () => {
@@ -162,10 +161,9 @@ describe('GregorClient across connections', () => {
     })();
     const started = c.start();
     for (let attempt = 1; attempt <= 2; attempt++) {
-      await until(
-        () => seen.filter((s) => s.type === 'reconnecting').length === attempt,
-        'a retry',
-      );
+      await eventually(() => seen.filter((s) => s.type === 'reconnecting').length === attempt, {
+        message: 'a retry',
+      });
       await fake.tickAsync(60_000);
     }
     await assert.rejects(started, { code: 'GREGOR_ERR_CLOSED' });

@@ -11,6 +11,7 @@ import {
 import { type Message, stateHash } from '../../packages/client/src/protocol/index.js';
 import { ManualClock } from '../../packages/client/src/state/index.js';
 import { openSqlEngine, type SqlEngine } from '../../packages/server/src/storage/index.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   creation,
   dismissal,
@@ -20,7 +21,6 @@ import {
   spyConnector,
   T0,
   U1,
-  until,
 } from '../unit/client/fixtures.js';
 import { type Harness, startServer } from './helpers/test-server.js';
 
@@ -85,7 +85,9 @@ describe('GregorClient against gregord on SQLite', () => {
     const a = client(storage);
     await a.start();
     await a.consumeMessage(creation(U1, 1));
-    await until(async () => idsOf(await a.stateMachineState(null, false)).length === 1, 'echo');
+    await eventually(async () => idsOf(await a.stateMachineState(null, false)).length === 1, {
+      message: 'echo',
+    });
     await a.close();
     await engine.consumeMessage(creation(U1, 2, T0 + 5));
     const b = client(storage);

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GregorClient } from '../../packages/client/src/client/index.js';
 import { type ConnectedUser, toHex, type UID } from '../../packages/client/src/protocol/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { serviceSkipReason } from '../helpers/services.js';
 import { PrivateRedisServer } from '../unit/pubsub/private-redis-server.js';
 import { GregordProcess, httpGet, stopAll } from './helpers/gregord-process.js';
 import {
   createScratchDatabase,
-  eventually,
   hex,
   mockTokenOf,
   numberedCreation,
@@ -26,6 +26,9 @@ import {
   within,
 } from './helpers/scale-fixtures.js';
 import { TestClient } from './helpers/test-client.js';
+
+/** How `eventually` waits for gregord processes and their databases. */
+const CLUSTER_WAIT = { timeoutMs: 15_000, intervalMs: 25 };
 
 const INSTANCES = 3;
 /** describeConnectedUsers waits DEFAULT_GATHER_TIMEOUT_MS (1 s) for a silent instance. */
@@ -88,10 +91,10 @@ describe('gregord processes under faults (private Redis, PostgreSQL)', { skip: S
   async function converged(su: TestClient, what: string): Promise<void> {
     const stored = await storedHash(su);
     for (const [i, d] of devices.entries()) {
-      await eventually(
-        `${what}: device ${i} at the stored state`,
-        async () => hex(await d.stateHash()) === stored,
-      );
+      await eventually(async () => hex(await d.stateHash()) === stored, {
+        ...CLUSTER_WAIT,
+        message: `${what}: device ${i} at the stored state`,
+      });
     }
   }
 
@@ -155,7 +158,10 @@ describe('gregord processes under faults (private Redis, PostgreSQL)', { skip: S
 
     await redis!.kill();
     for (let i = 0; i < INSTANCES; i++) {
-      await eventually(`instance ${i} not ready`, async () => (await readyz(i)).status === 503);
+      await eventually(async () => (await readyz(i)).status === 503, {
+        ...CLUSTER_WAIT,
+        message: `instance ${i} not ready`,
+      });
       assert.deepEqual((await readyz(i)).ready, { ready: false, storage: true, bus: false });
     }
     // Every consume is still answered and stored; only its publication fails.
@@ -170,9 +176,15 @@ describe('gregord processes under faults (private Redis, PostgreSQL)', { skip: S
 
     await redis!.restart();
     for (let i = 0; i < INSTANCES; i++) {
-      await eventually(`instance ${i} ready again`, async () => (await readyz(i)).status === 200);
+      await eventually(async () => (await readyz(i)).status === 200, {
+        ...CLUSTER_WAIT,
+        message: `instance ${i} ready again`,
+      });
     }
-    await eventually('every device told to resync', () => resyncs.every((n) => n >= 1));
+    await eventually(() => resyncs.every((n) => n >= 1), {
+      ...CLUSTER_WAIT,
+      message: 'every device told to resync',
+    });
     await write(writer, 5);
     await converged(su, 'after the restart');
     const state = await su.call('state', {
@@ -190,10 +202,13 @@ describe('gregord processes under faults (private Redis, PostgreSQL)', { skip: S
     assert.equal(connectors[2]!.port, victim.tcpPort);
     await victim.kill();
     await write(writer, 10);
-    await eventually('the device on the killed instance to move', () => {
-      const port = connectors[2]!.port;
-      return port !== victim.tcpPort && devices[2]!.currentStatus.type === 'connected';
-    });
+    await eventually(
+      () => {
+        const port = connectors[2]!.port;
+        return port !== victim.tcpPort && devices[2]!.currentStatus.type === 'connected';
+      },
+      { ...CLUSTER_WAIT, message: 'the device on the killed instance to move' },
+    );
     await write(writer, 5);
     await converged(su, 'after the kill');
     const users = await within(

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { UID } from '../../packages/client/src/protocol/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { REDIS_URL, serviceSkipReason } from '../helpers/services.js';
 import { GregordProcess } from './helpers/gregord-process.js';
 import {
   createScratchDatabase,
-  eventually,
   labelOf,
   mockTokenOf,
   numberedCreation,
@@ -19,6 +19,9 @@ import {
   type ScratchDatabase,
 } from './helpers/scale-fixtures.js';
 import { TestClient } from './helpers/test-client.js';
+
+/** How `eventually` waits for gregord processes and their databases. */
+const CLUSTER_WAIT = { timeoutMs: 15_000, intervalMs: 25 };
 
 const WORKERS = 2;
 const MESSAGES = 20;
@@ -40,10 +43,10 @@ describe('gregord --workers 2 (one port, one bus)', { skip: SKIP }, () => {
       args: ['--workers', String(WORKERS), '--log-level', 'debug'],
     });
     const g = gregord;
-    await eventually(
-      'every worker listening',
-      () => g.logsMatching(/listening for framed msgpack-rpc/).length === WORKERS,
-    );
+    await eventually(() => g.logsMatching(/listening for framed msgpack-rpc/).length === WORKERS, {
+      ...CLUSTER_WAIT,
+      message: 'every worker listening',
+    });
   });
   after(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close().catch(() => {})));
@@ -60,7 +63,10 @@ describe('gregord --workers 2 (one port, one bus)', { skip: SKIP }, () => {
     clients.push(client);
     await client.login(mockTokenOf(uid, `device-${n}`));
     // Connections are made one at a time, so the next accept line is this one's.
-    await eventually('the accept log line', () => g.logsMatching(ACCEPTED).length > seen);
+    await eventually(() => g.logsMatching(ACCEPTED).length > seen, {
+      ...CLUSTER_WAIT,
+      message: 'the accept log line',
+    });
     return { client, pid: g.logsMatching(ACCEPTED)[seen]!.pid! };
   }
 

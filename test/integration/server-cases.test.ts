@@ -12,17 +12,8 @@ import {
 } from '../../packages/client/src/protocol/index.js';
 import { MemoryEngine } from '../../packages/client/src/state/index.js';
 import type { Connection } from '../../packages/server/src/server/internal.js';
-import {
-  creation,
-  eventually,
-  type Harness,
-  id,
-  oob,
-  startServer,
-  T0,
-  U1,
-  U2,
-} from './helpers/test-server.js';
+import { eventually } from '../helpers/eventually.js';
+import { creation, type Harness, id, oob, startServer, T0, U1, U2 } from './helpers/test-server.js';
 
 const NOW: TimeOrOffset = { time: 0, offset: 0 };
 const utf8 = new TextDecoder();
@@ -228,7 +219,10 @@ describe('gregord server cases', () => {
     const c1 = await h.user(U1);
     assert.equal(h.server.hub.actorCount, 1);
     await c1.close();
-    await eventually(() => h.server.hub.actorCount === 0, 3000, 'actor removed');
+    await eventually(() => h.server.hub.actorCount === 0, {
+      timeoutMs: 3000,
+      message: 'actor removed',
+    });
     assert.equal(h.server.hub.subscriptionCount, 0);
     const su = await h.superuser();
     await su.call('consumeMessage', { m: oob(U1, 'to-nobody') });
@@ -274,11 +268,10 @@ describe('gregord server cases', () => {
     h.auth.revoke(['sid-2']);
     await e.session.closed();
     assert.equal(d.session.isClosed, false);
-    await eventually(
-      () => h.server.hub.actorOf(U2)?.size === 1,
-      3000,
-      'revoked connection detached',
-    );
+    await eventually(() => h.server.hub.actorOf(U2)?.size === 1, {
+      timeoutMs: 3000,
+      message: 'revoked connection detached',
+    });
   });
 
   it('66: ping answers "pong" with or without a session', async () => {

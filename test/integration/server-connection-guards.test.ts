@@ -7,9 +7,10 @@ import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { startGregord } from '../../packages/server/src/daemon/bootstrap.js';
 import { parseGregordConfig } from '../../packages/server/src/daemon/config.js';
+import { eventually } from '../helpers/eventually.js';
 import { hasKeepalive } from '../helpers/socket-keepalive.js';
 import { closedByServer, rawConnect, rawLogin } from './helpers/raw-peer.js';
-import { eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
+import { type Harness, startServer, U1, U2 } from './helpers/test-server.js';
 
 const FRAME_READ_TIMEOUT_MS = 200;
 /** Generous bound for "closed by the deadline" on a loaded machine; without it, never. */
@@ -74,7 +75,10 @@ describe('gregord connection guards', () => {
     assert.equal(await counterValue(h, 'gregor_connections_refused_total', { by: 'address' }), 1);
     assert.equal(await first.call('ping', {}), 'pong', 'the connections within the bound stay');
     await first.close();
-    await eventually(() => h!.server.connectionCount === 1, CLOSED_WITHIN_MS, 'the server saw it');
+    await eventually(() => h!.server.connectionCount === 1, {
+      timeoutMs: CLOSED_WITHIN_MS,
+      message: 'the server saw it',
+    });
     const again = await h.client();
     assert.equal(await again.call('ping', {}), 'pong');
   });
@@ -91,7 +95,10 @@ describe('gregord connection guards', () => {
     const other = await h.user(U2);
     assert.equal(await other.call('ping', {}), 'pong');
     await a.close();
-    await eventually(() => h!.server.hub.actorOf(U1)?.size === 1, CLOSED_WITHIN_MS, 'U1 left');
+    await eventually(() => h!.server.hub.actorOf(U1)?.size === 1, {
+      timeoutMs: CLOSED_WITHIN_MS,
+      message: 'U1 left',
+    });
     const later = await h.user(U1);
     assert.equal(await later.call('ping', {}), 'pong');
   });

@@ -11,17 +11,8 @@ import {
   type MsgID,
   toHex,
 } from '../../packages/client/src/protocol/index.js';
-import {
-  creation,
-  eventually,
-  type Harness,
-  id,
-  oob,
-  startServer,
-  T0,
-  U1,
-  U2,
-} from './helpers/test-server.js';
+import { eventually } from '../helpers/eventually.js';
+import { creation, type Harness, id, oob, startServer, T0, U1, U2 } from './helpers/test-server.js';
 
 const D1 = id<DeviceID>(0x0d);
 const D2 = id<DeviceID>(0x0e);
@@ -50,7 +41,10 @@ describe('gregord connection handling', () => {
     h.auth.hold(token);
     const pending = await h.client();
     const login = pending.login(token);
-    await eventually(() => h.auth.calls >= 3, 3000, 'the login reached the authenticator');
+    await eventually(() => h.auth.calls >= 3, {
+      timeoutMs: 3000,
+      message: 'the login reached the authenticator',
+    });
     // Other users are served meanwhile, and a broadcast to U1 finds no U1 connection yet.
     await u2.call('consumeMessage', { m: oob(U2, 'meanwhile') });
     await u2.waitForBroadcasts(1);
@@ -71,11 +65,14 @@ describe('gregord connection handling', () => {
     h.auth.hold();
     const c = await h.client();
     const login = c.login(h.auth.allow(U1)).catch(() => 'closed');
-    await eventually(() => h.auth.calls >= 1, 3000, 'login pending');
+    await eventually(() => h.auth.calls >= 1, { timeoutMs: 3000, message: 'login pending' });
     await c.close();
     h.auth.release();
     assert.equal(await login, 'closed');
-    await eventually(() => h.server.connectionCount === 0, 3000, 'connection gone');
+    await eventually(() => h.server.connectionCount === 0, {
+      timeoutMs: 3000,
+      message: 'connection gone',
+    });
     assert.equal(h.server.hub.actorCount, 0);
   });
 

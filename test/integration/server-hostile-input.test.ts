@@ -11,8 +11,9 @@ import { encodeCanonical, METHODS } from '../../packages/client/src/protocol/ind
 import { encodeFrame } from '../../packages/client/src/rpc/internal.js';
 import { DEFAULT_WS_PATH } from '../../packages/server/src/server/index.js';
 import { concat, rawFrame } from '../helpers/bytes.js';
+import { eventually } from '../helpers/eventually.js';
 import { closedByServer, collectFrames, rawConnect, rawLogin } from './helpers/raw-peer.js';
-import { creation, eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
+import { creation, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
 
 const PING = METHODS.ping.name;
 const CONSUME = METHODS.consumeMessage.name;
@@ -56,7 +57,10 @@ async function refusals(h: Harness, code: string): Promise<number> {
 /** The answer to call `seq` among raw `frames`, once it has arrived. */
 async function answerOf(frames: unknown[], seq: number): Promise<unknown[]> {
   const isAnswer = (f: unknown): f is unknown[] => Array.isArray(f) && f[0] === 1 && f[1] === seq;
-  await eventually(() => frames.some(isAnswer), 10_000, `the answer to call ${seq}`);
+  await eventually(() => frames.some(isAnswer), {
+    timeoutMs: 10_000,
+    message: `the answer to call ${seq}`,
+  });
   return frames.find(isAnswer)!;
 }
 

@@ -15,8 +15,9 @@ import {
   SignedTokenAuthenticator,
 } from '../../packages/server/src/auth/index.js';
 import { InProcessBroker, InProcessBus } from '../../packages/server/src/pubsub/index.js';
+import { eventually } from '../helpers/eventually.js';
 import type { TestClient } from './helpers/test-client.js';
-import { creation, eventually, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
+import { creation, type Harness, startServer, U1, U2 } from './helpers/test-server.js';
 
 const SECRET = 'revocation-test-secret-0123456789';
 const SUPER = 'ffffffffffffffffffffffffffffff00';
@@ -65,11 +66,10 @@ describe('session revocation across instances', () => {
     const keptOnB = await loggedIn(b, kept);
 
     assert.equal(await a.server.revokeSessions({ tokens: [revoked] }), 1);
-    await eventually(
-      () => onA.session.isClosed && onB.session.isClosed,
-      CLOSE_BOUND_MS,
-      'both closed',
-    );
+    await eventually(() => onA.session.isClosed && onB.session.isClosed, {
+      timeoutMs: CLOSE_BOUND_MS,
+      message: 'both closed',
+    });
     assert.equal(keptOnB.session.isClosed, false, 'another session of the user stays');
 
     for (const h of [a, b]) {
@@ -88,7 +88,10 @@ describe('session revocation across instances', () => {
     const onB = await loggedIn(b, old);
 
     assert.deepEqual(await revokeCall(su, { uids: [U1] }), { closed: 0 });
-    await eventually(() => onB.session.isClosed, CLOSE_BOUND_MS, 'the old session closed on b');
+    await eventually(() => onB.session.isClosed, {
+      timeoutMs: CLOSE_BOUND_MS,
+      message: 'the old session closed on b',
+    });
     assert.equal(other.session.isClosed, false, "another user's session stays");
     await assert.rejects((await b.client()).login(old), { message: /revoked/ });
     await new Promise((resolve) => setTimeout(resolve, 2));

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { UID } from '../../packages/client/src/protocol/index.js';
 import { InProcessBus } from '../../packages/server/src/pubsub/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { prng } from '../helpers/random.js';
 import { withSubscribeLatency } from './helpers/slow-bus.js';
 import type { TestClient } from './helpers/test-client.js';
-import { eventually, type Harness, id, oob, startServer } from './helpers/test-server.js';
+import { type Harness, id, oob, startServer } from './helpers/test-server.js';
 
 const USERS = [id(0x11), id(0x12), id(0x13)];
 const MAX_OPS = 600;
@@ -111,8 +112,7 @@ describe('Hub under a connect/EOF storm (rule 3)', () => {
         .map((b) => `b${b.index}`);
       await eventually(
         () => expected.every((s) => t.client.received.some((m) => m.oobm?.system === s)),
-        5000,
-        `${ctx}: deliveries to a connection of user ${t.user}`,
+        { timeoutMs: 5000, message: `${ctx}: deliveries to a connection of user ${t.user}` },
       );
     }
     for (const t of tracked) {
@@ -126,7 +126,10 @@ describe('Hub under a connect/EOF storm (rule 3)', () => {
 
     await Promise.all(tracked.map((t) => t.client.close()));
     await sender.close();
-    await eventually(() => harness.server.hub.actorCount === 0, 5000, `${ctx}: actors gone`);
+    await eventually(() => harness.server.hub.actorCount === 0, {
+      timeoutMs: 5000,
+      message: `${ctx}: actors gone`,
+    });
     assert.equal(harness.server.hub.subscriptionCount, 0, `${ctx}: subscriptions gone`);
   });
 });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { systemClock } from '../../packages/client/src/state/index.js';
 import { mintToken, SignedTokenAuthenticator } from '../../packages/server/src/auth/index.js';
-import { creation, eventually, type Harness, startServer, U1 } from './helpers/test-server.js';
+import { eventually } from '../helpers/eventually.js';
+import { creation, type Harness, startServer, U1 } from './helpers/test-server.js';
 
 const SECRET = 'session-expiry-test-secret-0123456789';
 const SHORT_TTL_MS = 1200;
@@ -45,11 +46,10 @@ describe('session expiry', () => {
     await expiring.waitForBroadcasts(1);
 
     const closed = expiring.session.closed();
-    await eventually(
-      () => expiring.session.isClosed,
-      CLOSE_BOUND_MS,
-      'the expired connection closed',
-    );
+    await eventually(() => expiring.session.isClosed, {
+      timeoutMs: CLOSE_BOUND_MS,
+      message: 'the expired connection closed',
+    });
     await closed;
     assert.equal(server.server.connectionCount, 1);
     assert.equal(await sessionsEnded(server, 'expired'), 1);

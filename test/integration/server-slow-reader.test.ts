@@ -2,8 +2,9 @@
 // the broadcast timeout it is closed (docs/architecture.md, "6. Every device").
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { eventually } from '../helpers/eventually.js';
 import { closedByServer, freeze, ignoreCalls, rawLogin } from './helpers/raw-peer.js';
-import { eventually, type Harness, oob, startServer, U1 } from './helpers/test-server.js';
+import { type Harness, oob, startServer, U1 } from './helpers/test-server.js';
 
 const BODY = 'x'.repeat(8 * 1024);
 
@@ -27,7 +28,10 @@ describe('slow and frozen connections', () => {
     const good = await harness.user(U1);
     const frozen = await rawLogin(harness.addresses.tcp!.port, harness.auth.allow(U1));
     freeze(frozen);
-    await eventually(() => harness.server.hub.actorOf(U1)?.size === 2, 3000, 'both attached');
+    await eventually(() => harness.server.hub.actorOf(U1)?.size === 2, {
+      timeoutMs: 3000,
+      message: 'both attached',
+    });
     const su = await harness.superuser();
     // Enough bytes to fill the kernel buffers and then the server's bounded write buffer.
     let sent = 0;
@@ -55,14 +59,20 @@ describe('slow and frozen connections', () => {
     const good = await harness.user(U1);
     const stuck = await rawLogin(harness.addresses.tcp!.port, harness.auth.allow(U1));
     ignoreCalls(stuck);
-    await eventually(() => harness.server.hub.actorOf(U1)?.size === 2, 3000, 'both attached');
+    await eventually(() => harness.server.hub.actorOf(U1)?.size === 2, {
+      timeoutMs: 3000,
+      message: 'both attached',
+    });
     const su = await harness.superuser();
     for (let i = 0; i < 20; i++) await su.call('consumeMessage', { m: oob(U1, `m${i}`) });
     // Every message reached the good connection while the stuck one still held its calls.
     await good.waitForBroadcasts(20);
     assert.equal(harness.server.hub.actorOf(U1)?.size, 2);
     await closedByServer(stuck);
-    await eventually(() => harness.server.hub.actorOf(U1)?.size === 1, 3000, 'stuck one removed');
+    await eventually(() => harness.server.hub.actorOf(U1)?.size === 1, {
+      timeoutMs: 3000,
+      message: 'stuck one removed',
+    });
     assert.equal(await counter(harness), 1);
     await su.call('consumeMessage', { m: oob(U1, 'after') });
     await good.waitForBroadcasts(21);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DialectName, SqlEngine } from '../../packages/server/src/storage/index.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   type FreezableProxy,
   startFreezableProxy,
@@ -18,8 +19,10 @@ import {
   STORAGE_SKIPS,
   type StoragePlace,
 } from '../unit/storage/storage-places.js';
-import { eventually } from './helpers/scale-fixtures.js';
 import { creation, type Harness, startServer, U1 } from './helpers/test-server.js';
+
+/** How `eventually` waits for gregord processes and their databases. */
+const CLUSTER_WAIT = { timeoutMs: 15_000, intervalMs: 25 };
 
 const QUERY_TIMEOUT_MS = 1000;
 const STORAGE_TIMEOUT_MS = 3000;
@@ -109,17 +112,21 @@ for (const dialect of ['postgres', 'mysql'] as DialectName[]) {
       );
 
       proxy.unfreeze();
-      await eventually('/readyz 200 again', () =>
-        fetch(readyz).then(
-          (r) => r.status === 200,
-          () => false,
-        ),
+      await eventually(
+        () =>
+          fetch(readyz).then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+        { ...CLUSTER_WAIT, message: '/readyz 200 again' },
       );
-      await eventually('a consume stored again', () =>
-        c.call('consumeMessage', { m: creation(U1, 3) }).then(
-          () => true,
-          () => false,
-        ),
+      await eventually(
+        () =>
+          c.call('consumeMessage', { m: creation(U1, 3) }).then(
+            () => true,
+            () => false,
+          ),
+        { ...CLUSTER_WAIT, message: 'a consume stored again' },
       );
       const after = await c.call('state', { uid: U1, deviceid: null, timeOrOffset: now });
       const ids = after.items.map((item) => item.md?.msgID[0]);

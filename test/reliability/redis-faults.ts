@@ -16,12 +16,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { GregorClient } from '../../packages/client/src/client/index.js';
 import type { Message, UID } from '../../packages/client/src/protocol/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { prng } from '../helpers/random.js';
 import { serviceSkipReason } from '../helpers/services.js';
 import { GregordProcess, httpGet, stopAll } from '../integration/helpers/gregord-process.js';
 import {
   createScratchDatabase,
-  eventually,
   hex,
   mockTokenOf,
   rotatingConnector,
@@ -57,9 +57,8 @@ async function allReady(
 ): Promise<number> {
   const start = performance.now();
   await eventually(
-    what,
     async () => (await Promise.all(nodes.map(readyStatus))).every((s) => s === status),
-    READY_BOUND_MS,
+    { timeoutMs: READY_BOUND_MS, intervalMs: 25, message: what },
   );
   return performance.now() - start;
 }

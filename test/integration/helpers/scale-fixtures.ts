@@ -5,7 +5,6 @@
  * client connector that tries the cluster's instances in turn.
  */
 import { randomBytes } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Connector } from '../../../packages/client/src/client/index.js';
@@ -189,19 +188,6 @@ export function rotatingConnector(ports: () => readonly number[], first = 0): Ro
       throw last;
     },
   };
-}
-
-/** Poll `condition` until it holds; throws naming `what` after `timeoutMs`. */
-export async function eventually(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await delay(25);
-  }
 }
 
 /** `promise`, or a rejection naming `what` if it has not settled within `ms`. */

@@ -162,16 +162,3 @@ export function assertNoLeaks(server: GregorServer): void {
   assert.equal(server.connectionCount, 0, 'connections');
   assert.equal(server.connectionLimits.trackedKeys, 0, 'connection counts per address and user');
 }
-
-/** Resolve once `predicate` holds (polling every few ms), or reject after `timeoutMs`. */
-export async function eventually(
-  predicate: () => boolean,
-  timeoutMs = 3000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

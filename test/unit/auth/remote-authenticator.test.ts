@@ -5,15 +5,8 @@ import {
   DEFAULT_SESSION_CACHE_TTL_MS,
   RemoteAuthenticator,
 } from '../../../packages/server/src/auth/internal.js';
+import { eventually } from '../../helpers/eventually.js';
 import { FakeAuthd, GOOD } from './fake-authd.js';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A port nothing listens on: bound once, then released. */
 async function deadPort(): Promise<number> {
@@ -35,7 +28,7 @@ describe('RemoteAuthenticator', () => {
     const auth = new RemoteAuthenticator({
       host: '127.0.0.1',
       port,
-      reconnect: 20,
+      reconnect: () => 20,
       timeoutMs: 2000,
       superTokenRefreshIntervalMs: options.refreshMs ?? 60_000,
     });
@@ -43,7 +36,10 @@ describe('RemoteAuthenticator', () => {
       () => authd.stop(),
       () => auth.close(),
     );
-    await until(() => auth.isConnected && authd.superCalls > 0, 'the authd connection');
+    await eventually(() => auth.isConnected && authd.superCalls > 0, {
+      timeoutMs: 5000,
+      message: 'the authd connection',
+    });
     return { authd, auth };
   }
 
@@ -105,7 +101,7 @@ describe('RemoteAuthenticator', () => {
     const { authd, auth } = await setup({ refreshMs: 20 });
     assert.equal(await auth.superuserToken(), 'super-1');
     authd.superToken = 'super-2';
-    await until(() => authd.superCalls >= 3, 'two refreshes');
+    await eventually(() => authd.superCalls >= 3, { timeoutMs: 5000, message: 'two refreshes' });
     assert.equal(await auth.superuserToken(), 'super-2');
   });
 
@@ -113,7 +109,7 @@ describe('RemoteAuthenticator', () => {
     const auth = new RemoteAuthenticator({
       host: '127.0.0.1',
       port: await deadPort(),
-      reconnect: 20,
+      reconnect: () => 20,
     });
     cleanup.push(() => auth.close());
     await assert.rejects(auth.authenticate('goodtoken'), {
@@ -137,11 +133,14 @@ describe('RemoteAuthenticator', () => {
     const { authd, auth } = await setup();
     await auth.authenticate('goodtoken');
     for (const session of authd.sessions) session.close();
-    await until(
+    await eventually(
       () => authd.sessions.filter((s) => !s.isClosed).length === 1 && auth.isConnected,
-      'the reconnect',
+      { timeoutMs: 5000, message: 'the reconnect' },
     );
-    await until(() => auth.cachedTokens === 0, 'the cache flush');
+    await eventually(() => auth.cachedTokens === 0, {
+      timeoutMs: 5000,
+      message: 'the cache flush',
+    });
     assert.deepEqual(await auth.authenticate('goodtoken'), GOOD);
     assert.equal(authd.authCalls, 2);
   });
@@ -150,12 +149,12 @@ describe('RemoteAuthenticator', () => {
     const authd = new FakeAuthd();
     authd.superToken = '';
     const port = await authd.start();
-    const auth = new RemoteAuthenticator({ host: '127.0.0.1', port, reconnect: 10 });
+    const auth = new RemoteAuthenticator({ host: '127.0.0.1', port, reconnect: () => 10 });
     cleanup.push(
       () => authd.stop(),
       () => auth.close(),
     );
-    await until(() => authd.superCalls >= 2, 'a second attempt');
+    await eventually(() => authd.superCalls >= 2, { timeoutMs: 5000, message: 'a second attempt' });
     await assert.rejects(auth.superuserToken({ timeoutMs: 20 }), {
       code: 'GREGOR_ERR_AUTH_UNAVAILABLE',
     });
@@ -185,6 +184,9 @@ describe('RemoteAuthenticator', () => {
     await auth.close();
     await assert.rejects(auth.authenticate('goodtoken'), { code: 'GREGOR_ERR_CLOSED' });
     await assert.rejects(auth.superuserToken(), { code: 'GREGOR_ERR_CLOSED' });
-    await until(() => authd.sessions.every((s) => s.isClosed), 'the link to close');
+    await eventually(() => authd.sessions.every((s) => s.isClosed), {
+      timeoutMs: 5000,
+      message: 'the link to close',
+    });
   });
 });

@@ -53,7 +53,8 @@ describe('resolveClientSettings', () => {
     rejects({ ...base, outboxIntervalMs: 0 }, /outboxIntervalMs/);
     rejects({ ...base, syncTimeoutMs: 1.5 }, /syncTimeoutMs/);
     rejects({ ...base, reconnect: -1 }, /reconnect/);
-    rejects({ ...base, reconnect: true }, /reconnect/);
+    rejects({ ...base, reconnect: 'forever' }, /reconnect/);
+    rejects({ ...base, reconnect: { maxAttempts: 1.5 } }, /reconnect/);
     rejects({ ...base, storage: {} }, /storage/);
     rejects({ ...base, reconectPolicy: 3 }, /reconectPolicy/);
   });

@@ -155,19 +155,6 @@ export async function watchStatus(client: GregorClient): Promise<{
   };
 }
 
-/** Resolve once `predicate` holds (polled every few ms), or reject after `timeoutMs`. */
-export async function until(
-  predicate: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 3000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A fake-timers clock as the client's Timers and Clock. */
 export function fakeTime(fake: FakeTimers.Clock): { timers: Timers; clock: Clock } {
   return {

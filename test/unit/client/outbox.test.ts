@@ -14,7 +14,8 @@ import {
 import { type GregorError, gregorError } from '../../../packages/client/src/errors.js';
 import type { Message } from '../../../packages/client/src/protocol/index.js';
 import { ManualClock } from '../../../packages/client/src/state/index.js';
-import { creation, fakeTime, oob, T0, U1, until } from './fixtures.js';
+import { eventually } from '../../helpers/eventually.js';
+import { creation, fakeTime, oob, T0, U1 } from './fixtures.js';
 
 const INTERVAL_MS = 60_000;
 /** Stands for the connection; the outbox only hands it to `send`. */
@@ -120,10 +121,10 @@ describe('Outbox', () => {
     await fake.tickAsync(INTERVAL_MS - 1);
     assert.deepEqual(sent, []);
     await fake.tickAsync(1);
-    await until(() => sent.length === 1, 'the periodic pass');
+    await eventually(() => sent.length === 1, { message: 'the periodic pass' });
     replica.enqueue(creation(U1, 2));
     await fake.tickAsync(INTERVAL_MS);
-    await until(() => sent.length === 2, 'the next periodic pass');
+    await eventually(() => sent.length === 2, { message: 'the next periodic pass' });
     outbox.stop();
     assert.equal(fake.countTimers(), 0);
     replica.enqueue(creation(U1, 3));
@@ -136,7 +137,7 @@ describe('Outbox', () => {
     outbox.start();
     replica.enqueue(creation(U1, 1));
     outbox.poke();
-    await until(() => sent.length === 1, 'the poked pass');
+    await eventually(() => sent.length === 1, { message: 'the poked pass' });
     outbox.stop();
   });
 

@@ -3,11 +3,10 @@ import { describe, it } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
 import {
   backoffDelayMs,
-  DEFAULT_RECONNECT_BASE_DELAY_MS,
+  clientReconnectDelayMs,
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   isAuthRefusal,
   Reconnector,
-  reconnectDelayMs,
 } from '../../../packages/client/src/client/index.js';
 import { type GregorError, gregorError } from '../../../packages/client/src/errors.js';
 import { fakeTime } from './fixtures.js';
@@ -15,83 +14,26 @@ import { fakeTime } from './fixtures.js';
 const dropped = gregorError('GREGOR_ERR_CLOSED', 'connection lost');
 const refused = gregorError('GREGOR_ERR_AUTH_FAILED');
 
-describe('backoffDelayMs', () => {
-  it('doubles from the base delay, half fixed and half jitter', () => {
-    assert.equal(
-      backoffDelayMs(1, () => 0),
-      DEFAULT_RECONNECT_BASE_DELAY_MS / 2,
-    );
-    assert.equal(
-      backoffDelayMs(1, () => 1),
-      DEFAULT_RECONNECT_BASE_DELAY_MS,
-    );
-    assert.equal(
-      backoffDelayMs(3, () => 1),
-      DEFAULT_RECONNECT_BASE_DELAY_MS * 4,
-    );
-    assert.equal(
-      backoffDelayMs(3, () => 0.5),
-      DEFAULT_RECONNECT_BASE_DELAY_MS * 3,
-    );
-  });
+describe('clientReconnectDelayMs (the shared policy, and auth refusals)', () => {
+  const half = () => 0.5;
 
-  it('stops doubling at the maximum delay, even after many attempts', () => {
+  it('applies the shared policy with the device backoff', () => {
+    assert.equal(clientReconnectDelayMs(false, 1, dropped, half), false);
+    assert.equal(clientReconnectDelayMs(2, 2, dropped, half), backoffDelayMs(2, undefined, half));
+    assert.equal(clientReconnectDelayMs(2, 3, dropped, half), false);
     assert.equal(
-      backoffDelayMs(40, () => 1),
-      DEFAULT_RECONNECT_MAX_DELAY_MS,
-    );
-    assert.equal(
-      backoffDelayMs(10_000, () => 0),
+      clientReconnectDelayMs(undefined, 1_000_000, dropped, half),
       DEFAULT_RECONNECT_MAX_DELAY_MS / 2,
     );
   });
-});
-
-describe('reconnectDelayMs (the policy as data)', () => {
-  const half = () => 0.5;
-
-  it('false never reconnects', () => {
-    assert.equal(reconnectDelayMs(false, 1, dropped, half), false);
-  });
-
-  it('a number allows that many attempts in a row with the default backoff', () => {
-    assert.equal(reconnectDelayMs(2, 1, dropped, half), backoffDelayMs(1, half));
-    assert.equal(reconnectDelayMs(2, 2, dropped, half), backoffDelayMs(2, half));
-    assert.equal(reconnectDelayMs(2, 3, dropped, half), false);
-    assert.equal(reconnectDelayMs(0, 1, dropped, half), false);
-  });
-
-  it('left out, it retries for ever', () => {
-    assert.equal(reconnectDelayMs(undefined, 1_000_000, dropped, half), backoffDelayMs(40, half));
-  });
-
-  it('a function gets the attempt and the cause and decides the delay', () => {
-    const seen: [number, GregorError][] = [];
-    const policy = (attempt: number, cause: GregorError) => {
-      seen.push([attempt, cause]);
-      return attempt < 3 ? attempt * 100 : false;
-    };
-    assert.equal(reconnectDelayMs(policy, 1, dropped), 100);
-    assert.equal(reconnectDelayMs(policy, 3, dropped), false);
-    assert.deepEqual(seen, [
-      [1, dropped],
-      [3, dropped],
-    ]);
-  });
-
-  it('rejects a function that answers something other than a delay or false', () => {
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      assert.throws(() => reconnectDelayMs(() => bad, 1, dropped), {
-        code: 'GREGOR_ERR_CONFIG_INVALID',
-      });
-    }
-  });
 
   it('the built-in policies give up on a refused token; a function decides for itself', () => {
-    assert.equal(reconnectDelayMs(undefined, 1, refused), false);
-    assert.equal(reconnectDelayMs(5, 1, refused), false);
+    assert.equal(clientReconnectDelayMs(undefined, 1, refused), false);
+    assert.equal(clientReconnectDelayMs(true, 1, refused), false);
+    assert.equal(clientReconnectDelayMs(5, 1, refused), false);
+    assert.equal(clientReconnectDelayMs({ baseDelayMs: 1 }, 1, refused), false);
     assert.equal(
-      reconnectDelayMs(() => 7, 1, refused),
+      clientReconnectDelayMs((_attempt: number, _cause: GregorError) => 7, 1, refused),
       7,
     );
   });

@@ -9,25 +9,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { type Bus, RedisBus } from '../../../packages/server/src/pubsub/index.js';
 import { memoryLogger } from '../../conformance/bus-suite.js';
+import { eventually } from '../../helpers/eventually.js';
 import { PrivateRedisServer } from './private-redis-server.js';
 
 const WAIT_MS = 10_000;
+
+/** How `eventually` waits for Redis and the buses. */
+const BUS_WAIT = { timeoutMs: WAIT_MS, intervalMs: 10 };
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const U1 = Uint8Array.from([1, 1, 1, 1]);
 const U2 = Uint8Array.from([2, 2, 2, 2]);
 const U3 = Uint8Array.from([3, 3, 3, 3]);
-
-/** Poll `condition` until it holds; fail naming `what` after WAIT_MS. */
-async function eventually(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for: ${what}`);
-    await delay(10);
-  }
-}
 
 describe('RedisBus fault handling (private redis-server)', () => {
   let server: PrivateRedisServer;
@@ -70,10 +62,16 @@ describe('RedisBus fault handling (private redis-server)', () => {
     await b.subscribe(U1, record);
     const leaving = await b.subscribe(U3, record);
     await a.publish(U1, text('before'));
-    await eventually('delivery before the outage', () => got.includes('before'));
+    await eventually(() => got.includes('before'), {
+      ...BUS_WAIT,
+      message: 'delivery before the outage',
+    });
 
     await server.kill();
-    await eventually('both buses to notice the outage', () => !a.isReady && !b.isReady);
+    await eventually(() => !a.isReady && !b.isReady, {
+      ...BUS_WAIT,
+      message: 'both buses to notice the outage',
+    });
     // No offline queue: every publish fails at once, and none is kept for later.
     const outcomes = await Promise.allSettled(
       Array.from({ length: 100 }, () => a.publish(U1, text('lost'))),
@@ -91,15 +89,18 @@ describe('RedisBus fault handling (private redis-server)', () => {
     await server.restart();
     // One resync from b's own reconnect; a second when a's request for its lost publications
     // arrives after b has resubscribed (the next test pins that order down).
-    await eventually('resync after the restart', () => resyncs >= 1);
-    await eventually('b to resubscribe', () => b.isReady);
-    await eventually('the publisher to reconnect', () => a.isReady);
+    await eventually(() => resyncs >= 1, { ...BUS_WAIT, message: 'resync after the restart' });
+    await eventually(() => b.isReady, { ...BUS_WAIT, message: 'b to resubscribe' });
+    await eventually(() => a.isReady, { ...BUS_WAIT, message: 'the publisher to reconnect' });
     assert.equal(b.stats().handlerErrors, resyncs);
     await a.publish(U1, text('after-1'));
     await a.publish(U2, text('after-2'));
     await a.publish(U3, text('after-3'));
     await a.publish(U1, text('fence'));
-    await eventually('delivery after the restart', () => got.includes('fence'));
+    await eventually(() => got.includes('fence'), {
+      ...BUS_WAIT,
+      message: 'delivery after the restart',
+    });
     assert.deepEqual(got, ['before', 'after-1', 'after-2', 'fence']);
 
     const probe = createClient({ url: server.url });
@@ -127,12 +128,21 @@ describe('RedisBus fault handling (private redis-server)', () => {
     await b.subscribe(U1, () => undefined);
 
     await server.kill();
-    await eventually('both buses to notice the outage', () => !a.isReady && !b.isReady);
+    await eventually(() => !a.isReady && !b.isReady, {
+      ...BUS_WAIT,
+      message: 'both buses to notice the outage',
+    });
     await assert.rejects(a.publish(U1, text('lost')), { code: 'GREGOR_ERR_BUS_FAILED' });
     await server.restart();
-    await eventually("b's own resync after its reconnect", () => resyncs === 1);
+    await eventually(() => resyncs === 1, {
+      ...BUS_WAIT,
+      message: "b's own resync after its reconnect",
+    });
     assert.equal(a.isReady, false, 'a is still reconnecting');
-    await eventually('the resync a asks for once it is back', () => resyncs === 2);
+    await eventually(() => resyncs === 2, {
+      ...BUS_WAIT,
+      message: 'the resync a asks for once it is back',
+    });
     assert.equal(a.isReady, true);
 
     // Asked once: a later successful publication asks nothing more.
@@ -154,11 +164,13 @@ describe('RedisBus fault handling (private redis-server)', () => {
       server.resume();
     }
     // The timed-out commands leave the queue once the thawed Redis answers them.
-    await eventually('publishing to work again', () =>
-      a.publish(U1, text('thawed')).then(
-        () => true,
-        () => false,
-      ),
+    await eventually(
+      () =>
+        a.publish(U1, text('thawed')).then(
+          () => true,
+          () => false,
+        ),
+      { ...BUS_WAIT, message: 'publishing to work again' },
     );
   });
 });

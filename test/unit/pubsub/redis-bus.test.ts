@@ -1,11 +1,11 @@
 /** What only the Redis bus does; the shared behaviours are in test/conformance/bus-suite.ts. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RedisClientType } from 'redis';
 import { ENVELOPE_KIND, encodeEnvelope } from '../../../packages/server/src/pubsub/envelope.js';
 import { RedisBus } from '../../../packages/server/src/pubsub/index.js';
 import { memoryLogger } from '../../conformance/bus-suite.js';
+import { eventually } from '../../helpers/eventually.js';
 import { REDIS_URL, serviceSkipReason, uniqueName } from '../../helpers/services.js';
 import { freePort } from './private-redis-server.js';
 
@@ -86,8 +86,7 @@ describe('RedisBus', { skip: await serviceSkipReason('redis') }, () => {
       channel,
       encodeEnvelope(ENVELOPE_KIND.message, FOREIGN_ORIGIN, Buffer.from('hi')),
     );
-    const deadline = Date.now() + 5000;
-    while (got.length === 0 && Date.now() < deadline) await delay(5);
+    await eventually(() => got.length > 0, { timeoutMs: 5000, message: 'the foreign message' });
     assert.deepEqual(got, ['hi']);
     const stats = bus.stats();
     assert.equal(stats.malformed, 1);
@@ -114,8 +113,7 @@ describe('RedisBus', { skip: await serviceSkipReason('redis') }, () => {
       42,
     );
     assert.equal(await probe.publish(`${prefix}g`, request), 1);
-    const deadline = Date.now() + 5000;
-    while (replies.length === 0 && Date.now() < deadline) await delay(5);
+    await eventually(() => replies.length > 0, { timeoutMs: 5000, message: 'the gather answer' });
     listener.destroy();
     const expected = encodeEnvelope(
       ENVELOPE_KIND.gatherAnswer,

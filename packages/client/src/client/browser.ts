@@ -17,7 +17,17 @@ export {
   toHex,
   type UID,
 } from '../protocol/index.js';
-export { type GregorAddress, parseGregorUrl } from '../rpc/browser.js';
+export {
+  type BackoffDelays,
+  backoffDelayMs,
+  DEFAULT_RECONNECT_BASE_DELAY_MS,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  type GregorAddress,
+  parseGregorUrl,
+  type ReconnectBackoff,
+  type ReconnectPolicy,
+  reconnectDelayMs,
+} from '../rpc/browser.js';
 export { BroadcastReceiver, type BroadcastReceiverOptions } from './broadcast-receiver.js';
 export { ChangeFeed, DEFAULT_CHANGE_BUFFER, type Overflow } from './change-feed.js';
 export { type ClientEventMap, type ClientEventName, ClientEvents } from './client-events.js';
@@ -86,15 +96,7 @@ export {
   type SavedLocal,
   storageKeys,
 } from './persistence.js';
-export {
-  backoffDelayMs,
-  DEFAULT_RECONNECT_BASE_DELAY_MS,
-  DEFAULT_RECONNECT_MAX_DELAY_MS,
-  isAuthRefusal,
-  Reconnector,
-  type ReconnectPolicy,
-  reconnectDelayMs,
-} from './reconnector.js';
+export { clientReconnectDelayMs, isAuthRefusal, Reconnector } from './reconnector.js';
 export { Remote } from './remote.js';
 export { SessionKeeper, type SessionKeeperOptions } from './session-keeper.js';
 export {

@@ -4,14 +4,13 @@
  * name (GREGOR_ERR_CONFIG_INVALID), never clamped, and the caller's object is never changed.
  */
 import { z } from 'zod';
-import { parseOptions } from '../errors.js';
+import { type GregorError, parseOptions } from '../errors.js';
 import type { DeviceID, SessionToken, UID } from '../protocol/index.js';
-import type { RpcSession } from '../rpc/browser.js';
+import { type ReconnectPolicy, type RpcSession, reconnectPolicySchema } from '../rpc/browser.js';
 import { type Clock, systemClock } from '../state/index.js';
 import { type ClientLogger, silentClientLogger } from './client-logger.js';
 import type { ClientStorage } from './client-storage.js';
 import { DEFAULT_OUTBOX_INTERVAL_MS } from './outbox.js';
-import type { ReconnectPolicy } from './reconnector.js';
 import { DEFAULT_STATUS_BUFFER } from './status-stream.js';
 import { DEFAULT_SYNC_TIMEOUT_MS } from './syncer.js';
 import { globalTimers, type Timers } from './timers.js';
@@ -48,7 +47,7 @@ export interface GregorClientOptions {
   /** Where the local copy is saved; none means it is not saved. */
   storage?: ClientStorage;
   /** When to reconnect after a failure; see ReconnectPolicy. @default retry for ever, with backoff */
-  reconnect?: ReconnectPolicy;
+  reconnect?: ReconnectPolicy<GregorError>;
   /** Period of the outbox loop, ms. @default 60000 */
   outboxIntervalMs?: number;
   /** Timeout of `sync` and of `state` (fresh sync), ms. @default 10000 */
@@ -70,7 +69,7 @@ export interface ClientSettings {
   readonly clock: Clock;
   readonly timers: Timers;
   readonly storage: ClientStorage | undefined;
-  readonly reconnect: ReconnectPolicy | undefined;
+  readonly reconnect: ReconnectPolicy<GregorError> | undefined;
   readonly outboxIntervalMs: number;
   readonly syncTimeoutMs: number;
   readonly callTimeoutMs: number;
@@ -97,11 +96,7 @@ const schema = z.strictObject({
   clock: z.custom(hasMethods('now'), 'must have now()').optional(),
   timers: z.custom(hasMethods('setTimeout', 'clearTimeout'), 'must have setTimeout()').optional(),
   storage: z.custom(hasMethods('get', 'put'), 'must have get() and put()').optional(),
-  reconnect: z
-    .union([z.literal(false), z.number().int().nonnegative(), z.custom(isFunction)], {
-      message: 'must be false, a number of attempts ≥ 0 or a function',
-    })
-    .optional(),
+  reconnect: reconnectPolicySchema.optional(),
   outboxIntervalMs: durationMs.default(DEFAULT_OUTBOX_INTERVAL_MS),
   syncTimeoutMs: durationMs.default(DEFAULT_SYNC_TIMEOUT_MS),
   callTimeoutMs: durationMs.default(DEFAULT_CALL_TIMEOUT_MS),

@@ -4,16 +4,15 @@
  * (connect-node.ts: TCP, TLS and ws) and the browser entry (connect-web.ts: the standard
  * WebSocket) each supply.
  */
-import { gregorError } from '../errors.js';
+import { type GregorError, gregorError } from '../errors.js';
 import { type DeviceID, parseDeviceId, parseUid, type UID } from '../protocol/index.js';
-import { type GregorAddress, parseGregorUrl } from '../rpc/browser.js';
+import { type GregorAddress, parseGregorUrl, type ReconnectPolicy } from '../rpc/browser.js';
 import { type Clock, systemClock } from '../state/index.js';
 import { type ClientLogger, silentClientLogger } from './client-logger.js';
 import type { Connector, GregorClientOptions, TokenSource } from './client-options.js';
 import type { ClientStorage } from './client-storage.js';
 import { Gregor } from './gregor.js';
 import { GregorClient } from './gregor-client.js';
-import type { ReconnectPolicy } from './reconnector.js';
 import { globalTimers, type Timers } from './timers.js';
 
 /** The options of `connect`. */
@@ -25,7 +24,7 @@ export interface ConnectOptions {
   /** Where the items, local dismissals and outbox are saved between runs; none: memory only. */
   storage?: ClientStorage;
   /** When to reconnect after a drop. @default retry for ever, with backoff */
-  reconnect?: ReconnectPolicy;
+  reconnect?: ReconnectPolicy<GregorError>;
   /** This device (hex or bytes): items for other devices are then hidden. @default none */
   device?: string | DeviceID;
   /**

@@ -1,39 +1,11 @@
 /**
- * The reconnect policy as data: `false` never reconnects, a number allows that
- * many attempts in a row, and a function decides each delay itself. The default backoff doubles
- * from DEFAULT_RECONNECT_BASE_DELAY_MS up to DEFAULT_RECONNECT_MAX_DELAY_MS, with jitter so that
- * the devices dropped by one server restart do not all come back in the same millisecond.
+ * The client's reconnects: the shared ReconnectPolicy (rpc/reconnect-policy.ts) with the device
+ * backoff, plus one rule of its own: a refused session token ends the built-in policies, since
+ * retrying with the same token cannot succeed.
  */
-import { type ErrorCode, type GregorError, gregorError, STATUS_CODE } from '../errors.js';
+import { type ErrorCode, type GregorError, STATUS_CODE } from '../errors.js';
+import { type ReconnectPolicy, reconnectDelayMs } from '../rpc/browser.js';
 import type { Timers } from './timers.js';
-
-/**
- * When and whether to reconnect:
- * - `false`: never; a drop closes the client;
- * - a number `n`: up to `n` attempts in a row (the count restarts after a successful connect),
- *   with the default backoff;
- * - a function of the attempt (1, 2, …) and the error that ended the last one: the delay in ms,
- *   or `false` to give up.
- * Left out, the client retries for ever with the default backoff.
- */
-export type ReconnectPolicy =
-  | false
-  | number
-  | ((attempt: number, cause: GregorError) => number | false);
-
-/** The first retry waits about this long, ms (half of it fixed, half random). */
-export const DEFAULT_RECONNECT_BASE_DELAY_MS = 250;
-/** The backoff stops doubling here, ms. */
-export const DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
-
-/** The default backoff for `attempt` (1-based): half the ceiling fixed, half jitter. */
-export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(
-    DEFAULT_RECONNECT_MAX_DELAY_MS,
-    DEFAULT_RECONNECT_BASE_DELAY_MS * 2 ** Math.max(0, attempt - 1),
-  );
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
 
 const AUTH_REFUSALS: ReadonlySet<ErrorCode> = new Set([
   'GREGOR_ERR_AUTH_FAILED',
@@ -55,32 +27,19 @@ export function isAuthRefusal(err: GregorError): boolean {
  * The delay before attempt `attempt` (1-based) after `cause`, or false to give up. The built-in
  * policies give up on an auth refusal; a function policy sees the cause and decides for itself.
  */
-export function reconnectDelayMs(
-  policy: ReconnectPolicy | undefined,
+export function clientReconnectDelayMs(
+  policy: ReconnectPolicy<GregorError> | undefined,
   attempt: number,
   cause: GregorError,
   random: () => number = Math.random,
 ): number | false {
-  if (policy === false) return false;
-  if (typeof policy === 'function') {
-    const delayMs = policy(attempt, cause);
-    if (delayMs === false) return false;
-    if (!Number.isFinite(delayMs) || delayMs < 0) {
-      throw gregorError(
-        'GREGOR_ERR_CONFIG_INVALID',
-        `reconnect policy returned ${String(delayMs)}; expected a delay ≥ 0 ms or false`,
-      );
-    }
-    return delayMs;
-  }
-  if (isAuthRefusal(cause)) return false;
-  if (typeof policy === 'number' && attempt > policy) return false;
-  return backoffDelayMs(attempt, random);
+  if (typeof policy !== 'function' && isAuthRefusal(cause)) return false;
+  return reconnectDelayMs(policy, attempt, cause, { random });
 }
 
 /** Counts attempts, applies the policy and waits out the delays; `stop()` ends any wait. */
 export class Reconnector {
-  readonly #policy: ReconnectPolicy | undefined;
+  readonly #policy: ReconnectPolicy<GregorError> | undefined;
   readonly #timers: Timers;
   readonly #random: () => number;
   #attempt = 0;
@@ -88,7 +47,11 @@ export class Reconnector {
   #wake: (() => void) | undefined;
   #isStopped = false;
 
-  constructor(policy: ReconnectPolicy | undefined, timers: Timers, random = Math.random) {
+  constructor(
+    policy: ReconnectPolicy<GregorError> | undefined,
+    timers: Timers,
+    random = Math.random,
+  ) {
     this.#policy = policy;
     this.#timers = timers;
     this.#random = random;
@@ -113,7 +76,7 @@ export class Reconnector {
   next(cause: GregorError): number | false {
     if (this.#isStopped) return false;
     this.#attempt++;
-    return reconnectDelayMs(this.#policy, this.#attempt, cause, this.#random);
+    return clientReconnectDelayMs(this.#policy, this.#attempt, cause, this.#random);
   }
 
   /**

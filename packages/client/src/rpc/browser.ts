@@ -23,6 +23,20 @@ export {
   resolveRpcLimits,
 } from './options.js';
 export type { CallOptions } from './pending-calls.js';
+export {
+  type BackoffDelays,
+  backoffDelayMs,
+  DEFAULT_RECONNECT_BASE_DELAY_MS,
+  DEFAULT_RECONNECT_DELAYS,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  parseReconnectPolicy,
+  type ReconnectBackoff,
+  type ReconnectDefaults,
+  type ReconnectPolicy,
+  reconnectDelayMs,
+  reconnectPolicySchema,
+  SERVER_LINK_RECONNECT_DELAYS,
+} from './reconnect-policy.js';
 export type { RpcSessionEvents, RpcSessionOptions } from './session.js';
 export { RpcSession } from './session.js';
 export type { OnSession } from './session-set.js';

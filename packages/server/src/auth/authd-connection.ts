@@ -18,9 +18,16 @@ import type {
 } from 'gregor-client/protocol';
 import { METHODS } from 'gregor-client/protocol';
 import type { RpcLimitsInput, RpcLogger, RpcSession } from 'gregor-client/rpc';
-import { connectTcp, HandlerRegistry, silentLogger } from 'gregor-client/rpc';
+import {
+  connectTcp,
+  HandlerRegistry,
+  parseReconnectPolicy,
+  type ReconnectPolicy,
+  reconnectDelayMs,
+  SERVER_LINK_RECONNECT_DELAYS,
+  silentLogger,
+} from 'gregor-client/rpc';
 import type { WaitOptions } from 'gregor-client/state';
-import { defaultReconnectDelayMs, type ReconnectPolicy } from '../pubsub/index.js';
 import { TokenWaiters } from './token-waiters.js';
 
 /** @default 1 h, the original `-super-token-refresh-interval`. */
@@ -38,7 +45,7 @@ export interface AuthdConnectionOptions {
   timeoutMs?: number;
   /** @default 1 h */
   superTokenRefreshIntervalMs?: number;
-  /** Delay before reconnect attempt n (0-based). @default exponential backoff with jitter */
+  /** When to redial after a failure or a drop. @default for ever, with SERVER_LINK_RECONNECT_DELAYS */
   reconnect?: ReconnectPolicy;
   /** Frame and call limits of the connection. @default the rpc defaults */
   rpcLimits?: RpcLimitsInput;
@@ -53,6 +60,7 @@ export interface AuthdConnectionOptions {
 export class AuthdConnection {
   readonly #options: AuthdConnectionOptions;
   readonly #timeoutMs: number;
+  readonly #reconnect: ReconnectPolicy | undefined;
   readonly #logger: NonNullable<AuthdConnectionOptions['logger']>;
   readonly #stop = new AbortController();
   readonly #handlers = new HandlerRegistry();
@@ -65,6 +73,7 @@ export class AuthdConnection {
   constructor(options: AuthdConnectionOptions) {
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_AUTHD_TIMEOUT_MS;
+    this.#reconnect = parseReconnectPolicy(options.reconnect, 'invalid authd option');
     this.#logger = options.logger ?? { ...silentLogger, info: () => undefined };
     const spec = METHODS.revokeSessionIDs;
     this.#handlers.register(spec.name, (arg) => {
@@ -135,6 +144,7 @@ export class AuthdConnection {
   async #run(): Promise<void> {
     let attempt = 0;
     while (!this.#stop.signal.aborted) {
+      let cause: Error = gregorError('GREGOR_ERR_AUTH_UNAVAILABLE', 'authd connection lost');
       try {
         await this.#connectOnce();
         attempt = 0;
@@ -143,8 +153,9 @@ export class AuthdConnection {
           this.#logger.warn({ authd: this.address }, 'authd connection lost');
       } catch (err) {
         if (this.#stop.signal.aborted) break;
+        cause = err as Error;
         this.#logger.warn(
-          { authd: this.address, err: (err as Error).message, attempt },
+          { authd: this.address, err: cause.message, attempt },
           'authd connection failed',
         );
       } finally {
@@ -153,7 +164,9 @@ export class AuthdConnection {
         this.#session?.close();
         this.#session = undefined;
       }
-      const delayMs = this.#delay(attempt++);
+      const delayMs = reconnectDelayMs(this.#reconnect, ++attempt, cause, {
+        delays: SERVER_LINK_RECONNECT_DELAYS,
+      });
       if (delayMs === false) {
         this.#logger.error(
           { authd: this.address },
@@ -208,12 +221,5 @@ export class AuthdConnection {
     if (token === '')
       throw gregorError('GREGOR_ERR_AUTH_UNAVAILABLE', 'authd returned a blank superuser token');
     this.#token.set(token);
-  }
-
-  #delay(attempt: number): number | false {
-    const policy = this.#options.reconnect ?? defaultReconnectDelayMs;
-    if (typeof policy === 'function')
-      return policy(attempt, gregorError('GREGOR_ERR_AUTH_UNAVAILABLE'));
-    return policy;
   }
 }

@@ -6,7 +6,7 @@
 
 import { configError, gregorError, parseOptions } from 'gregor-client/errors';
 import { fromHex, type RevokeSessionsArg, type UID } from 'gregor-client/protocol';
-import { type GregorAddress, parseGregorUrl } from 'gregor-client/rpc';
+import { type GregorAddress, parseGregorUrl, type ReconnectPolicy } from 'gregor-client/rpc';
 import { z } from 'zod';
 import { MAX_TOKEN_TTL_MS } from '../auth/index.js';
 import { DEFAULT_BIND_ADDRESS, parseDurationMs } from '../daemon/internal.js';
@@ -256,7 +256,7 @@ export function readRevokeOptions(
   };
 }
 
-/** Reconnect attempts in a row `gregor watch` makes before it gives up (about 2 minutes). */
+/** Reconnect attempts in a row `gregor watch` makes before it gives up (at most about 2 minutes). */
 export const DEFAULT_WATCH_RECONNECT_ATTEMPTS = 10;
 
 /**
@@ -267,9 +267,9 @@ export const DEFAULT_WATCH_RECONNECT_ATTEMPTS = 10;
 export function readWatchOptions(
   raw: Readonly<Record<string, unknown>>,
   env: NodeJS.ProcessEnv,
-): SessionFlags & { reconnect: number | undefined } {
-  const attempts = fromText((text) => {
-    if (text === 'forever') return undefined;
+): SessionFlags & { reconnect: ReconnectPolicy } {
+  const attempts = fromText((text): ReconnectPolicy => {
+    if (text === 'forever') return true;
     const n = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
       throw new Error(`expected a number of attempts or "forever", got ${JSON.stringify(text)}`);

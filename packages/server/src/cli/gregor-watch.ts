@@ -40,7 +40,7 @@ function statusEvent(status: ClientStatus): Record<string, unknown> {
  * (rejects with why). `notify` is told once the first connection is up.
  */
 export async function watch(
-  flags: SessionFlags & { reconnect: ReconnectPolicy | undefined },
+  flags: SessionFlags & { reconnect: ReconnectPolicy },
   print: Print,
   stop: AbortSignal,
   notify: Print,
@@ -54,7 +54,7 @@ export async function watch(
     connect: (signal) => openSession(flags.target, new HandlerRegistry(), signal),
     callTimeoutMs: flags.target.timeoutMs,
     syncTimeoutMs: flags.target.timeoutMs,
-    ...(flags.reconnect === undefined ? {} : { reconnect: flags.reconnect }),
+    reconnect: flags.reconnect,
   });
   // A sync returns the messages from the latest ctime on, that one included: the ids printed at
   // the latest ctime are kept, so a message is printed once.

@@ -21,10 +21,6 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_PUBLISHES,
   DEFAULT_PUBLISH_TIMEOUT_MS,
-  DEFAULT_RECONNECT_BASE_DELAY_MS,
-  DEFAULT_RECONNECT_JITTER_MS,
-  DEFAULT_RECONNECT_MAX_DELAY_MS,
-  defaultReconnectDelayMs,
-  type ReconnectPolicy,
   type RedisBusOptions,
+  redisReconnectStrategy,
 } from './redis-bus-options.js';

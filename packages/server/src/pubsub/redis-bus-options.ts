@@ -4,7 +4,13 @@
  * caller's object is never changed.
  */
 
-import { parseOptions } from 'gregor-client/errors';
+import { gregorError, parseOptions } from 'gregor-client/errors';
+import {
+  type ReconnectPolicy,
+  reconnectDelayMs,
+  reconnectPolicySchema,
+  SERVER_LINK_RECONNECT_DELAYS,
+} from 'gregor-client/rpc';
 import { z } from 'zod';
 import type { BusLogger } from './bus.js';
 import { consoleBusLogger } from './bus-core.js';
@@ -24,19 +30,6 @@ export const DEFAULT_PUBLISH_TIMEOUT_MS = 1000;
 export const DEFAULT_MAX_PENDING_PUBLISHES = 10_000;
 /** How long `RedisBus.connect` waits for the first connection. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** First reconnect delay; it doubles each attempt up to {@link DEFAULT_RECONNECT_MAX_DELAY_MS}. */
-export const DEFAULT_RECONNECT_BASE_DELAY_MS = 50;
-/** Longest reconnect delay, before jitter. */
-export const DEFAULT_RECONNECT_MAX_DELAY_MS = 2000;
-/** Up to this much random jitter is added to each reconnect delay. */
-export const DEFAULT_RECONNECT_JITTER_MS = 100;
-
-/**
- * Reconnect policy as data: `false` never reconnects, a number waits that many ms,
- * a function returns the delay for an attempt (0-based) or `false` to give up.
- */
-export type ReconnectPolicy = false | number | ((attempt: number, cause: Error) => number | false);
-
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions {
   /** `redis://[user[:password]@]host:port[/db]`, or `rediss://…` for TLS */
@@ -49,7 +42,10 @@ export interface RedisBusOptions {
   maxPendingPublishes?: number;
   /** @default DEFAULT_CONNECT_TIMEOUT_MS */
   connectTimeoutMs?: number;
-  /** @default exponential backoff with jitter ({@link defaultReconnectDelayMs}) */
+  /**
+   * When the two Redis connections redial (gregor-client/rpc's ReconnectPolicy; a number is a
+   * count of attempts in a row). @default for ever, with SERVER_LINK_RECONNECT_DELAYS
+   */
   reconnect?: ReconnectPolicy;
   /** Where connection errors and handler failures go; default: stderr. */
   logger?: BusLogger;
@@ -62,13 +58,27 @@ export type ResolvedRedisBusOptions = Readonly<
   Required<Omit<RedisBusOptions, 'tlsCa'>> & Pick<RedisBusOptions, 'tlsCa'>
 >;
 
-/** 50, 100, 200 … ms, capped at 2 s, plus up to 100 ms of jitter so instances do not stampede. */
-export function defaultReconnectDelayMs(attempt: number): number {
-  const base = Math.min(
-    DEFAULT_RECONNECT_BASE_DELAY_MS * 2 ** Math.min(attempt, 16),
-    DEFAULT_RECONNECT_MAX_DELAY_MS,
-  );
-  return base + Math.floor(Math.random() * DEFAULT_RECONNECT_JITTER_MS);
+/**
+ * The policy as node-redis's `reconnectStrategy`: node-redis counts `retries` from 0 after each
+ * drop, the policy counts attempts from 1. Giving up returns an Error, which node-redis reports
+ * with its `terminated` event.
+ */
+export function redisReconnectStrategy(
+  policy: ReconnectPolicy,
+  random: () => number = Math.random,
+): (retries: number, cause: Error) => number | Error {
+  return (retries, cause) => {
+    const delayMs = reconnectDelayMs(policy, retries + 1, cause, {
+      delays: SERVER_LINK_RECONNECT_DELAYS,
+      random,
+    });
+    if (delayMs !== false) return delayMs;
+    return gregorError(
+      'GREGOR_ERR_BUS_FAILED',
+      `redis: reconnect policy gave up after ${retries} attempt(s): ${cause.message}`,
+      { cause },
+    );
+  };
 }
 
 const positiveMs = z.number().int().positive().max(2_147_483_647);
@@ -80,13 +90,7 @@ const schema = z.strictObject({
   publishTimeoutMs: positiveMs.default(DEFAULT_PUBLISH_TIMEOUT_MS),
   maxPendingPublishes: z.number().int().positive().default(DEFAULT_MAX_PENDING_PUBLISHES),
   connectTimeoutMs: positiveMs.default(DEFAULT_CONNECT_TIMEOUT_MS),
-  reconnect: z
-    .union([
-      z.literal(false),
-      z.number().int().nonnegative(),
-      z.custom<(attempt: number, cause: Error) => number | false>(isFunction),
-    ])
-    .default(() => defaultReconnectDelayMs),
+  reconnect: reconnectPolicySchema.default(true),
   logger: z
     .custom<BusLogger>(
       (value) =>

@@ -7,7 +7,7 @@
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import { withDeadline } from 'gregor-client/state/internal';
 import { createClient, type RedisClientType } from 'redis';
-import type { ResolvedRedisBusOptions } from './redis-bus-options.js';
+import { type ResolvedRedisBusOptions, redisReconnectStrategy } from './redis-bus-options.js';
 
 /** A node-redis client as this layer uses it. */
 export type RedisClient = RedisClientType;
@@ -20,7 +20,10 @@ export function createClients(options: ResolvedRedisBusOptions): {
   publisher: RedisClient;
   subscriber: RedisClient;
 } {
-  const socket = { connectTimeout: options.connectTimeoutMs, reconnectStrategy: options.reconnect };
+  const socket = {
+    connectTimeout: options.connectTimeoutMs,
+    reconnectStrategy: redisReconnectStrategy(options.reconnect),
+  };
   // The URL carries the user, the password and, with rediss://, TLS; node-redis reads them all.
   const isTls = new URL(options.url).protocol === 'rediss:';
   const publisher = createClient({
