@@ -95,9 +95,9 @@ await g.close();
 `;
 
 /** A page: the browser build of the package, seen through a bundler's resolution. */
-const PAGE = `import { connect, type Gregor, type GregorItem } from 'gregor-client';
+const PAGE = `import { connect, type GregorConnection, type GregorItem } from 'gregor-client';
 
-export async function inbox(token: string): Promise<Gregor> {
+export async function inbox(token: string): Promise<GregorConnection> {
   const g = await connect('ws://127.0.0.1:9912/rpc', { uid: '01'.repeat(16), token });
   g.on('item', (item: GregorItem) => console.log(item.text()));
   return g;
