@@ -28,6 +28,6 @@ export { type GregordConfig, parseGregordConfig, startGregord } from './daemon/i
 export * as pubsub from './pubsub/index.js';
 export { type Bus, InProcessBus, RedisBus } from './pubsub/index.js';
 export * as server from './server/index.js';
-export { GregorServer, type GregorServerOptions } from './server/index.js';
+export { GregorServer, type GregorServerOptions, type Listener } from './server/index.js';
 export * as storage from './storage/index.js';
 export { openSqlEngine } from './storage/index.js';

@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Authenticator } from '../auth/index.js';
 import type { Bus } from '../pubsub/index.js';
+import type { Listener } from './listener.js';
 import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
 
@@ -98,8 +99,14 @@ export interface GregorServerOptions {
   authenticator: Authenticator;
   /** Source of "now" (login times in logs). @default the state machine's clock */
   clock?: Clock;
-  /** Where to listen; at least one of tcp and http. */
-  listen: { tcp?: TcpListenOptions; http?: HttpListenOptions };
+  /** Where to listen: TCP/TLS and HTTP. At least one of tcp, http and `listeners`. */
+  listen?: { tcp?: TcpListenOptions; http?: HttpListenOptions };
+  /**
+   * More transports to serve on, each a Listener (see listener.ts), started after `listen`'s in
+   * this order; their names must differ from each other and from `tcp` and `http` when those are
+   * set. @default none
+   */
+  listeners?: readonly Listener[];
   /** Limits on consumed messages (body size, category length…). @default DEFAULT_CONSUME_LIMITS */
   consumeLimits?: Partial<ConsumeLimits>;
   /**
@@ -186,9 +193,7 @@ const tuningSchema = z.strictObject({
         })
         .optional(),
     })
-    .refine((l) => l.tcp !== undefined || l.http !== undefined, {
-      message: 'at least one of listen.tcp and listen.http is required',
-    }),
+    .default({}),
   consumeLimits: z
     .strictObject({
       maxBodyBytes: z.number().int().positive().optional(),
@@ -252,6 +257,7 @@ const COMPONENT_OPTIONS: Record<
   bus: true,
   authenticator: true,
   clock: true,
+  listeners: true,
   rpcLimits: true,
   logger: true,
   metricsRegistry: true,
@@ -285,6 +291,7 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
   requireComponent(opts?.stateMachine, 'stateMachine', 'consumeMessage');
   requireComponent(opts.bus, 'bus', 'publish');
   requireComponent(opts.authenticator, 'authenticator', 'authenticate');
+  checkListeners(opts);
   const parsed = parseOptions('invalid server option', tuningSchema, {
     listen: opts.listen,
     consumeLimits: opts.consumeLimits,
@@ -327,6 +334,30 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     userQuota: Object.freeze(userQuota),
     maxResultBytes: maxFrameBytes,
   });
+}
+
+/** At least one listener, each one a Listener, no two with the same name. */
+function checkListeners(opts: GregorServerOptions): void {
+  const invalid = (problem: string) =>
+    gregorError('GREGOR_ERR_CONFIG_INVALID', `invalid server option: ${problem}`);
+  const extra: unknown = opts.listeners ?? [];
+  if (!Array.isArray(extra)) throw invalid('listeners must be an array');
+  const names = new Set<string>();
+  if (opts.listen?.tcp !== undefined) names.add('tcp');
+  if (opts.listen?.http !== undefined) names.add('http');
+  for (const [i, listener] of extra.entries()) {
+    const has = (key: string) => typeof Reflect.get(Object(listener), key);
+    if (has('start') !== 'function' || has('close') !== 'function') {
+      throw invalid(`listeners[${i}] is not a Listener (no start or close method)`);
+    }
+    const name: unknown = Reflect.get(listener, 'name');
+    if (typeof name !== 'string' || name === '') throw invalid(`listeners[${i}].name is required`);
+    if (names.has(name)) throw invalid(`listeners[${i}].name ${name} is taken`);
+    names.add(name);
+  }
+  if (names.size === 0) {
+    throw invalid('at least one of listen.tcp, listen.http and listeners is required');
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,7 +1,7 @@
 /**
  * GregorServer: gregord as a library. A thin facade that only wires the named components together,
  * so the logic stays in them: Hub + Pipeline (storage → publisher → broadcaster), the dispatcher,
- * one Connection per socket, the TCP listener and the HTTP side, metrics and logs.
+ * one Connection per session, the listeners (TCP/TLS, the HTTP side, any given), metrics and logs.
  *
  * Lifecycle: created → listening → closing → closed. `listen()` works once;
  * `close()` is idempotent: stop accepting consumes, let the in-flight ones finish (drain the
@@ -10,12 +10,7 @@
 
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import type { SessionID } from 'gregor-client/protocol';
-import {
-  listenTcp,
-  type RpcListener,
-  type RpcSession,
-  type RpcSessionOptions,
-} from 'gregor-client/rpc';
+import { RpcSession, type RpcSessionOptions, type Transport } from 'gregor-client/rpc';
 import { type Logger, pino } from 'pino';
 import type { RevokeRequest } from '../auth/index.js';
 import { BroadcasterConsumer } from './broadcaster-consumer.js';
@@ -24,8 +19,9 @@ import { decodeDescribeRequest, encodeDescribeReply } from './cluster-describe.j
 import { Connection, type ConnectionServices } from './connection.js';
 import { ConnectionLimits, hostOf, REFUSED_BY } from './connection-limits.js';
 import { createDispatcher } from './dispatcher.js';
-import { DEFAULT_WS_PATH, HttpSide } from './http-side.js';
+import { HttpListener } from './http-listener.js';
 import { Hub } from './hub.js';
+import type { Listener, ListenerAddress, ListenerContext } from './listener.js';
 import { ServerMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { PublisherConsumer } from './publisher-consumer.js';
@@ -38,6 +34,7 @@ import {
 } from './server-options.js';
 import { SessionRevoker } from './session-revoker.js';
 import { StorageConsumer } from './storage-consumer.js';
+import { TcpListener } from './tcp-listener.js';
 
 /** The lifecycle states of a server. */
 export const SERVER_STATE = {
@@ -48,13 +45,15 @@ export const SERVER_STATE = {
 } as const;
 export type ServerState = (typeof SERVER_STATE)[keyof typeof SERVER_STATE];
 
-/** The addresses `listen()` bound (the real ports when 0 was asked). */
+/** The addresses `listen()` bound (the real ports when 0 was asked), by listener name. */
 export interface ServerAddresses {
   tcp?: { host: string; port: number };
   http?: { host: string; port: number };
+  /** The addresses of the listeners given in `GregorServerOptions.listeners`. */
+  [name: string]: ListenerAddress | undefined;
 }
 
-/** gregord: serves gregor.1 over TCP/TLS and WebSocket. */
+/** gregord: serves gregor.1 over TCP/TLS, WebSocket, and any transport given as a Listener. */
 export class GregorServer {
   readonly #opts: GregorServerOptions;
   readonly #settings: ServerSettings;
@@ -70,8 +69,7 @@ export class GregorServer {
   readonly #revoker: SessionRevoker;
   readonly #unsubscribers: (() => void)[] = [];
   #state: ServerState = SERVER_STATE.created;
-  #tcp: RpcListener | undefined;
-  #http: HttpSide | undefined;
+  readonly #listeners: readonly Listener[];
   #closing: Promise<void> | undefined;
   #nextConnectionId = 1;
 
@@ -79,6 +77,7 @@ export class GregorServer {
   constructor(opts: GregorServerOptions) {
     this.#settings = resolveServerSettings(opts);
     this.#opts = opts;
+    this.#listeners = buildListeners(this.#settings.listen, opts.listeners);
     const logger = opts.logger ?? pino({ level: 'silent' });
     this.#logger = logger;
     const hubRef: { hub?: Hub } = {};
@@ -205,33 +204,18 @@ export class GregorServer {
       throw gregorError('GREGOR_ERR_CLOSED', 'server is closed');
     this.#state = SERVER_STATE.listening;
     this.#watchComponents();
-    const { tcp, http } = this.#settings.listen;
-    const onSession = (session: RpcSession): void => this.#accept(session);
+    const context = this.#listenerContext();
+    const addresses: ServerAddresses = {};
     try {
-      if (tcp !== undefined) {
-        this.#tcp = await listenTcp({ ...tcp, session: this.#session }, onSession);
-      }
-      if (http !== undefined) {
-        this.#http = await HttpSide.listen({
-          host: http.host,
-          port: http.port,
-          wsPath: http.wsPath ?? DEFAULT_WS_PATH,
-          session: this.#session,
-          onSession,
-          registry: this.#metrics.registry,
-          storage: this.#opts.stateMachine,
-          bus: this.#opts.bus,
-          ...(http.allowedOrigins === undefined ? {} : { allowedOrigins: http.allowedOrigins }),
-        });
+      // One after the other, in order: a failure leaves no later listener half-started.
+      for (const listener of this.#listeners) {
+        addresses[listener.name] = await listener.start(context);
       }
     } catch (err) {
       await this.close();
       const detail = err instanceof Error ? err.message : String(err);
       throw gregorError('GREGOR_ERR_LISTEN_FAILED', `cannot listen: ${detail}`, { cause: err });
     }
-    const addresses: ServerAddresses = {};
-    if (this.#tcp !== undefined) addresses.tcp = this.#tcp.address;
-    if (this.#http !== undefined) addresses.http = this.#http.address;
     this.#logger.info({ addresses }, 'gregord listening');
     return addresses;
   }
@@ -266,7 +250,7 @@ export class GregorServer {
       this.#settings.drainTimeoutMs,
     );
     const closedConnections = [...this.#connections].map((conn) => conn.closed());
-    await Promise.all([this.#tcp?.close(), this.#http?.close()]);
+    await Promise.all(this.#listeners.map((listener) => listener.close()));
     for (const conn of this.#connections) conn.close();
     await Promise.all([...closedConnections, ...[...this.#connections].map((c) => c.closed())]);
     await this.#hub.drain();
@@ -287,6 +271,23 @@ export class GregorServer {
       if (r.status === 'rejected')
         this.#logger.error({ err: r.reason }, 'closing a component failed');
     }
+  }
+
+  /** What every listener starts with: the sessions' options, and where to hand each session. */
+  #listenerContext(): ListenerContext {
+    const onSession = (session: RpcSession): void => this.#accept(session);
+    return {
+      session: this.#session,
+      onSession,
+      accept: (transport: Transport) => {
+        const session = new RpcSession(transport, this.#session);
+        onSession(session);
+        return session;
+      },
+      registry: this.#metrics.registry,
+      storage: this.#opts.stateMachine,
+      bus: this.#opts.bus,
+    };
   }
 
   #accept(session: RpcSession): void {
@@ -342,6 +343,17 @@ export class GregorServer {
       });
     }
   }
+}
+
+/** The built-in listeners `listen` asks for (TCP first, as before), then the given ones. */
+function buildListeners(
+  listen: ServerSettings['listen'],
+  given: readonly Listener[] = [],
+): readonly Listener[] {
+  const listeners: Listener[] = [];
+  if (listen.tcp !== undefined) listeners.push(new TcpListener(listen.tcp));
+  if (listen.http !== undefined) listeners.push(new HttpListener(listen.http));
+  return Object.freeze([...listeners, ...given]);
 }
 
 async function withTimeout(p: Promise<void>, timeoutMs: number): Promise<void> {
