@@ -13,8 +13,9 @@ import {
   type Listener,
   type ListenerContext,
 } from '../../packages/server/src/server/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { TestAuthenticator } from './helpers/test-authenticator.js';
-import { assertNoLeaks, eventually, T0, U1 } from './helpers/test-server.js';
+import { assertNoLeaks, T0, U1 } from './helpers/test-server.js';
 
 /** Connections made in memory: `connect()` returns the client's end of a new session pair. */
 class MemoryListener implements Listener {
