@@ -105,7 +105,7 @@ describe('a custom Listener', () => {
     assert.equal(server.connectionCount, 2);
     assert.equal(server.hub.actorCount, 1, 'both logged in as one user');
     const id = await a.create({ category: 'inbox', body: 'hello over memory' });
-    await eventually(() => b.items().some((item) => item.id === id), 3000, 'the broadcast');
+    await eventually(() => b.items().some((item) => item.id === id), { message: 'the broadcast' });
     assert.equal(
       b
         .items()
