@@ -8,7 +8,7 @@ import {
   isAuthRefusal,
   Reconnector,
   reconnectDelayMs,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import { type GregorError, gregorError } from '../../../packages/client/src/errors.js';
 import { fakeTime } from './fixtures.js';
 
