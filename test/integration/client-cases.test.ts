@@ -10,7 +10,7 @@ import {
   MemoryClientStorage,
   type SyncOutcome,
   storageKeys,
-} from '../../packages/client/src/client/index.js';
+} from '../../packages/client/src/client/internal.js';
 import { type InBandMessage, stateHash } from '../../packages/client/src/protocol/index.js';
 import { ManualClock, MemoryEngine } from '../../packages/client/src/state/index.js';
 import { eventually } from '../helpers/eventually.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { GregorClient, type SyncOutcome } from '../../packages/client/src/client/index.js';
+import { GregorClient, type SyncOutcome } from '../../packages/client/src/client/internal.js';
 import { type Message, type MsgID, stateHash } from '../../packages/client/src/protocol/index.js';
 import { creation, retryEvery, spyConnector, T0, U1 } from '../unit/client/fixtures.js';
 import { type Harness, startServer } from './helpers/test-server.js';

@@ -7,7 +7,7 @@ import {
   GregorClient,
   MemoryClientStorage,
   type SyncOutcome,
-} from '../../packages/client/src/client/index.js';
+} from '../../packages/client/src/client/internal.js';
 import { type Message, stateHash } from '../../packages/client/src/protocol/index.js';
 import { ManualClock } from '../../packages/client/src/state/index.js';
 import { openSqlEngine, type SqlEngine } from '../../packages/server/src/storage/index.js';

@@ -2,9 +2,11 @@
 // `@ts-expect-error` marks a misuse the compiler must refuse (an unused one fails the typecheck);
 // each `Assert<…>` fails to compile when the method table's generics collapse to `unknown` or
 // `any`, which would let a typed call accept any argument and return anything, silently.
-import type { protocol, Remote } from 'gregor-client';
-import type { GregorServerOptions } from 'gregor-server';
+import type { protocol } from 'gregor-client';
+import type { GregorServerOptions, Listener } from 'gregor-server';
 import { GregorServer, MockAuthenticator, mintToken } from 'gregor-server';
+// The typed calls of the method table, as the client's internals make them.
+import type { Remote } from '../../packages/client/src/client/internal.js';
 
 type MethodKey = protocol.MethodKey;
 type MethodArg<K extends MethodKey> = protocol.MethodArg<K>;
@@ -39,6 +41,9 @@ export type ConsumeTakesAMessage = Assert<
 // The helpers themselves: unknown is caught, a real type is not.
 export type CatchesUnknown = Assert<IsUnknown<unknown>>;
 export type PassesRealTypes = Assert<IsUnknown<protocol.UID> extends false ? true : false>;
+// The client's components stay out of its public surface (they are in client/internal.ts).
+// @ts-expect-error the outbox is not public
+export type OutboxIsInternal = import('gregor-client').Outbox;
 
 declare const remote: Remote;
 declare const uid: protocol.UID;
@@ -78,6 +83,9 @@ export function serverOptions(): void {
   new GregorServer({ ...options, authenticator: 'secret' });
   // @ts-expect-error unknown options are refused, not ignored
   new GregorServer({ ...options, maxItemPerUser: 10 });
+  new GregorServer({ ...options, listeners: [] as Listener[] });
+  // @ts-expect-error a listener is a Listener (name, start, close), not an address
+  new GregorServer({ ...options, listeners: [{ host: '127.0.0.1', port: 0 }] });
 }
 
 export function tokens(): void {

@@ -6,7 +6,7 @@ import {
   LocalReplica,
   RESYNC_SYSTEM,
   silentClientLogger,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import type { Message, State } from '../../../packages/client/src/protocol/index.js';
 import { ManualClock } from '../../../packages/client/src/state/index.js';
 import { creation, dismissal, idsOf, oob, T0, U1, U2 } from './fixtures.js';

@@ -8,7 +8,7 @@ import {
   DEFAULT_SYNC_TIMEOUT_MS,
   type GregorClientOptions,
   resolveClientSettings,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import type { RpcSession } from '../../../packages/client/src/rpc/index.js';
 import { systemClock } from '../../../packages/client/src/state/index.js';
 import { U1 } from './fixtures.js';

@@ -10,7 +10,7 @@ import {
   type GregorClientOptions,
   MemoryClientStorage,
   storageKeys,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import { gregorError } from '../../../packages/client/src/errors.js';
 import type { RpcSession } from '../../../packages/client/src/rpc/index.js';
 import { creation, fakeTime, oob, U1, U2 } from './fixtures.js';

@@ -17,7 +17,7 @@ import {
   parseUid,
   replaceMessage,
   toHex,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import { type Item, validateConsumeMessage } from '../../../packages/client/src/protocol/index.js';
 
 const HEX = '0123456789abcdef0123456789abcdef';

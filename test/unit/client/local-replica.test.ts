@@ -6,7 +6,7 @@ import {
   MemoryClientStorage,
   silentClientLogger,
   storageKeys,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import { makeState } from '../../../packages/client/src/protocol/index.js';
 import { ManualClock } from '../../../packages/client/src/state/index.js';
 import { creation, dismissal, idsOf, mid, T0, U1, ZERO } from './fixtures.js';

@@ -10,7 +10,7 @@ import {
   type Remote,
   silentClientLogger,
   storageKeys,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import { type GregorError, gregorError } from '../../../packages/client/src/errors.js';
 import type { Message } from '../../../packages/client/src/protocol/index.js';
 import { ManualClock } from '../../../packages/client/src/state/index.js';

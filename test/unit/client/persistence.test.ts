@@ -7,7 +7,7 @@ import {
   encodeSavedState,
   MemoryClientStorage,
   storageKeys,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import {
   encodeRecord,
   fromHex,

@@ -7,7 +7,7 @@ import {
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   isAuthRefusal,
   Reconnector,
-} from '../../../packages/client/src/client/index.js';
+} from '../../../packages/client/src/client/internal.js';
 import { type GregorError, gregorError } from '../../../packages/client/src/errors.js';
 import { fakeTime } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StatusStream } from '../../../packages/client/src/client/index.js';
+import { StatusStream } from '../../../packages/client/src/client/internal.js';
 
 async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
   const out: T[] = [];
