@@ -4,8 +4,9 @@
  * (a string is UTF-8, bytes are kept, anything else is JSON). Browser-safe.
  */
 import { gregorError } from '../errors.js';
-import type { Item, ItemAndMetadata, TimeOrOffset } from '../protocol/index.js';
+import type { Item, ItemAndMetadata } from '../protocol/index.js';
 import { toHex } from '../protocol/index.js';
+import { hasExpiredAt, reminderSlots, resolveTimeOrOffset } from '../state/internal.js';
 
 /** A JSON value, as `JSON.stringify` takes it. */
 export type JsonValue =
@@ -106,9 +107,9 @@ export class GregorItem extends BodyView {
     this.deviceId = fields.deviceId;
   }
 
-  /** True when the item has expired at `now` (ms). */
+  /** True when the item has expired at `now` (ms), by the state rules' expiry test. */
   isExpiredAt(now: number): boolean {
-    return this.expireAt !== undefined && this.expireAt.getTime() <= now;
+    return hasExpiredAt(this.expireAt?.getTime() ?? null, now);
   }
 }
 
@@ -123,13 +124,6 @@ export class OutOfBandView extends BodyView {
   }
 }
 
-/** `t` resolved against `base` (ms): the absolute time, else base + offset; undefined if unset. */
-function resolveTime(t: TimeOrOffset, base: number): number | undefined {
-  if (t.time !== 0) return t.time;
-  if (t.offset !== 0) return base + t.offset;
-  return undefined;
-}
-
 /**
  * The view of a state entry. A state carries only an absolute expiry and no reminder times
  * (Keybase's MakeItem), so `creation`, the item as its creation message carried it when this device
@@ -139,18 +133,17 @@ export function itemView(entry: ItemAndMetadata, creation?: Item): GregorItem | 
   const { md, item } = entry;
   if (md === undefined || item === undefined) return undefined;
   const expire =
-    resolveTime(item.dtime, md.ctime) ??
-    (creation === undefined ? undefined : resolveTime(creation.dtime, md.ctime));
-  const reminders = (creation ?? item).remindTimes
-    .map((t) => resolveTime(t, md.ctime))
-    .filter((t): t is number => t !== undefined)
+    resolveTimeOrOffset(item.dtime, md.ctime) ??
+    (creation === undefined ? null : resolveTimeOrOffset(creation.dtime, md.ctime));
+  const reminders = reminderSlots(md.ctime, (creation ?? item).remindTimes)
+    .map((slot) => slot.rtime)
     .sort((a, b) => a - b);
   return new GregorItem({
     id: toHex(md.msgID),
     category: item.category,
     body: item.body ?? new Uint8Array(0),
     ctime: new Date(md.ctime),
-    expireAt: expire === undefined ? undefined : new Date(expire),
+    expireAt: expire === null ? undefined : new Date(expire),
     remindAt: reminders.map((t) => new Date(t)),
     deviceId: md.deviceID === null ? undefined : toHex(md.deviceID),
   });

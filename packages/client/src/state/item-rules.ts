@@ -18,7 +18,7 @@ import {
   type TimeOrOffset,
   type UID,
 } from '../protocol/index.js';
-import { itemExpiry, resolveRangeEndTime } from './time-rules.js';
+import { hasExpiredAt, itemExpiry, resolveRangeEndTime } from './time-rules.js';
 
 /** An item as an engine keeps it: the creation's fields plus the stamped ctime and dismissal flag. */
 export interface ItemRecord {
@@ -45,8 +45,7 @@ export function isItemDismissedAt(
   t: Time,
 ): boolean {
   if (item.dismissed) return true;
-  const expiry = itemExpiry(item);
-  return expiry !== null && expiry <= t;
+  return hasExpiredAt(itemExpiry(item), t);
 }
 
 /**

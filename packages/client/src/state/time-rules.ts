@@ -55,6 +55,11 @@ export function itemExpiry(item: { ctime: Time; dtime: TimeOrOffset }): Time | n
   return resolveTimeOrOffset(item.dtime, item.ctime);
 }
 
+/** True when an item expiring at `expiry` (null: never) has expired at `t`: from the expiry on. */
+export function hasExpiredAt(expiry: Time | null, t: Time): boolean {
+  return expiry !== null && expiry <= t;
+}
+
 /** The inclusive `since` test of InBandMessagesSince: only a ctime strictly before is dropped. */
 export function isAtOrAfterSince(loggedCTime: Time, since: Time): boolean {
   return loggedCTime >= since;
