@@ -60,7 +60,7 @@ describe('gregord cluster (shared store, shared bus)', () => {
     for (let i = 0; i < n; i++) {
       consumes.push(0);
       const counting: StateMachine = withOverrides(store, {
-        consumeMessage: (real, m, opts) => {
+        consume: (real, m, opts) => {
           consumes[i]!++;
           return real(m, opts);
         },

@@ -94,7 +94,7 @@ describe('GregorServer lifecycle', () => {
     });
     const auth = new TestAuthenticator();
     const engine = withOverrides(new MemoryEngine({ clock: new ManualClock(T0) }), {
-      consumeMessage: async (real, m, opts) => {
+      consume: async (real, m, opts) => {
         entered();
         await held;
         return real(m, opts);

@@ -116,7 +116,7 @@ describe('gregord pipeline (rule 1)', () => {
 
   it('an engine that throws a raw error is reported as GREGOR_ERR_STORAGE_FAILED without its text', async () => {
     const engine = withOverrides(new MemoryEngine({ clock: new ManualClock(T0) }), {
-      consumeMessage: () => Promise.reject(new Error('SELECT secret FROM passwords')),
+      consume: () => Promise.reject(new Error('SELECT secret FROM passwords')),
     });
     const h = await started(await startServer({ stateMachine: engine }));
     const a = await h.user(U1);

@@ -34,6 +34,8 @@ export type ErrorKind = keyof typeof ERROR_KIND;
 interface ErrorSpec {
   readonly kind: ErrorKind;
   readonly status: StatusCode;
+  /** The HTTP status the server's HTTP API answers it with (docs/errors.md). */
+  readonly http: number;
   readonly message: string;
 }
 
@@ -42,156 +44,193 @@ export const ERROR_CODES = {
   GREGOR_ERR_PROTOCOL_BAD_FRAME: {
     kind: 'protocol',
     status: STATUS_CODE.GENERIC,
+    http: 400,
     message: 'malformed frame',
   },
   GREGOR_ERR_PROTOCOL_FRAME_TOO_LARGE: {
     kind: 'protocol',
     status: STATUS_CODE.GENERIC,
+    http: 413,
     message: 'frame exceeds the maximum size',
   },
   GREGOR_ERR_PROTOCOL_FRAME_TIMEOUT: {
     kind: 'protocol',
     status: STATUS_CODE.GENERIC,
+    http: 408,
     message: 'frame not completed within the frame read timeout',
   },
   GREGOR_ERR_PROTOCOL_BAD_MESSAGE: {
     kind: 'protocol',
     status: STATUS_CODE.GENERIC,
+    http: 400,
     message: 'malformed rpc message',
   },
   GREGOR_ERR_RPC_UNKNOWN_METHOD: {
     kind: 'input',
     status: STATUS_CODE.GENERIC,
+    http: 404,
     message: 'method not found',
   },
   GREGOR_ERR_RPC_TOO_MANY_PENDING: {
     kind: 'overload',
     status: STATUS_CODE.GENERIC,
+    http: 429,
     message: 'too many calls in flight',
   },
   GREGOR_ERR_INPUT_INVALID: {
     kind: 'input',
     status: STATUS_CODE.GENERIC,
+    http: 400,
     message: 'invalid argument',
   },
   GREGOR_ERR_INPUT_TOO_LARGE: {
     kind: 'input',
     status: STATUS_CODE.GENERIC,
+    http: 413,
     message: 'argument exceeds a configured limit',
   },
   GREGOR_ERR_QUOTA_EXCEEDED: {
     kind: 'input',
     status: STATUS_CODE.GENERIC,
+    http: 409,
     message: "the user's item quota is full",
   },
   GREGOR_ERR_RESULT_TOO_LARGE: {
     kind: 'input',
     status: STATUS_CODE.GENERIC,
+    http: 400,
     message: 'the answer would exceed the largest frame',
   },
   GREGOR_ERR_CLIENT_REPEAT_MESSAGE: {
     kind: 'input',
     status: STATUS_CODE.GENERIC,
+    http: 409,
     message: 'ignored repeat message',
   },
   GREGOR_ERR_AUTH_BAD_SESSION: {
     kind: 'auth',
     status: STATUS_CODE.BAD_SESSION,
+    http: 401,
     message: 'unauthed session',
   },
   GREGOR_ERR_AUTH_FAILED: {
     kind: 'auth',
     status: STATUS_CODE.BAD_SESSION,
+    http: 401,
     message: 'authentication failed',
   },
   GREGOR_ERR_AUTH_MISMATCHED_UID: {
     kind: 'auth',
     status: STATUS_CODE.GENERIC,
+    http: 403,
     message: 'mismatched UIDs',
   },
   GREGOR_ERR_AUTH_UNAVAILABLE: {
     kind: 'auth',
     status: STATUS_CODE.GENERIC,
+    http: 503,
     message: 'authentication service unavailable',
   },
   GREGOR_ERR_AUTH_REVOKE_UNSUPPORTED: {
     kind: 'auth',
     status: STATUS_CODE.GENERIC,
+    http: 409,
     message: 'this authenticator does not revoke sessions itself',
   },
   GREGOR_ERR_STORAGE_FAILED: {
     kind: 'storage',
     status: STATUS_CODE.GENERIC,
+    http: 503,
     message: 'storage operation failed',
   },
   GREGOR_ERR_STORAGE_NOT_EPHEMERAL: {
     kind: 'storage',
     status: STATUS_CODE.GENERIC,
+    http: 409,
     message: 'attempting to initialize non-ephemeral StateMachine',
   },
   GREGOR_ERR_STORAGE_MIGRATION: {
     kind: 'storage',
     status: STATUS_CODE.GENERIC,
+    http: 503,
     message: 'schema migration failed',
   },
   GREGOR_ERR_BUS_FAILED: {
     kind: 'internal',
     status: STATUS_CODE.GENERIC,
+    http: 503,
     message: 'pub/sub operation failed',
   },
   GREGOR_ERR_OVERLOADED: {
     kind: 'overload',
     status: STATUS_CODE.GENERIC,
+    http: 429,
     message: 'server overloaded, request rejected',
   },
   GREGOR_ERR_CONNECTION_LIMIT: {
     kind: 'overload',
     status: STATUS_CODE.GENERIC,
+    http: 429,
     message: 'too many connections',
   },
   GREGOR_ERR_CLOSED: {
     kind: 'closed',
     status: STATUS_CODE.GENERIC,
+    http: 503,
     message: 'connection or component closed',
   },
   GREGOR_ERR_LIFECYCLE_STATE: {
     kind: 'internal',
     status: STATUS_CODE.GENERIC,
+    http: 500,
     message: 'operation not allowed in the current lifecycle state',
   },
   GREGOR_ERR_TIMEOUT: {
     kind: 'timeout',
     status: STATUS_CODE.GENERIC,
+    http: 503,
     message: 'operation timed out',
   },
   GREGOR_ERR_ABORTED: {
     kind: 'abort',
     status: STATUS_CODE.GENERIC,
+    http: 503,
     message: 'operation aborted',
   },
   GREGOR_ERR_REMOTE: {
     kind: 'remote',
     status: STATUS_CODE.GENERIC,
+    http: 502,
     message: 'the peer returned an error',
   },
   GREGOR_ERR_CONFIG_INVALID: {
     kind: 'config',
     status: STATUS_CODE.GENERIC,
+    http: 500,
     message: 'invalid configuration',
   },
   GREGOR_ERR_SETUP_FAILED: {
     kind: 'internal',
     status: STATUS_CODE.GENERIC,
+    http: 500,
     message: 'storage or pub/sub setup failed',
   },
   GREGOR_ERR_LISTEN_FAILED: {
     kind: 'internal',
     status: STATUS_CODE.GENERIC,
+    http: 500,
     message: 'cannot listen on the configured address',
+  },
+  GREGOR_ERR_NOT_FOUND: {
+    kind: 'input',
+    status: STATUS_CODE.GENERIC,
+    http: 404,
+    message: 'not found',
   },
   GREGOR_ERR_INTERNAL: {
     kind: 'internal',
     status: STATUS_CODE.GENERIC,
+    http: 500,
     message: 'internal error',
   },
 } as const satisfies Record<string, ErrorSpec>;
@@ -262,6 +301,28 @@ export function gregorError(
 ): GregorError {
   const Class = CLASS_OF_KIND[ERROR_CODES[code].kind];
   return new Class(code, message, options);
+}
+
+const PRIVATE_KINDS: ReadonlySet<ErrorKind> = new Set(['storage', 'internal']);
+
+/** True when `err`'s message may hold internal detail (SQL, paths) and must not leave the process. */
+export function hasPrivateDetail(err: GregorError): boolean {
+  return PRIVATE_KINDS.has(ERROR_CODES[err.code].kind);
+}
+
+/**
+ * The code and message of `err` as they may be sent to a peer (on the wire, or in an HTTP answer):
+ * a storage or internal error, or anything that is not a GregorError, says only its registry
+ * message; the detail stays in the logs.
+ */
+export function publicError(err: unknown): { code: ErrorCode; message: string } {
+  if (!(err instanceof GregorError)) {
+    return { code: 'GREGOR_ERR_INTERNAL', message: ERROR_CODES.GREGOR_ERR_INTERNAL.message };
+  }
+  return {
+    code: err.code,
+    message: hasPrivateDetail(err) ? ERROR_CODES[err.code].message : err.message,
+  };
 }
 
 /** True when `err` is a GregorError, optionally with the given code. */

@@ -20,6 +20,7 @@ import { type Bus, InProcessBus } from '../../../packages/server/src/pubsub/inde
 import {
   GregorServer,
   type GregorServerOptions,
+  type HttpListenOptions,
   type ServerAddresses,
 } from '../../../packages/server/src/server/index.js';
 import { TestAuthenticator } from './test-authenticator.js';
@@ -46,8 +47,8 @@ export function uidFromHex(hex: string): UID {
 
 /** Options of a harness. */
 export interface HarnessOptions extends Partial<Omit<GregorServerOptions, 'listen'>> {
-  /** Also listen on HTTP (WebSocket, /metrics…). */
-  http?: boolean;
+  /** Also listen on HTTP (WebSocket, /metrics…), with these options (the HTTP API's…). */
+  http?: boolean | Omit<HttpListenOptions, 'host' | 'port'>;
 }
 
 /** A running server with its components and clients. */
@@ -111,7 +112,7 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
     authenticator: auth,
     listen: {
       tcp: { host: '127.0.0.1', port: 0 },
-      ...(http ? { http: { host: '127.0.0.1', port: 0 } } : {}),
+      ...(http ? { http: { ...(http === true ? {} : http), host: '127.0.0.1', port: 0 } } : {}),
     },
   });
   const addresses = await server.listen();

@@ -5,17 +5,21 @@ import { ERROR_CODES, ERROR_KIND, gregorError } from '../../../packages/client/s
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const rows = new Map(
-  [...doc.matchAll(/^\| `(GREGOR_ERR_[A-Z_]+)` \| (\w+) \| (\d+) \|/gm)].map((m) => [
+  [...doc.matchAll(/^\| `(GREGOR_ERR_[A-Z_]+)` \| (\w+) \| (\d+) \| (\d+) \|/gm)].map((m) => [
     m[1],
-    { cls: m[2], status: Number(m[3]) },
+    { cls: m[2], status: Number(m[3]), http: Number(m[4]) },
   ]),
 );
 
 describe('the error registry (packages/client/src/errors.ts) and docs/errors.md', () => {
-  it('documents every registered code with its class and wire status, and nothing else', () => {
+  it('documents every registered code with its class, wire status and HTTP status, and nothing else', () => {
     assert.deepEqual([...rows.keys()].sort(), Object.keys(ERROR_CODES).sort());
     for (const [code, spec] of Object.entries(ERROR_CODES)) {
-      assert.deepEqual(rows.get(code), { cls: ERROR_KIND[spec.kind], status: spec.status }, code);
+      assert.deepEqual(
+        rows.get(code),
+        { cls: ERROR_KIND[spec.kind], status: spec.status, http: spec.http },
+        code,
+      );
     }
   });
 

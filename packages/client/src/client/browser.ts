@@ -58,9 +58,12 @@ export {
   type CategoryRange,
   categoryDismissalMessage,
   creationMessage,
+  type DismissRange,
   dismissalMessage,
+  dismissalsMessage,
   type IdInput,
   type NewItem,
+  outOfBandMessage,
   replaceMessage,
 } from './item-messages.js';
 export {
@@ -68,6 +71,7 @@ export {
   BodyView,
   GregorItem,
   type GregorItemFields,
+  itemView,
   type JsonValue,
   OutOfBandView,
 } from './item-view.js';

@@ -17,14 +17,8 @@ import type { Overflow } from './change-feed.js';
 import type { ClientLogger } from './client-logger.js';
 import type { GregorClient } from './gregor-client.js';
 import { GregorConnection, type GregorConnectionOptions } from './gregor-connection.js';
-import type { IdInput } from './item-messages.js';
-import {
-  type BodyInput,
-  encodeBody,
-  type GregorItem,
-  itemView,
-  OutOfBandView,
-} from './item-view.js';
+import { type IdInput, outOfBandMessage } from './item-messages.js';
+import { type BodyInput, type GregorItem, itemView, OutOfBandView } from './item-view.js';
 import { inBandMsgID } from './local-replica.js';
 import { Serial } from './serial.js';
 import type { ClientStatus } from './status-stream.js';
@@ -155,12 +149,7 @@ export class Gregor extends GregorConnection {
    * server took it.
    */
   override async sendOutOfBand(system: string, body: BodyInput): Promise<void> {
-    if (typeof system !== 'string' || system === '') {
-      throw gregorError('GREGOR_ERR_INPUT_INVALID', 'an out-of-band message needs a system');
-    }
-    await this.client.consumeMessage({
-      oobm: { uid: this.client.uid, system, body: encodeBody(body) },
-    });
+    await this.client.consumeMessage(outOfBandMessage(this.client.uid, system, body));
   }
 
   /** Close the connection and stop; waiting writes reject with GREGOR_ERR_CLOSED. Idempotent. */

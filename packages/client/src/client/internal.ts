@@ -15,7 +15,7 @@ export { nodeConnectorFor } from './connect-node.js';
 export { browserConnectorFor } from './connect-web.js';
 export { gregorStatusOf } from './gregor.js';
 export * from './index.js';
-export { encodeBody, itemView } from './item-view.js';
+export { encodeBody } from './item-view.js';
 export { LocalReplica, type LocalReplicaOptions } from './local-replica.js';
 export { Outbox, type OutboxOptions, type OutboxPass } from './outbox.js';
 export {

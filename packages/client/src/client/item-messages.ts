@@ -100,9 +100,7 @@ export function creationMessage(uid: UID, item: NewItem): Message {
 /** The message that dismisses the items `ids`. */
 export function dismissalMessage(uid: UID, ids: readonly IdInput[]): Message {
   if (ids.length === 0) throw gregorError('GREGOR_ERR_INPUT_INVALID', 'no item IDs to dismiss');
-  return stateUpdate(uid, newId(), null, {
-    dismissal: { msgIDs: ids.map(parseMsgId), ranges: [] },
-  });
+  return dismissalsMessage(uid, { ids });
 }
 
 /** Which items of a category a range dismissal takes (see `Gregor.dismissCategory`). */
@@ -111,6 +109,11 @@ export interface CategoryRange {
   before?: Date | number;
   /** Items to keep. */
   except?: readonly IdInput[];
+}
+
+/** A CategoryRange with its category: one range of a dismissal. */
+export interface DismissRange extends CategoryRange {
+  category: string;
 }
 
 function rangeOf(category: string, range: CategoryRange): MsgRange {
@@ -131,9 +134,31 @@ export function categoryDismissalMessage(
   category: string,
   range: CategoryRange,
 ): Message {
-  return stateUpdate(uid, newId(), null, {
-    dismissal: { msgIDs: [], ranges: [rangeOf(category, range)] },
-  });
+  return dismissalsMessage(uid, { ranges: [{ ...range, category }] });
+}
+
+/**
+ * One message that dismisses the items `ids` and the items in each of `ranges`, applied together
+ * (the most general dismissal); at least one ID or range.
+ */
+export function dismissalsMessage(
+  uid: UID,
+  what: { ids?: readonly IdInput[]; ranges?: readonly DismissRange[] },
+): Message {
+  const msgIDs = (what.ids ?? []).map(parseMsgId);
+  const ranges = (what.ranges ?? []).map((r) => rangeOf(r.category, r));
+  if (msgIDs.length === 0 && ranges.length === 0) {
+    throw gregorError('GREGOR_ERR_INPUT_INVALID', 'a dismissal needs item IDs or a category range');
+  }
+  return stateUpdate(uid, newId(), null, { dismissal: { msgIDs, ranges } });
+}
+
+/** The out-of-band message `body` to `system` for the user's connected devices (never stored). */
+export function outOfBandMessage(uid: UID, system: string, body: BodyInput): Message {
+  if (typeof system !== 'string' || system === '') {
+    throw gregorError('GREGOR_ERR_INPUT_INVALID', 'an out-of-band message needs a system');
+  }
+  return { oobm: { uid, system, body: encodeBody(body) } };
 }
 
 /**

@@ -4,7 +4,7 @@
  * bound (read back-pressure). Handlers never take the process down: a throw becomes an error
  * response (a bad argument or unknown method answers the call and keeps the connection).
  */
-import { type GregorError, gregorError, isGregorError } from '../errors.js';
+import { type GregorError, gregorError, hasPrivateDetail, isGregorError } from '../errors.js';
 import { type DecodeLimits, decodeMsgpack, encodeCanonical } from '../protocol/index.js';
 import { gunzip, gzip } from './compression.js';
 import type { Handler, HandlerRegistry } from './handler-registry.js';
@@ -20,7 +20,7 @@ import {
 } from './message.js';
 import type { RpcLimits } from './options.js';
 import type { RpcSession } from './session.js';
-import { hasPrivateDetail, toStatus } from './status.js';
+import { toStatus } from './status.js';
 
 /** What the serving half needs from its session. */
 export interface IncomingHost {

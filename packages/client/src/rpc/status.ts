@@ -10,11 +10,11 @@
  */
 import {
   ERROR_CODES,
-  ERROR_KIND,
   type ErrorCode,
-  GregorError,
+  type GregorError,
   gregorError,
   isErrorCode,
+  publicError,
   STATUS_CODE,
   type StatusCode,
 } from '../errors.js';
@@ -46,12 +46,6 @@ const STATUS_NAME: Record<StatusCode, string> = {
  * Kinds whose messages may quote a driver, a query or another internal detail; on the wire they
  * carry only the registry's message. The full error stays in the caller's log.
  */
-const PRIVATE_KINDS: ReadonlySet<string> = new Set([ERROR_KIND.storage, ERROR_KIND.internal]);
-
-/** True when `err`'s message may hold internal detail and must not go on the wire as is. */
-export function hasPrivateDetail(err: GregorError): boolean {
-  return PRIVATE_KINDS.has(err.name);
-}
 
 function statusOf(code: ErrorCode, desc: string): Status {
   const status = ERROR_CODES[code].status;
@@ -69,11 +63,8 @@ function statusOf(code: ErrorCode, desc: string): Status {
  * description, never a stack or a driver's text.
  */
 export function toStatus(err: unknown): Status {
-  if (err instanceof GregorError) {
-    const desc = hasPrivateDetail(err) ? ERROR_CODES[err.code].message : err.message;
-    return statusOf(err.code, desc);
-  }
-  return statusOf('GREGOR_ERR_INTERNAL', ERROR_CODES.GREGOR_ERR_INTERNAL.message);
+  const { code, message } = publicError(err);
+  return statusOf(code, message);
 }
 
 const utf8 = new TextDecoder();

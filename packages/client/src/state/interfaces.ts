@@ -57,6 +57,19 @@ export interface MessageConsumer {
    * Out-of-band messages change nothing and come back unchanged.
    */
   consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message>;
+  /**
+   * consumeMessage, also telling whether the msgID was logged before (a retry): what gregord's
+   * pipeline calls, so that a caller can answer a repeated ID differently from a new one.
+   */
+  consume(m: Message, opts?: ConsumeOptions): Promise<Consumed>;
+}
+
+/** What `consume` resolves with. */
+export interface Consumed {
+  /** The message as logged (see `consumeMessage`). */
+  readonly message: Message;
+  /** True when the msgID was already logged: nothing new was created (a dismissal still applied). */
+  readonly isDuplicate: boolean;
 }
 
 /** Reads a user's state (as Keybase's State, StateByCategoryPrefix, InBandMessagesSince, …). */

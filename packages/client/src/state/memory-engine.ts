@@ -25,6 +25,7 @@ import {
 import { classifyMessage, inBandMetadata } from './consumable.js';
 import type {
   Clock,
+  Consumed,
   ConsumeOptions,
   LocalState,
   ReadOptions,
@@ -87,20 +88,24 @@ export class MemoryEngine implements StateMachine, LocalState {
   }
 
   async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
+    return (await this.consume(m, opts)).message;
+  }
+
+  async consume(m: Message, opts?: ConsumeOptions): Promise<Consumed> {
     this.#enter(opts);
     const c = classifyMessage(m);
     // An out-of-band message changes nothing and comes back unchanged.
-    if (c.kind === 'oobm') return c.message;
+    if (c.kind === 'oobm') return { message: c.message, isDuplicate: false };
     const now = this.clock.now();
+    const user = this.#users.get(c.md.uid);
+    const isDuplicate = user.logged(c.md.msgID) !== undefined;
     const ibm: InBandMessage =
       c.kind === 'update' ? { stateUpdate: c.update } : { stateSync: { md: c.md } };
     const entry =
       c.kind === 'update' ? this.#consumeUpdate(c.md, c.update, now, opts?.quota) : null;
-    const logged = this.#users
-      .get(c.md.uid)
-      .logMessage(entry ?? { msg: ibm, ctime: now, item: null });
+    const logged = user.logMessage(entry ?? { msg: ibm, ctime: now, item: null });
     // Answer with the logged message, the first one for a duplicate msgID.
-    return { ibm: structuredClone(logged.msg) };
+    return { message: { ibm: structuredClone(logged.msg) }, isDuplicate };
   }
 
   /**

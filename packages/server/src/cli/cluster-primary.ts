@@ -58,6 +58,11 @@ async function superviseWorkers(config: GregordConfig, log: ProcessLog): Promise
     },
   });
   logger.info({ workers: workers.map((w) => w.process.pid) }, `started ${workers.length} workers`);
+  // Each worker re-reads its API keys on SIGHUP; the primary only passes the signal on.
+  const onHangUp = (): void => {
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGHUP');
+  };
+  process.on('SIGHUP', onHangUp);
   const first = await Promise.race([
     stopping.then((reason) => ({ reason, code: EXIT_CODE.ok as number })),
     ...exits.map((exit, i) => exit.then((code) => ({ reason: `worker ${i + 1} exited`, code }))),
@@ -74,6 +79,7 @@ async function superviseWorkers(config: GregordConfig, log: ProcessLog): Promise
   deadline.unref();
   const codes = await Promise.all(exits);
   clearTimeout(deadline);
+  process.off('SIGHUP', onHangUp);
   // A worker that stopped first decides the code; otherwise the worst of the graceful stops.
   return first.code !== EXIT_CODE.ok ? first.code : Math.max(EXIT_CODE.ok, ...codes);
 }

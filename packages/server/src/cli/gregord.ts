@@ -2,7 +2,7 @@
 /**
  * `gregord`: parse argv (commander) → validate with the environment (zod, parseGregordConfig) →
  * start the server (startGregord) → wait for SIGTERM/SIGINT or, in child mode, the parent going
- * away → close gracefully → exit. No logic of its own beyond mapping outcomes to the exit-code
+ * away (SIGHUP re-reads the API keys meanwhile) → close gracefully → exit. No logic of its own beyond mapping outcomes to the exit-code
  * table; every exit goes through the process log, so none waits on a log reader that is gone.
  */
 import cluster from 'node:cluster';
@@ -10,6 +10,7 @@ import {
   type GregordConfig,
   parseGregordConfig,
   parseSwitch,
+  type RunningGregord,
   startGregord,
 } from '../daemon/internal.js';
 import { runClusterPrimary } from './cluster-primary.js';
@@ -31,6 +32,20 @@ function errorCode(err: unknown): unknown {
   return (err as { code?: unknown } | null)?.code;
 }
 
+/** SIGHUP: read the API keys file again; a bad file leaves the keys as they were. */
+async function reloadApiKeys(running: RunningGregord, logger: ProcessLog['logger']): Promise<void> {
+  if (running.config.api.keysFile === null) {
+    logger.info({}, 'SIGHUP: no --api-keys-file to re-read');
+    return;
+  }
+  try {
+    const keys = await running.reloadApiKeys();
+    logger.info({ keys }, 'SIGHUP: API keys re-read');
+  } catch (err) {
+    logger.error({ code: errorCode(err) }, `SIGHUP: API keys kept as they were: ${oneLine(err)}`);
+  }
+}
+
 async function serve(config: GregordConfig, log: ProcessLog): Promise<number> {
   const { logger } = log;
   // A cluster worker leaves stdin and forcing to the primary: a Ctrl-C reaches the whole process
@@ -44,7 +59,7 @@ async function serve(config: GregordConfig, log: ProcessLog): Promise<number> {
       void log.exit(EXIT_CODE.forced);
     },
   });
-  let running: Awaited<ReturnType<typeof startGregord>>;
+  let running: RunningGregord;
   try {
     running = await startGregord(config, { logger });
   } catch (err) {
@@ -58,7 +73,10 @@ async function serve(config: GregordConfig, log: ProcessLog): Promise<number> {
     process.stderr.write(`gregord: ${message} (exit ${code})\n`);
     return code;
   }
+  const onHangUp = (): void => void reloadApiKeys(running, logger);
+  process.on('SIGHUP', onHangUp);
   const reason = await stopping;
+  process.off('SIGHUP', onHangUp);
   logger.info({ reason }, 'shutting down: finishing in-flight consumes');
   // A close that cannot finish (a database that never answers) must not keep the process alive.
   const deadlineMs = stopDeadlineMs(config.shutdownTimeoutMs);

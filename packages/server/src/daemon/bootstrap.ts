@@ -16,7 +16,7 @@ import { type Logger, pino } from 'pino';
 import type { Authenticator } from '../auth/index.js';
 import { MockAuthenticator, RemoteAuthenticator, SignedTokenAuthenticator } from '../auth/index.js';
 import { type Bus, InProcessBus, RedisBus } from '../pubsub/index.js';
-import { GregorServer, type ServerAddresses } from '../server/index.js';
+import { ApiKeys, GregorServer, type ServerAddresses } from '../server/index.js';
 import { openSqlEngine } from '../storage/index.js';
 import type { GregordConfig } from './config.js';
 import type { OptionKey } from './config-table.js';
@@ -32,6 +32,12 @@ export interface RunningGregord {
   /** What `listen()` bound (the real ports when 0 was asked). */
   readonly addresses: ServerAddresses;
   readonly config: GregordConfig;
+  /**
+   * Read the API keys file again (gregord does it on SIGHUP); resolves with the number of keys
+   * now valid. On a bad file the keys stay as they were and it rejects (GREGOR_ERR_CONFIG_INVALID).
+   * Resolves with 0 when no keys file is configured.
+   */
+  reloadApiKeys(): Promise<number>;
   /**
    * Graceful stop: stop accepting, let in-flight consumes finish (up to the shutdown timeout),
    * close every connection, then the bus, the storage and the authenticator. Idempotent.
@@ -107,6 +113,16 @@ function redisOptions(err: unknown): OptionKey[] {
     return ['redisUrl', 'tlsCa'];
   }
   return ['redisUrl'];
+}
+
+/** The API keys of `--api-keys-file`, or undefined when the API is off. */
+async function openApiKeys(config: GregordConfig): Promise<ApiKeys | undefined> {
+  if (config.api.keysFile === null) return undefined;
+  try {
+    return await ApiKeys.fromFile(config.api.keysFile);
+  } catch (err) {
+    throw startupError('GREGOR_ERR_SETUP_FAILED', 'API keys', err, ['apiKeysFile']);
+  }
 }
 
 async function openBus(config: GregordConfig, logger: Logger): Promise<Bus> {
@@ -280,7 +296,9 @@ export async function startGregord(
   let stateMachine: StateMachine | undefined;
   let bus: Bus | undefined;
   let server: GregorServer;
+  let apiKeys: ApiKeys | undefined;
   try {
+    apiKeys = await openApiKeys(config);
     authenticator = await openAuthenticator(config, clock, logger, created);
     stateMachine = await openStorage(config, clock, logger, created);
     bus = await openBus(config, logger);
@@ -308,6 +326,15 @@ export async function startGregord(
                 ...(config.wsAllowedOrigins === null
                   ? {}
                   : { allowedOrigins: config.wsAllowedOrigins }),
+                ...(apiKeys === undefined
+                  ? {}
+                  : {
+                      api: {
+                        keys: apiKeys,
+                        maxBodyBytes: config.api.maxBodyBytes,
+                        maxInFlightPerKey: config.api.maxInFlightPerKey,
+                      },
+                    }),
               },
             }),
       },
@@ -347,5 +374,14 @@ export async function startGregord(
     throw listenError(config, err);
   }
   logAddresses(config, addresses, logger);
-  return { server, addresses, config, close: () => server.close() };
+  return {
+    server,
+    addresses,
+    config,
+    reloadApiKeys: async () => {
+      await apiKeys?.reload();
+      return apiKeys?.size ?? 0;
+    },
+    close: () => server.close(),
+  };
 }

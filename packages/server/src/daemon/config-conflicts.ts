@@ -66,6 +66,10 @@ function listenerProblems(v: Values, given: GivenOptions): string[] {
       problems.push(`nothing to listen on: ${shown(bindAddress)} and ${shown(httpAddress)}`);
     }
   }
+  const { apiKeysFile } = given;
+  if (v.httpAddress === null && httpAddress !== undefined && isSet(apiKeysFile)) {
+    problems.push(`the HTTP API is served on the HTTP listener, but ${shown(httpAddress)}`);
+  }
   return problems;
 }
 

@@ -44,7 +44,7 @@ export interface ConfigOption {
 
 /** The default TCP listener: framed msgpack-rpc, as the Keybase client speaks it. */
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1:9911';
-/** The default HTTP listener: WebSocket upgrade, /metrics, /healthz, /readyz. */
+/** The default HTTP listener: WebSocket upgrade, the HTTP API, /metrics, /healthz, /readyz. */
 export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:9912';
 /** The default data directory, relative to the working directory. */
 export const DEFAULT_DATA_DIR = './data';
@@ -67,7 +67,7 @@ export const CONFIG_TABLE = [
     env: 'HTTP_ADDRESS',
     defaultText: DEFAULT_HTTP_ADDRESS,
     unit: OPTION_UNIT.address,
-    help: 'HTTP listener: WebSocket upgrade, /metrics, /healthz, /readyz. Port 0 picks a free port; "off" disables it.',
+    help: 'HTTP listener: WebSocket upgrade, the HTTP API (/api/v1, with --api-keys-file), /metrics, /healthz, /readyz. Port 0 picks a free port; "off" disables it.',
   },
   {
     key: 'wsAllowedOrigins',
@@ -76,6 +76,30 @@ export const CONFIG_TABLE = [
     defaultText: null,
     unit: OPTION_UNIT.origins,
     help: "Web origins (https://app.example.com, comma-separated, or *) whose pages may open a WebSocket; other Origin headers get 403, the listener's own origin and clients sending none always pass. Unset: any origin, except with --mock-auth.",
+  },
+  {
+    key: 'apiKeysFile',
+    flag: '--api-keys-file',
+    env: 'GREGOR_API_KEYS_FILE',
+    defaultText: null,
+    unit: OPTION_UNIT.path,
+    help: 'File of API keys for the HTTP API under /api/v1 (one per line, 16+ characters; # starts a comment), re-read on SIGHUP. Unset or empty: the API answers 404.',
+  },
+  {
+    key: 'apiMaxBodyBytes',
+    flag: '--api-max-body-bytes',
+    env: 'GREGOR_API_MAX_BODY_BYTES',
+    defaultText: '1MiB',
+    unit: OPTION_UNIT.bytes,
+    help: 'Largest HTTP API request body; a larger one is answered 413 before it is read in full.',
+  },
+  {
+    key: 'apiMaxInFlight',
+    flag: '--api-max-in-flight',
+    env: 'GREGOR_API_MAX_IN_FLIGHT',
+    defaultText: '64',
+    unit: OPTION_UNIT.count,
+    help: 'HTTP API requests one API key may have in flight; more are answered 429 with retry-after.',
   },
   {
     key: 'tlsCert',

@@ -78,6 +78,12 @@ export interface GregordConfig {
    * sending no Origin always may. Null: any origin.
    */
   readonly wsAllowedOrigins: readonly string[] | null;
+  /** The HTTP API on the HTTP listener: its keys file (null: off), body and in-flight bounds. */
+  readonly api: {
+    readonly keysFile: string | null;
+    readonly maxBodyBytes: number;
+    readonly maxInFlightPerKey: number;
+  };
   readonly storage: StorageSpec;
   /** Redis for pub/sub (its password included), or null for the in-process bus. */
   readonly redisUrl: string | null;
@@ -157,6 +163,11 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     http: v.httpAddress ?? null,
     // --mock-auth lets any page that reaches the listener be anyone: only its own origin, then.
     wsAllowedOrigins: v.wsAllowedOrigins ?? (auth.mode === 'mock' ? [] : null),
+    api: {
+      keysFile: v.apiKeysFile ?? null,
+      maxBodyBytes: v.apiMaxBodyBytes as number,
+      maxInFlightPerKey: v.apiMaxInFlight as number,
+    },
     storage,
     redisUrl: v.redisUrl === undefined ? null : withPassword(v.redisUrl, v.redisPassword),
     redisTlsCa: v.redisUrl?.startsWith('rediss:') === true ? (v.tlsCa ?? null) : null,

@@ -5,18 +5,21 @@
  */
 import { gregorError } from 'gregor-client/errors';
 import { type Message, messageUID, type UID, validateConsumeMessage } from 'gregor-client/protocol';
+import type { Consumed } from 'gregor-client/state';
 import type { DispatchServices, MethodImpl } from './dispatch-services.js';
 import { withUID } from './message-edit.js';
 import { type ConsumeKind, resultLabel } from './metrics.js';
 
-async function counted(
+/** Run `fn`, counting it in the consume metrics as `kind`. */
+export async function counted<T>(
   services: DispatchServices,
   kind: ConsumeKind,
-  fn: () => Promise<void>,
-): Promise<void> {
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
-    await fn();
+    const result = await fn();
     services.metrics.consumes.inc({ kind, result: 'ok' });
+    return result;
   } catch (err) {
     services.metrics.consumes.inc({ kind, result: resultLabel(err) });
     throw err;
@@ -24,7 +27,7 @@ async function counted(
 }
 
 /** Validate `m` and return its uid ("no valid UID in message"). */
-function validated(services: DispatchServices, m: Message): UID {
+export function validated(services: DispatchServices, m: Message): UID {
   validateConsumeMessage(m, services.settings.consumeLimits);
   const uid = messageUID(m);
   if (uid === null) throw gregorError('GREGOR_ERR_INPUT_INVALID', 'no valid UID in message');
@@ -57,14 +60,28 @@ export const consumePublishMessage: MethodImpl<'consumePublishMessage'> = {
  * is consumed; the users' consumes then run concurrently, and the first failure is returned.
  */
 export const consumeMessageMulti: MethodImpl<'consumeMessageMulti'> = {
-  run: (services, _conn, { msg, uids }) =>
-    counted(services, 'multi', async () => {
-      const copies = uids.map((uid) => withUID(msg, uid));
-      for (const copy of copies) validated(services, copy);
-      const results = await Promise.allSettled(
-        copies.map((copy, i) => services.hub.consume(uids[i]!, copy)),
-      );
-      const failed = results.find((r) => r.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-    }),
+  run: async (services, _conn, { msg, uids }) => {
+    await consumeForEach(services, uids, msg);
+  },
 };
+
+/**
+ * Consume a copy of `msg` for each of `uids` (see consumeMessageMulti), counted as a `multi`
+ * consume; resolves with each copy as stored, in the order of `uids`.
+ */
+export function consumeForEach(
+  services: DispatchServices,
+  uids: readonly UID[],
+  msg: Message,
+): Promise<Consumed[]> {
+  return counted(services, 'multi', async () => {
+    const copies = uids.map((uid) => withUID(msg, uid));
+    for (const copy of copies) validated(services, copy);
+    const results = await Promise.allSettled(
+      copies.map((copy, i) => services.hub.consume(uids[i]!, copy)),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<Consumed>).value);
+  });
+}

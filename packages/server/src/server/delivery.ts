@@ -13,6 +13,8 @@ export class Delivery {
   readonly uid: UID;
   /** The user's local connections when the job started; undefined when there are none. */
   readonly recipients: UserActor | undefined;
+  /** Set by storage: the msgID was logged before (a retry), so nothing new was created. */
+  isDuplicate = false;
   #message: Message;
   #encoded: Uint8Array | undefined;
 

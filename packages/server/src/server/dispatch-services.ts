@@ -30,8 +30,8 @@ export interface DispatchServices {
   readonly settings: ServerSettings;
   /** The calls being served, for close() to wait on. */
   readonly calls: CallTracker;
-  /** The bound on reads running at once, per connection and per user. */
-  readonly reads: ReadGate<Connection>;
+  /** The bound on reads running at once, per caller (a connection or an API key) and per user. */
+  readonly reads: ReadGate<object>;
   /** Revokes sessions here and on the other instances. */
   readonly revoker: SessionRevoker;
 }

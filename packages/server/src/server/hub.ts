@@ -14,6 +14,7 @@
 import { gregorError } from 'gregor-client/errors';
 import type { ConnectedUser, Message, UID } from 'gregor-client/protocol';
 import { toHex } from 'gregor-client/protocol';
+import type { Consumed } from 'gregor-client/state';
 import type { Logger } from 'pino';
 import type { Bus } from '../pubsub/index.js';
 import { encodeBroadcastArgs } from './broadcast-payload.js';
@@ -99,13 +100,16 @@ export class Hub {
    * Run `m` (already validated and authorised) for `uid` through the pipeline, after every earlier
    * job of the user. Rejects with the storage error (nothing published or broadcast, rule 1),
    * GREGOR_ERR_OVERLOADED when the user's queue is full, or GREGOR_ERR_CLOSED while closing.
+   * Resolves with the message as stored (its ctime stamped) and whether its msgID was a retry.
    */
-  consume(uid: UID, m: Message): Promise<void> {
+  consume(uid: UID, m: Message): Promise<Consumed> {
     if (this.#isClosing) return Promise.reject(closedError());
     const key = toHex(uid);
-    return this.#mailbox.run(key, () =>
-      this.#pipeline.run(new Delivery(uid, m, this.#actors.get(key))),
-    );
+    return this.#mailbox.run(key, async () => {
+      const delivery = new Delivery(uid, m, this.#actors.get(key));
+      await this.#pipeline.run(delivery);
+      return { message: delivery.message, isDuplicate: delivery.isDuplicate };
+    });
   }
 
   /**

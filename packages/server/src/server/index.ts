@@ -3,10 +3,18 @@
  * the defaults a user may want to start from. It takes its storage, bus and authenticator
  * ready-made; reading gregord's flags and opening those from a configuration is the daemon's job
  * (`../daemon/`), deciding who a session is is `../auth/`'s. A transport is a Listener (TCP/TLS
- * and HTTP are built in; others are passed in `listeners`). `internal.ts` adds the components
+ * and HTTP are built in; others are passed in `listeners`). The HTTP listener also serves the HTTP
+ * API for backends (`api`), whose operations `GregorServer.backend` offers in-process. `internal.ts` adds the components
  * GregorServer wires (Hub, Mailbox, Pipeline and its consumers, connections, the dispatcher).
  */
-export { DEFAULT_WS_PATH } from './http-side.js';
+export { type ApiKey, ApiKeys, MIN_API_KEY_LENGTH } from './api-keys.js';
+export { API_BASE, DEFAULT_CLAIM_MAX, OPENAPI_PATH } from './api-routes.js';
+export { BackendOperations } from './backend-operations.js';
+export {
+  DEFAULT_API_MAX_BODY_BYTES,
+  DEFAULT_API_MAX_IN_FLIGHT_PER_KEY,
+  DEFAULT_WS_PATH,
+} from './http-side.js';
 export type { Listener, ListenerAddress, ListenerContext } from './listener.js';
 export { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 export {
@@ -24,6 +32,7 @@ export {
   DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS,
   DEFAULT_SERVER_VERSION,
   type GregorServerOptions,
+  type HttpApiOptions,
   type HttpListenOptions,
   type OwnedComponents,
   type TcpListenOptions,

@@ -9,6 +9,8 @@ import type { OnSession, RpcSession, RpcSessionOptions, Transport } from 'gregor
 import type { StateReader } from 'gregor-client/state/internal';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../pubsub/index.js';
+import type { BackendOperations } from './backend-operations.js';
+import type { ServerMetrics } from './metrics.js';
 
 /** Where a listener is reachable, as `listen()` reports it (a port for network listeners). */
 export interface ListenerAddress {
@@ -24,8 +26,12 @@ export interface ListenerContext {
   readonly onSession: OnSession;
   /** Open a session on `transport` with `session` and hand it to the server: all most transports need. */
   accept(transport: Transport): RpcSession;
-  /** The server's metrics, for listeners that expose them (the HTTP side's /metrics). */
+  /** The server's metrics registry, for listeners that expose it (the HTTP side's /metrics). */
   readonly registry: Registry;
+  /** The server's metrics, for listeners that count their own requests (the HTTP API's). */
+  readonly metrics: ServerMetrics;
+  /** What a backend may do without a session: the operations behind the HTTP API. */
+  readonly backend: BackendOperations;
   /** The storage and bus, for listeners that report readiness (the HTTP side's /readyz). */
   readonly storage: StateReader;
   readonly bus: Bus;

@@ -63,6 +63,10 @@ export class ServerMetrics {
   readonly sessionsEnded: Counter<'reason'>;
   /** Revocations this instance applied, by where they came from: `local` (a call here) or `bus`. */
   readonly revocations: Counter<'source'>;
+  /** HTTP API requests answered, by route (`POST /api/v1/users/:uid/items`…) and HTTP status. */
+  readonly apiRequests: Counter<'route' | 'status'>;
+  /** HTTP API request durations in seconds, by route. */
+  readonly apiSeconds: Histogram<'route'>;
 
   constructor(sources: MetricsSources, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -165,6 +169,19 @@ export class ServerMetrics {
       name: 'gregor_revocations_total',
       help: 'Session and user revocations applied, by source (local call, or bus from another instance)',
       labelNames: ['source'],
+      registers,
+    });
+    this.apiRequests = new Counter({
+      name: 'gregor_api_requests_total',
+      help: 'HTTP API requests answered, by route and HTTP status',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    this.apiSeconds = new Histogram({
+      name: 'gregor_api_request_seconds',
+      help: 'HTTP API request duration by route, from its first byte to its answer',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
   }

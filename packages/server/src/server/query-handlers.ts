@@ -4,9 +4,17 @@
  * user's mailbox, as gregord's storage queue did: a sync does not wait behind the user's consumes.
  * They are bounded instead: a few at once per connection and per user, each answer one frame.
  */
-import { stateHash } from 'gregor-client/protocol';
+import {
+  type DeviceID,
+  type State,
+  type SyncResult,
+  stateHash,
+  type Time,
+  type TimeOrOffset,
+  type UID,
+} from 'gregor-client/protocol';
 import type { ReadOptions } from 'gregor-client/state';
-import type { MethodImpl } from './dispatch-services.js';
+import type { DispatchServices, MethodImpl } from './dispatch-services.js';
 import type { ServerSettings } from './server-options.js';
 import { storageCall } from './storage-call.js';
 
@@ -28,30 +36,67 @@ function readOptions(settings: ServerSettings, signal: AbortSignal): ReadOptions
 }
 
 /**
- * `sync`: the in-band messages since `ctime` and the hash of State(uid, deviceid, nil)
- * (docs/data-model.md, "Sync: the log since a time": the hash path passes nil, so items with a
- * future ctime count).
+ * The in-band messages since `ctime` and the hash of State(uid, deviceid, nil) (docs/data-model.md,
+ * "Sync: the log since a time": the hash path passes nil, so items with a future ctime count), as
+ * a read of `caller` (a connection, or an HTTP API key) through the read gate.
  */
+export function readSync(
+  { stateMachine: sm, metrics, settings, reads }: DispatchServices,
+  caller: object,
+  arg: { uid: UID; deviceid: DeviceID | null; ctime: Time },
+  signal: AbortSignal,
+): Promise<SyncResult> {
+  return reads.run(caller, arg.uid, async () => {
+    const opts = readOptions(settings, signal);
+    const msgs = await storageCall(metrics, 'since', () =>
+      sm.inBandMessagesSince(arg.uid, arg.deviceid, arg.ctime, opts),
+    );
+    const state = await storageCall(metrics, 'state', () =>
+      sm.state(arg.uid, arg.deviceid, null, opts),
+    );
+    return { msgs, hash: stateHash(state) };
+  });
+}
+
+/**
+ * State(uid, deviceid, timeOrOffset), only the items whose category starts with `categoryPrefix`
+ * when one is given, as a read of `caller` through the read gate.
+ */
+export function readState(
+  { stateMachine: sm, metrics, settings, reads }: DispatchServices,
+  caller: object,
+  arg: {
+    uid: UID;
+    deviceid: DeviceID | null;
+    timeOrOffset: TimeOrOffset | null;
+    categoryPrefix?: string;
+  },
+  signal: AbortSignal,
+): Promise<State> {
+  const { uid, deviceid, timeOrOffset, categoryPrefix } = arg;
+  return reads.run(caller, uid, () =>
+    storageCall(metrics, 'state', () =>
+      categoryPrefix === undefined
+        ? sm.state(uid, deviceid, timeOrOffset, readOptions(settings, signal))
+        : sm.stateByCategoryPrefix(
+            uid,
+            deviceid,
+            timeOrOffset,
+            categoryPrefix,
+            readOptions(settings, signal),
+          ),
+    ),
+  );
+}
+
+/** `sync`: see readSync. */
 export const sync: MethodImpl<'sync'> = {
-  run: ({ stateMachine: sm, metrics, settings, reads }, conn, { uid, deviceid, ctime }, signal) =>
-    reads.run(conn, uid, async () => {
-      const opts = readOptions(settings, signal);
-      const msgs = await storageCall(metrics, 'since', () =>
-        sm.inBandMessagesSince(uid, deviceid, ctime, opts),
-      );
-      const state = await storageCall(metrics, 'state', () => sm.state(uid, deviceid, null, opts));
-      return { msgs, hash: stateHash(state) };
-    }),
+  run: (services, conn, arg, signal) => readSync(services, conn, arg, signal),
 };
 
 /** `state`: State(uid, deviceid, timeOrOffset); the zero timeOrOffset means "now". */
 export const state: MethodImpl<'state'> = {
-  run: ({ stateMachine: sm, metrics, settings, reads }, conn, arg, signal) =>
-    reads.run(conn, arg.uid, () =>
-      storageCall(metrics, 'state', () =>
-        sm.state(arg.uid, arg.deviceid, arg.timeOrOffset, readOptions(settings, signal)),
-      ),
-    ),
+  run: (services, conn, arg, signal) => readState(services, conn, arg, signal),
 };
 
 /**
@@ -59,16 +104,5 @@ export const state: MethodImpl<'state'> = {
  * the protocol names them, so a client asking for a device's view gets it).
  */
 export const stateByCategoryPrefix: MethodImpl<'stateByCategoryPrefix'> = {
-  run: ({ stateMachine: sm, metrics, settings, reads }, conn, arg, signal) =>
-    reads.run(conn, arg.uid, () =>
-      storageCall(metrics, 'state', () =>
-        sm.stateByCategoryPrefix(
-          arg.uid,
-          arg.deviceid,
-          arg.timeOrOffset,
-          arg.categoryPrefix,
-          readOptions(settings, signal),
-        ),
-      ),
-    ),
+  run: (services, conn, arg, signal) => readState(services, conn, arg, signal),
 };

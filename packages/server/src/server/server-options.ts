@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Authenticator } from '../auth/index.js';
 import type { Bus } from '../pubsub/index.js';
+import { ApiKeys } from './api-keys.js';
 import type { Listener } from './listener.js';
 import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
@@ -77,6 +78,22 @@ export interface HttpListenOptions {
    * send no Origin (everything but browsers) always may. @default every origin
    */
   allowedOrigins?: readonly string[];
+  /** The HTTP API for backends under `/api/v1` (server-api.md). @default off (404) */
+  api?: HttpApiOptions;
+}
+
+/** The HTTP API of an HTTP listener. */
+export interface HttpApiOptions {
+  /**
+   * The keys a backend may present as `Authorization: Bearer <key>`: a list (each at least 16
+   * characters, no spaces), or an ApiKeys that can be re-read (`ApiKeys.fromFile`). With no key,
+   * the API answers 404 on every path.
+   */
+  keys: readonly string[] | ApiKeys;
+  /** Largest request body, bytes; a larger one is refused (413) before it is read in full. @default 1 MiB */
+  maxBodyBytes?: number;
+  /** Requests one key may have in flight; more are answered 429 with `retry-after`. @default 64 */
+  maxInFlightPerKey?: number;
 }
 
 /** Which components close() also closes. */
@@ -190,6 +207,19 @@ const tuningSchema = z.strictObject({
           port,
           wsPath: z.string().startsWith('/').optional(),
           allowedOrigins: z.array(z.string().min(1)).readonly().optional(),
+          api: z
+            .strictObject({
+              keys: z.union([
+                z.array(z.string()).readonly(),
+                z.custom<ApiKeys>(
+                  (v) => v instanceof ApiKeys,
+                  'expected a list of keys or an ApiKeys',
+                ),
+              ]),
+              maxBodyBytes: z.number().int().positive().optional(),
+              maxInFlightPerKey: z.number().int().positive().optional(),
+            })
+            .optional(),
         })
         .optional(),
     })

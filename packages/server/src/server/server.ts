@@ -13,11 +13,13 @@ import type { SessionID } from 'gregor-client/protocol';
 import { RpcSession, type RpcSessionOptions, type Transport } from 'gregor-client/rpc';
 import { type Logger, pino } from 'pino';
 import type { RevokeRequest } from '../auth/index.js';
+import { BackendOperations } from './backend-operations.js';
 import { BroadcasterConsumer } from './broadcaster-consumer.js';
 import { CallTracker } from './call-tracker.js';
 import { decodeDescribeRequest, encodeDescribeReply } from './cluster-describe.js';
 import { Connection, type ConnectionServices } from './connection.js';
 import { ConnectionLimits, hostOf, REFUSED_BY } from './connection-limits.js';
+import type { DispatchServices } from './dispatch-services.js';
 import { createDispatcher } from './dispatcher.js';
 import { HttpListener } from './http-listener.js';
 import { Hub } from './hub.js';
@@ -61,6 +63,7 @@ export class GregorServer {
   readonly #metrics: ServerMetrics;
   readonly #publisher: PublisherConsumer;
   readonly #hub: Hub;
+  readonly #backend: BackendOperations;
   readonly #session: Omit<RpcSessionOptions, 'id'>;
   readonly #services: ConnectionServices;
   readonly #connections = new Set<Connection>();
@@ -118,7 +121,7 @@ export class GregorServer {
       logger,
       connections: () => this.#connections,
     });
-    const handlers = createDispatcher({
+    const dispatchServices: DispatchServices = {
       revoker: this.#revoker,
       calls: this.#calls,
       hub: this.#hub,
@@ -130,7 +133,9 @@ export class GregorServer {
         maxPerConnection: this.#settings.maxReadsPerConnection,
         maxPerUser: this.#settings.maxReadsPerUser,
       }),
-    });
+    };
+    const handlers = createDispatcher(dispatchServices);
+    this.#backend = new BackendOperations(dispatchServices);
     this.#session = {
       handlers,
       limits: { frameReadTimeoutMs: DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS, ...opts.rpcLimits },
@@ -167,6 +172,14 @@ export class GregorServer {
   /** The Hub (actor table, mailbox): for tests, invariant checks and operators' tooling. */
   get hub(): Hub {
     return this.#hub;
+  }
+
+  /**
+   * What a backend may do for any user without a session (publish, dismiss, read, presence,
+   * reminders): the operations of the HTTP API, for code in the same process.
+   */
+  get backend(): BackendOperations {
+    return this.#backend;
   }
 
   /** The metrics of this server. */
@@ -285,6 +298,8 @@ export class GregorServer {
         return session;
       },
       registry: this.#metrics.registry,
+      metrics: this.#metrics,
+      backend: this.#backend,
       storage: this.#opts.stateMachine,
       bus: this.#opts.bus,
     };

@@ -41,13 +41,14 @@ export class StorageConsumer implements PipelineConsumer {
     // Out-of-band messages go through the same path, but storage ignores them; skip the
     // round trip. In-band sync messages are stored (logged) like updates.
     if (m.ibm === undefined) return;
-    const logged = await storageCall(this.#metrics, 'consume', () =>
-      this.#storage.consumeMessage(m, {
+    const { message: logged, isDuplicate } = await storageCall(this.#metrics, 'consume', () =>
+      this.#storage.consume(m, {
         timeoutMs: this.#timeoutMs,
         ...(this.#quota === undefined ? {} : { quota: this.#quota }),
       }),
     );
     const ctime = logged.ibm?.stateUpdate?.md.ctime;
     if (ctime !== undefined) delivery.message = withCTime(m, ctime);
+    delivery.isDuplicate = isDuplicate;
   }
 }

@@ -7,11 +7,9 @@
  * logged msgID is not applied twice, and a replayed dismissal uses the same captured time).
  */
 import { isGregorError } from 'gregor-client/errors';
-import type { InBandMessage } from 'gregor-client/protocol';
 import { loadSnapshot, writeBatch } from './batch-io.js';
-import { type ConsumeJob, planBatch, planReads } from './consume-plan.js';
+import { type ConsumeJob, type PlanAnswer, planBatch, planReads } from './consume-plan.js';
 import { type Dialect, retryOnConnectionLoss, type SqlSession } from './dialect.js';
-import type { Outcome } from './group-commit.js';
 import type { TableNames } from './schema.js';
 import { toStorageError } from './storage-error.js';
 
@@ -20,7 +18,7 @@ async function applyJobs(
   s: SqlSession,
   t: TableNames,
   jobs: readonly ConsumeJob[],
-): Promise<Outcome<InBandMessage>[]> {
+): Promise<PlanAnswer[]> {
   const snapshot = await loadSnapshot(s, t, d.matchKeys, planReads(jobs));
   const { writes, answers } = planBatch(jobs, snapshot);
   await writeBatch(s, t, d.matchKeys, writes);
@@ -35,7 +33,7 @@ function isBatchWide(d: Dialect, err: unknown): boolean {
   return d.isConnectionError(err) || isGregorError(err, 'GREGOR_ERR_TIMEOUT');
 }
 
-const failed = (err: unknown): Outcome<InBandMessage> => ({
+const failed = (err: unknown): PlanAnswer => ({
   ok: false,
   error: toStorageError(err, 'consume'),
 });
@@ -44,9 +42,9 @@ async function applyEachUnderSavepoint(
   d: Dialect,
   t: TableNames,
   jobs: readonly ConsumeJob[],
-): Promise<Outcome<InBandMessage>[]> {
+): Promise<PlanAnswer[]> {
   return d.transaction(async (s) => {
-    const outcomes: Outcome<InBandMessage>[] = [];
+    const outcomes: PlanAnswer[] = [];
     for (const job of jobs) {
       await s.run('SAVEPOINT gregor_consume');
       try {
@@ -69,7 +67,7 @@ export async function commitConsumes(
   d: Dialect,
   t: TableNames,
   jobs: ConsumeJob[],
-): Promise<Outcome<InBandMessage>[]> {
+): Promise<PlanAnswer[]> {
   let error: unknown;
   try {
     return await retryOnConnectionLoss(d, () => d.transaction((s) => applyJobs(d, s, t, jobs)));

@@ -100,11 +100,17 @@ export interface PlanWrites {
   readonly logRows: LogRow[];
 }
 
+/** A consume's logged message (the first one for a duplicate msgID), and whether it was one. */
+export interface LoggedAnswer {
+  readonly ibm: InBandMessage;
+  readonly isDuplicate: boolean;
+}
+
 /**
- * The answer of one consume: the logged message (the first one for a duplicate msgID), or the
- * quota error of a refused creation (which then changed nothing).
+ * The answer of one consume: its LoggedAnswer, or the quota error of a refused creation (which
+ * then changed nothing).
  */
-export type PlanAnswer = Outcome<InBandMessage>;
+export type PlanAnswer = Outcome<LoggedAnswer>;
 
 /** Which rows `jobs` may read or change. */
 export function planReads(jobs: readonly ConsumeJob[]): PlanReads {
@@ -239,7 +245,7 @@ export function planBatch(
       msg = { stateSync: { md } };
     }
     if (first !== undefined) {
-      answers.push({ ok: true, value: decodeLogged(first) });
+      answers.push({ ok: true, value: { ibm: decodeLogged(first), isDuplicate: true } });
       continue;
     }
     const body = encodeRecord(msg);
@@ -247,7 +253,7 @@ export function planBatch(
     // `since` filters a stateUpdate by its md.deviceID, never a stateSync.
     const deviceID = message.kind === 'update' ? md.deviceID : null;
     logs.push({ row: { uid: md.uid, msgID: md.msgID, ctime, deviceID, body }, item });
-    answers.push({ ok: true, value: msg });
+    answers.push({ ok: true, value: { ibm: msg, isDuplicate: false } });
   }
   return { writes: collectWrites(overlay, logs), answers };
 }

@@ -24,6 +24,7 @@ import type {
 } from 'gregor-client/protocol';
 import {
   type Clock,
+  type Consumed,
   type ConsumeOptions,
   classifyMessage,
   filterStateByCategoryPrefix,
@@ -36,7 +37,7 @@ import {
   withDeadline,
 } from 'gregor-client/state/internal';
 import { commitConsumes } from './consume-commit.js';
-import type { ConsumeJob } from './consume-plan.js';
+import type { ConsumeJob, LoggedAnswer } from './consume-plan.js';
 import {
   type Dialect,
   type DialectName,
@@ -59,7 +60,7 @@ export class SqlEngine implements StateMachine {
   readonly dialect: DialectName;
   readonly #d: Dialect;
   readonly #t: TableNames;
-  readonly #writer: GroupCommitWriter<ConsumeJob, InBandMessage>;
+  readonly #writer: GroupCommitWriter<ConsumeJob, LoggedAnswer>;
   readonly #queryTimeoutMs: number;
   #closing: Promise<void> | undefined;
 
@@ -82,14 +83,19 @@ export class SqlEngine implements StateMachine {
    * Concurrent consumes share a transaction (group commit); one user's apply in call order.
    */
   async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
+    return (await this.consume(m, opts)).message;
+  }
+
+  /** consumeMessage, telling whether the msgID was logged before. */
+  async consume(m: Message, opts?: ConsumeOptions): Promise<Consumed> {
     this.#enter(opts);
     const message = classifyMessage(m);
     // An out-of-band message changes nothing and comes back unchanged.
-    if (message.kind === 'oobm') return message.message;
+    if (message.kind === 'oobm') return { message: message.message, isDuplicate: false };
     // The quota is checked inside the commit's transaction (consume-plan.ts).
     const job = { message, now: this.clock.now(), quota: opts?.quota };
-    const ibm = await this.#writer.submit(job, opts);
-    return { ibm };
+    const { ibm, isDuplicate } = await this.#writer.submit(job, opts);
+    return { message: { ibm }, isDuplicate };
   }
 
   state(
