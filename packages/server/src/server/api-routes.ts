@@ -37,6 +37,7 @@ import {
   CreatedJson,
   CreatedManyJson,
   DismissalsBody,
+  ErrorJson,
   ItemParams,
   ItemsJson,
   ItemsQuery,
@@ -69,6 +70,9 @@ export interface ApiRouteOptions {
   /** Requests one key may have in flight; more are answered 429. */
   readonly maxInFlightPerKey: number;
 }
+
+/** Every route's error answers, for the document (the error handler sends them). */
+const ERROR_RESPONSES = { '4xx': ErrorJson, '5xx': ErrorJson };
 
 /** Seconds a client refused for too many requests in flight should wait (`retry-after`). */
 const RETRY_AFTER_SECONDS = 1;
@@ -183,7 +187,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
               'Stored, then sent to every connected device of the user. 201 when new; 200 with the first ctime when `id` was already used (idempotent).',
             params: UidParams,
             body: NewItemBody,
-            response: { 200: CreatedJson, 201: CreatedJson },
+            response: { 200: CreatedJson, 201: CreatedJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {
@@ -201,7 +205,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
             summary: 'Create the same item for several users',
             description: 'One item per user, all with the same ID (consumeMessageMulti).',
             body: NewItemsBody,
-            response: { 201: CreatedManyJson },
+            response: { 201: CreatedManyJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {
@@ -226,7 +230,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
           schema: {
             summary: 'Dismiss one item',
             params: ItemParams,
-            response: { 200: CreatedJson },
+            response: { 200: CreatedJson, ...ERROR_RESPONSES },
           },
         },
         async (req) => {
@@ -243,7 +247,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
             summary: 'Dismiss items by ID and by category range, in one message',
             params: UidParams,
             body: DismissalsBody,
-            response: { 200: CreatedJson },
+            response: { 200: CreatedJson, ...ERROR_RESPONSES },
           },
         },
         async (req) => {
@@ -261,7 +265,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
             description: 'Never stored: devices not connected now never see it.',
             params: UidParams,
             body: OutOfBandBody,
-            response: { 202: RelayedJson },
+            response: { 202: RelayedJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {
@@ -279,7 +283,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
             summary: "A user's live items, and the state hash",
             params: UidParams,
             querystring: ItemsQuery,
-            response: { 200: ItemsJson },
+            response: { 200: ItemsJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {
@@ -316,7 +320,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
             summary: 'The messages stored since a time, and the state hash',
             params: UidParams,
             querystring: SyncQuery,
-            response: { 200: SyncJson },
+            response: { 200: SyncJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {
@@ -340,7 +344,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
           schema: {
             summary: 'The connected devices of users, on every instance',
             querystring: PresenceQuery,
-            response: { 200: PresenceJson },
+            response: { 200: PresenceJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {
@@ -356,7 +360,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
           schema: {
             summary: 'Claim due reminders (each locked for a while, so one claimer handles it)',
             body: ClaimBody,
-            response: { 200: RemindersJson },
+            response: { 200: RemindersJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {
@@ -374,7 +378,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
           schema: {
             summary: 'Delete handled reminders',
             body: AckBody,
-            response: { 200: AckedJson },
+            response: { 200: AckedJson, ...ERROR_RESPONSES },
           },
         },
         async (req, reply) => {

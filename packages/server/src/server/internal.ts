@@ -11,7 +11,7 @@ export { Delivery } from './delivery.js';
 export type { DispatchServices, MethodImpl, ServedMethod } from './dispatch-services.js';
 export { createDispatcher } from './dispatcher.js';
 export { HttpListener } from './http-listener.js';
-export { HttpSide, READY_PROBE_TIMEOUT_MS } from './http-side.js';
+export { buildHttpApp, type HttpApp, HttpSide, READY_PROBE_TIMEOUT_MS } from './http-side.js';
 export { Hub, type HubOptions } from './hub.js';
 export type { HubMember } from './hub-member.js';
 export * from './index.js';
