@@ -100,7 +100,7 @@ describe('the HTTP API refuses what it must, with the documented status and code
   });
 
   it('401: a missing, malformed or wrong key, with www-authenticate; nothing is read or stored', async () => {
-    await withApi({}, async (api, h) => {
+    await withApi({}, async (_api, h) => {
       const port = h.addresses.http!.port;
       const anonymous = new ApiClient(port, null);
       const wrong = new ApiClient(port, 'not-the-key-0123456789');
