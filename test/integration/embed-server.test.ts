@@ -149,4 +149,50 @@ describe('createServer', () => {
       /auth\.authd: /,
     );
   });
+
+  it('serves the HTTP API with apiKeys, at urls.api; refuses apiKeys without listen.http or too short', async () => {
+    const key = 'embedded-api-key-0123456789';
+    const apiServer = await createServer({
+      storage: 'memory:',
+      dataDir: dir,
+      listen: PORT_0,
+      auth: 'mock',
+      apiKeys: [key],
+      ...quiet,
+    });
+    try {
+      const api = apiServer.urls.api;
+      assert.equal(api, `http://127.0.0.1:${apiServer.addresses.http!.port}/api/v1`);
+      const created = await fetch(`${api}/users/${toHex(U1)}/items`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ category: 'embedded', body: 'hi' }),
+      });
+      assert.equal(created.status, 201);
+      assert.equal(await apiServer.reloadApiKeys(), 1, 'given keys stay as they are');
+    } finally {
+      await apiServer.close();
+    }
+    assert.equal(server.urls.api, undefined, 'no keys, no API');
+    assert.match(
+      await refusal({
+        storage: 'memory:',
+        dataDir: dir,
+        listen: { tcp: '127.0.0.1:0', http: null },
+        apiKeys: [key],
+        ...quiet,
+      }),
+      /apiKeys: the HTTP API is served on listen\.http/,
+    );
+    assert.match(
+      await refusal({
+        storage: 'memory:',
+        dataDir: dir,
+        listen: PORT_0,
+        apiKeys: ['short'],
+        ...quiet,
+      }),
+      /at least 16 characters/,
+    );
+  });
 });

@@ -51,6 +51,8 @@ export interface StartGregordOptions {
   logger?: Logger;
   /** Source of "now". @default systemClock */
   clock?: Clock;
+  /** API keys given in-process (createServer's `apiKeys`), instead of `--api-keys-file`. */
+  apiKeys?: readonly string[];
 }
 
 async function closeQuietly(
@@ -115,8 +117,12 @@ function redisOptions(err: unknown): OptionKey[] {
   return ['redisUrl'];
 }
 
-/** The API keys of `--api-keys-file`, or undefined when the API is off. */
-async function openApiKeys(config: GregordConfig): Promise<ApiKeys | undefined> {
+/** The API keys given in-process or in `--api-keys-file`, or undefined when the API is off. */
+async function openApiKeys(
+  config: GregordConfig,
+  given: readonly string[] | undefined,
+): Promise<ApiKeys | undefined> {
+  if (given !== undefined) return ApiKeys.of(given);
   if (config.api.keysFile === null) return undefined;
   try {
     return await ApiKeys.fromFile(config.api.keysFile);
@@ -298,7 +304,7 @@ export async function startGregord(
   let server: GregorServer;
   let apiKeys: ApiKeys | undefined;
   try {
-    apiKeys = await openApiKeys(config);
+    apiKeys = await openApiKeys(config, options.apiKeys);
     authenticator = await openAuthenticator(config, clock, logger, created);
     stateMachine = await openStorage(config, clock, logger, created);
     bus = await openBus(config, logger);

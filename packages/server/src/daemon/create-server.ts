@@ -11,7 +11,7 @@ import { gregorError, isGregorError } from 'gregor-client/errors';
 import type { Clock } from 'gregor-client/state';
 import { type Logger, pino } from 'pino';
 import { mintToken, type TokenSecret } from '../auth/index.js';
-import type { GregorServer, ServerAddresses } from '../server/index.js';
+import { API_BASE, type GregorServer, type ServerAddresses } from '../server/index.js';
 import { startGregord } from './bootstrap.js';
 import { type GregordConfig, parseGregordConfig } from './config.js';
 import { CONFIG_TABLE, type OptionKey } from './config-table.js';
@@ -70,6 +70,11 @@ export interface CreateServerOptions extends TableServerOptions {
   logger?: Logger;
   /** Source of "now" (tests). @default the system clock */
   clock?: Clock;
+  /**
+   * Keys for the HTTP API under `/api/v1` (docs/server-api.md), each at least 16 characters; or
+   * give `apiKeysFile`. @default none: the API answers 404
+   */
+  apiKeys?: readonly string[];
 }
 
 /** Options of `EmbeddedServer.mintToken`. */
@@ -88,20 +93,28 @@ export interface EmbeddedServer {
   readonly config: GregordConfig;
   /** What the listeners bound (the real ports when 0 was asked). */
   readonly addresses: ServerAddresses;
-  /** Where clients connect: `fmprpc://…` (or `fmprpc+tls://…`) and `ws://…/rpc`, when listening. */
-  readonly urls: { readonly fmprpc?: string; readonly ws?: string };
+  /**
+   * Where clients connect: `fmprpc://…` (or `fmprpc+tls://…`) and `ws://…/rpc`, when listening;
+   * and where backends call the HTTP API (`http://…/api/v1`), when it has keys.
+   */
+  readonly urls: { readonly fmprpc?: string; readonly ws?: string; readonly api?: string };
   /** The server itself, for what this interface leaves out (hub, revokeSessions, …). */
   readonly server: GregorServer;
   /** Mint a session token for `uid` (hex or bytes). Only with signed tokens (the default auth). */
   mintToken(uid: string | Uint8Array, options?: MintOptions): string;
   /** The Prometheus text `/metrics` serves. */
   metrics(): Promise<string>;
+  /**
+   * Read `apiKeysFile` again (what gregord does on SIGHUP); resolves with the number of keys now
+   * valid. A bad file keeps the keys as they were and rejects (GREGOR_ERR_CONFIG_INVALID).
+   */
+  reloadApiKeys(): Promise<number>;
   /** Graceful stop, as gregord on SIGTERM; idempotent. */
   close(): Promise<void>;
 }
 
 /** Keys that are not table options: the object's own. */
-const OWN_KEYS = new Set(['auth', 'listen', 'logger', 'clock']);
+const OWN_KEYS = new Set(['auth', 'listen', 'logger', 'clock', 'apiKeys']);
 const TABLE_KEYS = new Set<string>(CONFIG_TABLE.map((row) => row.key));
 const UNIT_OF = new Map<string, string>(CONFIG_TABLE.map((row) => [row.key, row.unit]));
 const EXCLUDED: ReadonlySet<string> = new Set<NotAnOption>([
@@ -201,7 +214,11 @@ function withObjectNames(err: unknown): unknown {
   );
 }
 
-function urlsOf(config: GregordConfig, addresses: ServerAddresses): EmbeddedServer['urls'] {
+function urlsOf(
+  config: GregordConfig,
+  addresses: ServerAddresses,
+  hasApi: boolean,
+): EmbeddedServer['urls'] {
   const { tcp, http } = addresses;
   const host = (h: string): string => (h.includes(':') ? `[${h}]` : h);
   return {
@@ -209,6 +226,9 @@ function urlsOf(config: GregordConfig, addresses: ServerAddresses): EmbeddedServ
       ? {}
       : { fmprpc: `${config.tcp?.tls ? 'fmprpc+tls' : 'fmprpc'}://${host(tcp.host)}:${tcp.port}` }),
     ...(http === undefined ? {} : { ws: `ws://${host(http.host)}:${http.port}/rpc` }),
+    ...(http === undefined || !hasApi
+      ? {}
+      : { api: `http://${host(http.host)}:${http.port}${API_BASE}` }),
   };
 }
 
@@ -232,10 +252,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<E
   } catch (err) {
     throw withObjectNames(err);
   }
+  if (options.apiKeys !== undefined && config.http === null) {
+    throw invalid('apiKeys: the HTTP API is served on listen.http, which is off');
+  }
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gregord' });
   const running = await startGregord(config, {
     logger,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
   });
   let secret: TokenSecret | null;
   try {
@@ -247,7 +271,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<E
   return {
     config,
     addresses: running.addresses,
-    urls: urlsOf(config, running.addresses),
+    urls: urlsOf(
+      config,
+      running.addresses,
+      options.apiKeys !== undefined || config.api.keysFile !== null,
+    ),
     server: running.server,
     mintToken(uid, mint = {}) {
       if (secret === null) {
@@ -268,6 +296,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<E
       );
     },
     metrics: () => running.server.metrics.registry.metrics(),
+    reloadApiKeys: () => running.reloadApiKeys(),
     close: () => running.close(),
   };
 }
