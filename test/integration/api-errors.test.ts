@@ -84,15 +84,11 @@ describe('the HTTP API refuses what it must, with the documented status and code
         ),
         /expireIn/,
       );
-      assertError(
-        await api.request('POST', ITEMS, '{"category":'),
-        400,
-        'GREGOR_ERR_INPUT_INVALID',
-      );
+      assertError(await api.raw('POST', ITEMS, '{"category":'), 400, 'GREGOR_ERR_INPUT_INVALID');
       assertError(await api.get('/users/00/sync?since=x'), 400, 'GREGOR_ERR_INPUT_INVALID');
       // Prototype poisoning is refused, not merged.
       assertError(
-        await api.request('POST', ITEMS, '{"category":"c","body":"b","__proto__":{"x":1}}'),
+        await api.raw('POST', ITEMS, '{"category":"c","body":"b","__proto__":{"x":1}}'),
         400,
         'GREGOR_ERR_INPUT_INVALID',
       );
