@@ -167,6 +167,11 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { backend, metrics } = opts;
   const admission = new KeyAdmission(opts);
+  /** Consume the state update `m`; answer its ID and stored ctime. */
+  const stored = async (m: Message) => {
+    const { message } = await backend.consume(m);
+    return { id: msgIdOf(m), ctime: ctimeOf(message) };
+  };
 
   api.register(
     async (scope) => {
@@ -233,11 +238,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
             response: { 200: CreatedJson, ...ERROR_RESPONSES },
           },
         },
-        async (req) => {
-          const m = dismissalMessage(parseUid(req.params.uid), [req.params.id]);
-          const { message } = await backend.consume(m);
-          return { id: msgIdOf(m), ctime: ctimeOf(message) };
-        },
+        (req) => stored(dismissalMessage(parseUid(req.params.uid), [req.params.id])),
       );
 
       routes.post(
@@ -250,11 +251,7 @@ export function registerApiRoutes(app: FastifyInstance, opts: ApiRouteOptions): 
             response: { 200: CreatedJson, ...ERROR_RESPONSES },
           },
         },
-        async (req) => {
-          const m = dismissalsMessage(parseUid(req.params.uid), req.body);
-          const { message } = await backend.consume(m);
-          return { id: msgIdOf(m), ctime: ctimeOf(message) };
-        },
+        (req) => stored(dismissalsMessage(parseUid(req.params.uid), req.body)),
       );
 
       routes.post(

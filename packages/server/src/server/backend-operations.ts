@@ -8,21 +8,18 @@
 import { gregorError } from 'gregor-client/errors';
 import type {
   ConnectedUser,
-  DeviceID,
   Message,
   ReminderID,
   ReminderSet,
   State,
   SyncResult,
-  Time,
-  TimeOrOffset,
   UID,
 } from 'gregor-client/protocol';
 import type { Consumed } from 'gregor-client/state';
 import { claimReminders, deleteRemindersInOrder, describeCluster } from './admin-handlers.js';
 import { consumeForEach, counted, validated } from './consume-handlers.js';
 import type { DispatchServices } from './dispatch-services.js';
-import { readState, readSync } from './query-handlers.js';
+import { readState, readSync, type StateQuery, type SyncQuery } from './query-handlers.js';
 
 /** The backend operations of one server. */
 export class BackendOperations {
@@ -53,25 +50,12 @@ export class BackendOperations {
   }
 
   /** The log since `ctime` and the state hash, as `sync` answers; a read of `caller`. */
-  sync(
-    caller: object,
-    arg: { uid: UID; deviceid: DeviceID | null; ctime: Time },
-    signal: AbortSignal,
-  ): Promise<SyncResult> {
+  sync(caller: object, arg: SyncQuery, signal: AbortSignal): Promise<SyncResult> {
     return readSync(this.#services, caller, arg, signal);
   }
 
   /** The state (of one category prefix when given), as `state` answers; a read of `caller`. */
-  state(
-    caller: object,
-    arg: {
-      uid: UID;
-      deviceid: DeviceID | null;
-      timeOrOffset: TimeOrOffset | null;
-      categoryPrefix?: string;
-    },
-    signal: AbortSignal,
-  ): Promise<State> {
+  state(caller: object, arg: StateQuery, signal: AbortSignal): Promise<State> {
     return readState(this.#services, caller, arg, signal);
   }
 

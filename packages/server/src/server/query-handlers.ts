@@ -43,7 +43,7 @@ function readOptions(settings: ServerSettings, signal: AbortSignal): ReadOptions
 export function readSync(
   { stateMachine: sm, metrics, settings, reads }: DispatchServices,
   caller: object,
-  arg: { uid: UID; deviceid: DeviceID | null; ctime: Time },
+  arg: SyncQuery,
   signal: AbortSignal,
 ): Promise<SyncResult> {
   return reads.run(caller, arg.uid, async () => {
@@ -58,6 +58,21 @@ export function readSync(
   });
 }
 
+/** What a state read asks for: `timeOrOffset` null is now; `categoryPrefix` narrows it. */
+export interface StateQuery {
+  uid: UID;
+  deviceid: DeviceID | null;
+  timeOrOffset: TimeOrOffset | null;
+  categoryPrefix?: string;
+}
+
+/** What a sync asks for: the log of `uid` since `ctime`, as `deviceid` sees it. */
+export interface SyncQuery {
+  uid: UID;
+  deviceid: DeviceID | null;
+  ctime: Time;
+}
+
 /**
  * State(uid, deviceid, timeOrOffset), only the items whose category starts with `categoryPrefix`
  * when one is given, as a read of `caller` through the read gate.
@@ -65,12 +80,7 @@ export function readSync(
 export function readState(
   { stateMachine: sm, metrics, settings, reads }: DispatchServices,
   caller: object,
-  arg: {
-    uid: UID;
-    deviceid: DeviceID | null;
-    timeOrOffset: TimeOrOffset | null;
-    categoryPrefix?: string;
-  },
+  arg: StateQuery,
   signal: AbortSignal,
 ): Promise<State> {
   const { uid, deviceid, timeOrOffset, categoryPrefix } = arg;
