@@ -17,23 +17,28 @@
  * warms every process first.
  */
 
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { METHODS, type UID } from '../packages/client/src/protocol/index.js';
 import { connectTcp, type RpcSession } from '../packages/client/src/rpc/index.js';
 import { GregordProcess, stopAll } from '../test/integration/helpers/gregord-process.js';
 import { createScratchDatabase } from '../test/integration/helpers/scale-fixtures.js';
 import { PrivateRedisServer } from '../test/unit/pubsub/private-redis-server.js';
+import { cpuSecondsOf } from './process-cpu.js';
 import { closedLoop, type MessageMaker } from './server-bench-load.js';
-import { type BenchUser, disconnect, inBand, outOfBand, Recorder } from './server-bench-peers.js';
+import {
+  type BenchUser,
+  disconnect,
+  freshUID,
+  inBand,
+  outOfBand,
+  Recorder,
+} from './server-bench-peers.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 40);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 1500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WINDOW = 4;
 const WARMUP_MS = 300;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s. */
-const TICKS_PER_SEC = 100;
 
 interface Layout {
   readonly name: string;
@@ -49,24 +54,6 @@ interface Sample {
   gregordCpuPct: number;
   clientCpuPct: number;
   errors: number;
-}
-
-/** CPU seconds a process has used so far (user + system). */
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
-}
-
-const RUN = randomBytes(4);
-let nextUser = 0;
-
-/** A uid no earlier phase used, so every phase starts from empty users. */
-function freshUID(): UID {
-  const uid = new Uint8Array(16);
-  uid.set(RUN, 0);
-  new DataView(uid.buffer).setUint32(12, nextUser++);
-  return uid as UID;
 }
 
 async function login(port: number, recorder: Recorder, uid: UID): Promise<RpcSession> {

@@ -11,6 +11,7 @@
  * Clients are RpcSessions over loopback TCP sharing one handler registry. Each user has two
  * connections: `a` sends, and both `a` and `b` receive; the latency sample is taken on `b`.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,17 @@ export function benchUID(n: number): UID {
   const uid = new Uint8Array(16);
   uid[0] = 0xbe;
   new DataView(uid.buffer).setUint32(12, n);
+  return uid as UID;
+}
+
+const RUN = randomBytes(4);
+let nextUser = 0;
+
+/** A uid no earlier call of this run returned: a phase that takes new ones starts from empty users. */
+export function freshUID(): UID {
+  const uid = new Uint8Array(16);
+  uid.set(RUN, 0);
+  new DataView(uid.buffer).setUint32(12, nextUser++);
   return uid as UID;
 }
 

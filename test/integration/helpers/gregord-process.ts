@@ -28,8 +28,11 @@ export interface LogLine {
 
 /** How to start one gregord. */
 export interface GregordProcessOptions {
-  /** `--storage`: a postgres:// or mysql:// URL shared by the cluster (or `memory:`). */
-  storage: string;
+  /**
+   * `--storage`: a postgres:// or mysql:// URL shared by the cluster (or `memory:`). Absent: the
+   * embedded default, SQLite under `--data-dir` (pass one in `args`).
+   */
+  storage?: string;
   /** `--redis-url`; absent: the in-process bus. */
   redisUrl?: string;
   /** More flags, e.g. `['--workers', '2']`. */
@@ -83,8 +86,7 @@ export class GregordProcess {
         : [options.script]),
       '--child-mode',
       ...(options.tokenSecret === undefined ? ['--mock-auth'] : []),
-      '--storage',
-      options.storage,
+      ...(options.storage === undefined ? [] : ['--storage', options.storage]),
       '--bind-address',
       '127.0.0.1:0',
       '--http-address',
