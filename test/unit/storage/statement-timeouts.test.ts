@@ -16,7 +16,7 @@ for (const name of ['postgres', 'mysql'] as const) {
   describe(`${name} statement deadline`, { skip: STORAGE_SKIPS[name] ?? false }, () => {
     it('fails a statement past the query timeout with GREGOR_ERR_TIMEOUT, and keeps serving', async () => {
       const place = await openStoragePlace(name, 'gregor_stmt');
-      const dialect: Dialect = openDialect(
+      const dialect: Dialect = await openDialect(
         place.url,
         resolveSqlEngineOptions({
           ...place.options,

@@ -3,8 +3,10 @@
  *
  * Durability: WAL with synchronous=FULL, so COMMIT returns only once the WAL is fsynced.
  * Connections per file: the writer runs every write transaction (BEGIN IMMEDIATE, so writers in
- * other processes wait on busy_timeout); a few readers serve reads, one read each at a time, and
- * see only committed data. Large reads are streamed in chunks that yield to the event loop.
+ * other processes wait on busy_timeout), in a worker thread of its own (sqlite-writer-thread.ts),
+ * so that no fsync and no lock wait ever stops the event loop; a few readers on the main thread
+ * serve reads, one read each at a time, and see only committed data. Large reads are streamed in
+ * chunks that yield to the event loop.
  * Writers in this process take a mutex shared per file (see async-mutex.ts for why).
  * `:memory:` has one connection, so reads take the mutex too and never see a batch half-applied.
  *
@@ -25,6 +27,7 @@ import {
 } from './dialect.js';
 import { ExclusivePool } from './exclusive-pool.js';
 import { OR_KEY_MATCHER, toDriverValues } from './sql-values.js';
+import { SqliteWriterThread } from './sqlite-writer-thread.js';
 
 /** Options of the SQLite dialect. */
 export interface SqliteDialectOptions {
@@ -118,6 +121,27 @@ class SqliteSession implements SqlSession {
   }
 }
 
+/** How write transactions reach the writer connection: in-process, or in its worker thread. */
+interface Writer {
+  readonly session: SqlSession;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The writer of `:memory:`, which only this connection can see: on the main thread. */
+function inProcessWriter(db: Database.Database): Writer {
+  return {
+    session: new SqliteSession(db),
+    async exec(sql) {
+      // After some errors SQLite has already rolled back; a second ROLLBACK would throw.
+      if (sql !== 'ROLLBACK' || db.inTransaction) db.exec(sql);
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
 /** The SQLite dialect; see the file header. */
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite';
@@ -126,60 +150,97 @@ export class SqliteDialect implements Dialect {
   readonly createIndexIfNotExists = true;
   readonly matchKeys = OR_KEY_MATCHER;
   readonly maxConnections = 1;
-  readonly #writer: Database.Database;
+  readonly #writer: Writer;
   readonly #readers: readonly Database.Database[];
-  readonly #writerSession: SqlSession;
   readonly #readerSessions: ExclusivePool<SqlSession>;
   readonly #mutex: AsyncMutex;
   readonly #releaseMutex: () => void;
-  readonly #isMemory: boolean;
+  readonly #memory: SqlSession | undefined;
   #closed = false;
 
-  constructor(opts: SqliteDialectOptions) {
-    this.#isMemory = opts.path === ':memory:';
-    if (this.#isMemory) {
-      this.#writer = new Database(':memory:');
-      this.#readers = [];
-      this.#mutex = new AsyncMutex();
-      this.#releaseMutex = () => {};
-    } else {
-      const path = resolve(opts.path);
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      createPrivateFile(path);
-      this.#writer = new Database(path);
-      const shared = sharedMutex(path);
-      this.#mutex = shared.mutex;
-      this.#releaseMutex = shared.release;
-      this.#writer.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
-      // WAL lets the reader connection read while a write transaction is open.
-      this.#writer.pragma('journal_mode = WAL');
-      this.#readers = Array.from({ length: READER_CONNECTIONS }, () => {
-        const reader = new Database(path);
-        reader.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
-        reader.pragma('query_only = ON');
-        return reader;
-      });
-    }
-    // Group commit: a caller is answered only once its commit is durable.
-    this.#writer.pragma('synchronous = FULL');
-    this.#writerSession = new SqliteSession(this.#writer);
+  private constructor(
+    writer: Writer,
+    readers: readonly Database.Database[],
+    shared: { mutex: AsyncMutex; release: () => void },
+    memory: SqlSession | undefined,
+  ) {
+    this.#writer = writer;
+    this.#readers = readers;
+    this.#mutex = shared.mutex;
+    this.#releaseMutex = shared.release;
+    this.#memory = memory;
     this.#readerSessions = new ExclusivePool<SqlSession>(
-      this.#readers.map((db) => new SqliteSession(db)),
+      readers.map((db) => new SqliteSession(db)),
     );
   }
 
+  /** Open `opts.path` (created 0600 when new), or a `:memory:` database. */
+  static async open(opts: SqliteDialectOptions): Promise<SqliteDialect> {
+    if (opts.path === ':memory:') return SqliteDialect.onConnection(new Database(':memory:'));
+    const path = resolve(opts.path);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    createPrivateFile(path);
+    // The writer sets WAL before the readers open, so they find the file in WAL mode.
+    const writer = await SqliteWriterThread.start({ path, busyTimeoutMs: opts.busyTimeoutMs });
+    const readers = Array.from({ length: READER_CONNECTIONS }, () => {
+      const reader = new Database(path);
+      reader.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+      reader.pragma('query_only = ON');
+      return reader;
+    });
+    return new SqliteDialect(writer, readers, sharedMutex(path), undefined);
+  }
+
+  /**
+   * A dialect on the one connection `db`, used on the thread that calls it: `:memory:` (which
+   * only its own connection can see), and the writer thread's connection. Reads take the write
+   * mutex, so they never see a batch half-applied.
+   */
+  static onConnection(db: Database.Database): SqliteDialect {
+    const writer = inProcessWriter(db);
+    return new SqliteDialect(
+      writer,
+      [],
+      { mutex: new AsyncMutex(), release: () => {} },
+      writer.session,
+    );
+  }
+
+  /** The session of the write connection (for the writer thread's single statements). */
+  get writerSession(): SqlSession {
+    return this.#writer.session;
+  }
+
+  /** Run `sql` without parameters on the write connection (BEGIN, COMMIT, ROLLBACK). */
+  exec(sql: string): Promise<void> {
+    return this.#writer.exec(sql);
+  }
+
+  /**
+   * Commit a batch of consumes in the writer thread, in one message (see
+   * sqlite-writer-thread.ts); absent on a connection used in place, where the engine commits the
+   * batch itself.
+   */
+  get commitConsumes(): Dialect['commitConsumes'] {
+    const writer = this.#writer;
+    if (!(writer instanceof SqliteWriterThread)) return undefined;
+    return (tables, jobs) => this.#mutex.run(() => writer.commitConsumes(tables, jobs));
+  }
+
   transaction<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    const exec = async (sql: string) => {
-      // After some errors SQLite has already rolled back; a second ROLLBACK would throw.
-      if (sql !== 'ROLLBACK' || this.#writer.inTransaction) this.#writer.exec(sql);
-    };
+    const writer = this.#writer;
     return this.#mutex.run(() =>
-      runInTransaction(exec, 'BEGIN IMMEDIATE', () => fn(this.#writerSession)),
+      runInTransaction(
+        (sql) => writer.exec(sql),
+        'BEGIN IMMEDIATE',
+        () => fn(writer.session),
+      ),
     );
   }
 
   read<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    if (this.#isMemory) return this.#mutex.run(() => fn(this.#writerSession));
+    const memory = this.#memory;
+    if (memory !== undefined) return this.#mutex.run(() => fn(memory));
     return this.#readerSessions.run(fn);
   }
 
@@ -203,9 +264,7 @@ export class SqliteDialect implements Dialect {
     await this.#readerSessions.drain(() => {
       for (const reader of this.#readers) reader.close();
     });
-    await this.#mutex.run(async () => {
-      this.#writer.close();
-    });
+    await this.#mutex.run(() => this.#writer.close());
     this.#releaseMutex();
   }
 }

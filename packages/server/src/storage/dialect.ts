@@ -5,6 +5,8 @@
  * every semantic rule are shared and live elsewhere.
  */
 import { type GregorError, gregorError } from 'gregor-client/errors';
+import type { ConsumeJob, PlanAnswer } from './consume-plan.js';
+import type { TableNames } from './schema.js';
 
 /** The databases the engine speaks to. */
 export const DIALECT_NAME = { sqlite: 'sqlite', postgres: 'postgres', mysql: 'mysql' } as const;
@@ -146,6 +148,14 @@ export interface Dialect {
    * (MySQL 8) produces it: a migration step re-run after a crash finds its indexes in place.
    */
   isDuplicateIndexError(err: unknown): boolean;
+  /**
+   * Apply a batch of consumes durably somewhere else than this thread (SQLite's writer thread),
+   * with the same outcomes as `commitConsumes` (consume-commit.ts); absent where the engine
+   * commits batches itself, on its sessions.
+   */
+  readonly commitConsumes?:
+    | ((tables: TableNames, jobs: ConsumeJob[]) => Promise<PlanAnswer[]>)
+    | undefined;
   /** Close every connection; idempotent. */
   close(): Promise<void>;
 }

@@ -23,7 +23,7 @@ function fnv1a(text: string): number {
 }
 
 /** Open the dialect `url` names, with `opts`. Connections are made lazily by the pools. */
-export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialect {
+export async function openDialect(url: string, opts: ResolvedSqlEngineOptions): Promise<Dialect> {
   const parsed = parseStorageUrl(url);
   if (opts.schema !== undefined && parsed.dialect !== DIALECT_NAME.postgres) {
     throw configError('invalid sql engine option', [
@@ -35,10 +35,10 @@ export function openDialect(url: string, opts: ResolvedSqlEngineOptions): Dialec
   }
   switch (parsed.dialect) {
     case DIALECT_NAME.sqlite:
-      return new SqliteDialect({
+      return SqliteDialect.open({
         path: parsed.path,
-        // better-sqlite3 waits for a lock synchronously, the whole process with it: never longer
-        // than one operation may take.
+        // better-sqlite3 waits for a lock synchronously (the readers on the main thread, the whole
+        // process with them): never longer than one operation may take.
         busyTimeoutMs: Math.min(opts.busyTimeoutMs, opts.queryTimeoutMs),
       });
     case DIALECT_NAME.postgres:

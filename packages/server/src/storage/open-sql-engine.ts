@@ -17,7 +17,7 @@ import { SqlEngine } from './sql-engine.js';
  */
 export async function openSqlEngine(url: string, opts: SqlEngineOptions = {}): Promise<SqlEngine> {
   const resolved = resolveSqlEngineOptions(opts);
-  const dialect = openDialect(url, resolved);
+  const dialect = await openDialect(url, resolved);
   const tables = tableNames(resolved.tablePrefix);
   try {
     await migrate(dialect, tables, { nowMs: resolved.clock.now() });
@@ -38,7 +38,7 @@ export async function migrateSqlSchema(
 ): Promise<MigrationResult> {
   const { targetVersion, ...engineOptions } = opts;
   const resolved = resolveSqlEngineOptions(engineOptions);
-  const dialect = openDialect(url, resolved);
+  const dialect = await openDialect(url, resolved);
   try {
     return await migrate(dialect, tableNames(resolved.tablePrefix), {
       nowMs: resolved.clock.now(),

@@ -72,7 +72,9 @@ export class SqlEngine implements StateMachine {
     this.clock = opts.clock;
     this.reminderLockDurationMs = opts.reminderLockDurationMs;
     this.#queryTimeoutMs = opts.queryTimeoutMs;
-    this.#writer = new GroupCommitWriter((jobs) => commitConsumes(d, tables, jobs), {
+    const commit =
+      d.commitConsumes ?? ((t: TableNames, jobs: ConsumeJob[]) => commitConsumes(d, t, jobs));
+    this.#writer = new GroupCommitWriter((jobs) => commit(tables, jobs), {
       maxBatch: opts.maxBatchMessages,
       maxQueued: opts.maxQueuedMessages,
     });

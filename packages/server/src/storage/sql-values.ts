@@ -6,23 +6,7 @@
 import { gregorError } from 'gregor-client/errors';
 import type { KeyListMatcher, SqlValue } from './dialect.js';
 
-function asBuffer(value: Uint8Array): Buffer {
-  return Buffer.isBuffer(value)
-    ? value
-    : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** Bytes as Buffer views (drivers bind Buffers as blobs), in lists too; anything else as is. */
-export function toDriverValue(value: SqlValue): unknown {
-  if (value instanceof Uint8Array) return asBuffer(value);
-  if (Array.isArray(value)) return value.map(asBuffer);
-  return value;
-}
-
-/** Bind a whole parameter list; see `toDriverValue`. */
-export function toDriverValues(params: readonly SqlValue[]): unknown[] {
-  return params.map(toDriverValue);
-}
+export { toDriverValue, toDriverValues } from './driver-values.js';
 
 function badColumn(column: string, expected: string, value: unknown): never {
   throw gregorError(
