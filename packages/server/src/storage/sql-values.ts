@@ -4,7 +4,7 @@
  * BIGINT as string or number); after this file they do not.
  */
 import { gregorError } from 'gregor-client/errors';
-import type { KeyListMatcher, SqlValue } from './dialect.js';
+import type { KeyListMatcher } from './dialect.js';
 
 export { toDriverValue, toDriverValues } from './driver-values.js';
 
