@@ -8,6 +8,7 @@
  * (startup-error.ts) naming the cause and the option to fix, and a failed start removes the files
  * it created (created-paths.ts).
  */
+import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { gregorError, isGregorError } from 'gregor-client/errors';
@@ -117,15 +118,27 @@ function redisOptions(err: unknown): OptionKey[] {
   return ['redisUrl'];
 }
 
-/** The API keys given in-process or in `--api-keys-file`, or undefined when the API is off. */
+/**
+ * The API keys given in-process or in `--api-keys-file`, or undefined when the API is off. A keys
+ * file others may read is used, with a warning: each key acts for every user.
+ */
 async function openApiKeys(
   config: GregordConfig,
   given: readonly string[] | undefined,
+  logger: Logger,
 ): Promise<ApiKeys | undefined> {
   if (given !== undefined) return ApiKeys.of(given);
-  if (config.api.keysFile === null) return undefined;
+  const file = config.api.keysFile;
+  if (file === null) return undefined;
   try {
-    return await ApiKeys.fromFile(config.api.keysFile);
+    const keys = await ApiKeys.fromFile(file);
+    if (((await stat(file)).mode & 0o077) !== 0) {
+      logger.warn(
+        { file },
+        'the API keys file can be read by other users; chmod 600 it (each key acts for every user)',
+      );
+    }
+    return keys;
   } catch (err) {
     throw startupError('GREGOR_ERR_SETUP_FAILED', 'API keys', err, ['apiKeysFile']);
   }
@@ -304,7 +317,7 @@ export async function startGregord(
   let server: GregorServer;
   let apiKeys: ApiKeys | undefined;
   try {
-    apiKeys = await openApiKeys(config, options.apiKeys);
+    apiKeys = await openApiKeys(config, options.apiKeys, logger);
     authenticator = await openAuthenticator(config, clock, logger, created);
     stateMachine = await openStorage(config, clock, logger, created);
     bus = await openBus(config, logger);
