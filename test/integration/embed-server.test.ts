@@ -3,10 +3,11 @@
 // refused off loopback exactly as on the command line, and the server it returns serves TCP and
 // WebSocket clients with tokens it mints.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { isGregorError } from '../../packages/client/src/errors.js';
 import { toHex } from '../../packages/client/src/protocol/index.js';
 import {
@@ -194,5 +195,27 @@ describe('createServer', () => {
       }),
       /at least 16 characters/,
     );
+  });
+
+  it('warns when the API keys file can be read by other users, and not when it is 0600', async () => {
+    const warnings = async (mode: number): Promise<string[]> => {
+      const file = join(dir, `keys-${mode.toString(8)}`);
+      await writeFile(file, 'file-api-key-0123456789\n', { mode });
+      await chmod(file, mode);
+      const lines: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+      const keyed = await createServer({
+        storage: 'memory:',
+        dataDir: dir,
+        listen: PORT_0,
+        auth: 'mock',
+        apiKeysFile: file,
+        logger,
+      });
+      await keyed.close();
+      return lines.filter((line) => line.includes('API keys file'));
+    };
+    assert.equal((await warnings(0o644)).length, 1);
+    assert.deepEqual(await warnings(0o600), []);
   });
 });
