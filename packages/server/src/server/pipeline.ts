@@ -67,10 +67,11 @@ export class Pipeline {
     let going = deliveries.map((_, i) => i);
     for (const consumer of this.#consumers) {
       // Called one after another in order, then awaited together: the calls themselves keep the
-      // order, and a storage stage gets the whole batch before the first answer.
-      const settled = await Promise.allSettled(
-        going.map(async (i) => consumer.consume(deliveries[i]!)),
-      );
+      // order, and a storage stage gets the whole batch before the first answer. A stage that
+      // finished every call at once (the publisher and the broadcaster) is not awaited.
+      const started = going.map((i) => start(consumer, deliveries[i]!));
+      if (started.every((p) => p === undefined)) continue;
+      const settled = await Promise.allSettled(started);
       settled.forEach((s, k) => {
         if (s.status === 'fulfilled') return;
         const i = going[k]!;
@@ -84,3 +85,16 @@ export class Pipeline {
 }
 
 const FULFILLED: PromiseFulfilledResult<void> = { status: 'fulfilled', value: undefined };
+
+/**
+ * Start `consumer` on `delivery`: undefined when it finished at once, else the promise of its
+ * outcome (a synchronous throw becomes a rejected one).
+ */
+function start(consumer: PipelineConsumer, delivery: Delivery): Promise<void> | undefined {
+  try {
+    const done = consumer.consume(delivery);
+    return done === undefined ? undefined : Promise.resolve(done);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
