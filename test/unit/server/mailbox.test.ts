@@ -173,8 +173,31 @@ describe('Mailbox', () => {
       held.open();
       await Promise.all(all);
       assert.deepEqual(runs, [['v'], ['a', 'b'], ['c'], ['plain'], ['d'], ['x'], ['e']]);
+      await box.whenIdle();
       assert.equal(box.activeKeys, 0);
       assert.equal(box.queued, 0);
+    });
+
+    it('lets the callers a run answered queue more before it takes the next run', async () => {
+      const box = new Mailbox<string>();
+      const runs: string[][] = [];
+      const g = group(10, runs);
+      const more: Promise<string>[] = [];
+      const held = gate();
+      const plain = box.run('u', () => held.promise);
+      // Each answered caller sends one more at once, as a client at its bound of calls in flight.
+      const first = ['a', 'b'].map((item) =>
+        box.runGrouped('u', g, item).then((v) => {
+          more.push(box.runGrouped('u', g, `${v}2`));
+        }),
+      );
+      held.open();
+      await Promise.all([plain, ...first]);
+      await Promise.all(more);
+      assert.deepEqual(runs, [
+        ['a', 'b'],
+        ['a2', 'b2'],
+      ]);
     });
 
     it('fails every job of a run whose group call throws, and keeps going', async () => {

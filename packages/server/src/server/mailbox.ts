@@ -6,7 +6,8 @@
  * enqueued, each starting only after the previous one settled. A job of a JobGroup takes with it
  * the jobs of the same group waiting right behind it, and they run as one step (so a user's queued
  * consumes can share one storage commit); a job of any other kind ends that step, so no job ever
- * overtakes another. Each key's queue is bounded: past `maxQueuedPerKey` waiting jobs a bounded
+ * overtakes another. After such a step the lane waits one turn of the event loop before the next
+ * (see #settle). Each key's queue is bounded: past `maxQueuedPerKey` waiting jobs a bounded
  * job rejects with GREGOR_ERR_OVERLOADED at once. Control jobs (attaching and detaching
  * connections) may pass `bounded: false`: dropping a detach would leak an actor, so they are never
  * refused for length. An idle key holds no memory.
@@ -192,13 +193,21 @@ export class Mailbox<K> {
 
   #settle(key: K, lane: Lane, batch: Job[], outcomes: PromiseSettledResult<unknown>[]): void {
     this.#running--;
-    lane.running = false;
     batch.forEach((job, i) => {
       const outcome = outcomes[i];
       if (outcome?.status === 'fulfilled') job.resolve(outcome.value);
       else job.reject(outcome?.reason ?? new Error('mailbox: a job group lost an outcome'));
     });
-    this.#pump(key, lane);
+    const next = (): void => {
+      lane.running = false;
+      this.#pump(key, lane);
+    };
+    // After a group's run, the lane waits one turn of the event loop before taking the next run
+    // (and stays busy meanwhile, so nothing starts early): the callers it answered may send more
+    // at once (a client pipelining past its connection's bound on calls in flight), and those
+    // join the next run instead of trailing it alone.
+    if (batch[0]!.group.maxBatch > 1) setImmediate(next);
+    else next();
   }
 
   #notifyIdle(): void {
