@@ -1053,6 +1053,43 @@ function quotaCases(test: CaseRunner): void {
     assert.equal((await stateIDs(sm)).length, 3);
   });
 
+  test('consumes called without waiting apply in call order, each with its own answer', async (sm) => {
+    // gregord hands a user's queued consumes over at once; each must see the ones called before it.
+    const calls = [
+      C(M(1), 'a', 'first'),
+      C(M(2)),
+      C(M(3)),
+      C(M(4)), // the quota is full: refused alone
+      X(M(5), [M(1)]), // dismisses M1, so it must come after it
+      C(M(1), 'b', 'again'), // a duplicate of M1: answered with the first
+      C(M(7)), // room again after M5
+      C(M(8)), // full again: refused
+    ].map((m) => sm.consume(m, quota));
+    const outcomes = await Promise.allSettled(calls);
+    assert.deepEqual(
+      outcomes.map((o) => {
+        if (o.status === 'rejected') return o.reason.code;
+        return `${ibmID(o.value.message.ibm!)}${o.value.isDuplicate ? ' (duplicate)' : ''}`;
+      }),
+      [
+        'M1',
+        'M2',
+        'M3',
+        'GREGOR_ERR_QUOTA_EXCEEDED',
+        'M5',
+        'M1 (duplicate)',
+        'M7',
+        'GREGOR_ERR_QUOTA_EXCEEDED',
+      ],
+    );
+    const again = outcomes[5]!;
+    assert.ok(again.status === 'fulfilled');
+    assert.equal(text(again.value.message.ibm?.stateUpdate?.creation?.body), 'first');
+    assert.deepEqual(await stateIDs(sm), ['M2', 'M3', 'M7']);
+    // The refused M4 and M8 were not logged (M1 and M5 leave the log by the sync rules).
+    assert.deepEqual(await sinceIDs(sm, 0), ['M2', 'M3', 'M7']);
+  });
+
   test('an answer past maxResultBytes is refused with GREGOR_ERR_RESULT_TOO_LARGE', async (sm, clock) => {
     const body = 'b'.repeat(1000);
     for (const n of [1, 2, 3, 4]) await sm.consumeMessage(C(M(n), 'a', body));

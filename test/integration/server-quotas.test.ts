@@ -14,20 +14,9 @@ import {
   openStoragePlace,
   type StoragePlace,
 } from '../unit/storage/storage-places.js';
-import { creation, mid, startServer, U1, U2 } from './helpers/test-server.js';
+import { creation, dismissal, mid, startServer, U1, U2 } from './helpers/test-server.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
-
-function dismissal(uid: UID, n: number, ids: MsgID[]): Message {
-  return {
-    ibm: {
-      stateUpdate: {
-        md: { uid, msgID: mid(n), ctime: 0, deviceID: null, inBandMsgType: 1 },
-        dismissal: { msgIDs: ids, ranges: [] },
-      },
-    },
-  };
-}
 
 /** A creation with the longest IDs and category the default consume limits allow. */
 function widest(uid: UID, i: number, body: Uint8Array): Message {

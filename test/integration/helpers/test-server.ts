@@ -93,6 +93,18 @@ export function creation(
   };
 }
 
+/** A dismissal by IDs (X(M, ids) in the tests) for `uid`, with msgID `mid(n)`. */
+export function dismissal(uid: UID, n: number, ids: MsgID[]): Message {
+  return {
+    ibm: {
+      stateUpdate: {
+        md: { uid, msgID: mid(n), ctime: 0, deviceID: null, inBandMsgType: 1 },
+        dismissal: { msgIDs: ids, ranges: [] },
+      },
+    },
+  };
+}
+
 /** An out-of-band message for `uid`. */
 export function oob(uid: UID, system = 'sys', body = 'x'): Message {
   return { oobm: { uid, system, body: new TextEncoder().encode(body) } };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Mailbox } from '../../../packages/server/src/server/mailbox.js';
+import { type JobGroup, Mailbox } from '../../../packages/server/src/server/mailbox.js';
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -119,6 +119,104 @@ describe('Mailbox', () => {
     assert.equal(seen.length, 4000);
     assert.ok(seen.every((v, i) => v === i));
     assert.equal(box.activeKeys, 0);
+  });
+
+  describe('job groups', () => {
+    /** A group that logs each run's items and answers each item with itself, or fails "bad". */
+    function group(maxBatch: number, runs: string[][]): JobGroup<string, string, string> {
+      return {
+        maxBatch,
+        run: async (_key, items) => {
+          runs.push([...items]);
+          return items.map((item) =>
+            item === 'bad'
+              ? { status: 'rejected', reason: new Error(item) }
+              : { status: 'fulfilled', value: item },
+          );
+        },
+      };
+    }
+
+    it('runs the jobs of a group waiting behind each other in one call, each with its own outcome', async () => {
+      const box = new Mailbox<string>();
+      const runs: string[][] = [];
+      const g = group(10, runs);
+      const held = gate();
+      const first = box.run('u', () => held.promise);
+      const jobs = ['a', 'bad', 'c'].map((item) => box.runGrouped('u', g, item));
+      held.open();
+      await first;
+      const outcomes = await Promise.allSettled(jobs);
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
+        ['a', 'bad', 'c'],
+      );
+      assert.equal(outcomes[1]!.status, 'rejected');
+      assert.deepEqual(runs, [['a', 'bad', 'c']]);
+    });
+
+    it('never takes a job past one of another kind, nor past maxBatch', async () => {
+      const box = new Mailbox<string>();
+      const runs: string[][] = [];
+      const g = group(2, runs);
+      const other = group(5, runs);
+      const held = gate();
+      const first = box.run('u', () => held.promise);
+      const all: Promise<unknown>[] = [first];
+      for (const item of ['a', 'b', 'c']) all.push(box.runGrouped('u', g, item));
+      all.push(box.run('u', () => void runs.push(['plain'])));
+      all.push(box.runGrouped('u', g, 'd'));
+      all.push(box.runGrouped('u', other, 'x'));
+      all.push(box.runGrouped('u', g, 'e'));
+      // A job of the group on another key is not taken into this key's runs.
+      all.push(box.runGrouped('v', g, 'v'));
+      held.open();
+      await Promise.all(all);
+      assert.deepEqual(runs, [['v'], ['a', 'b'], ['c'], ['plain'], ['d'], ['x'], ['e']]);
+      await box.whenIdle();
+      assert.equal(box.activeKeys, 0);
+      assert.equal(box.queued, 0);
+    });
+
+    it('lets the callers a run answered queue more before it takes the next run', async () => {
+      const box = new Mailbox<string>();
+      const runs: string[][] = [];
+      const g = group(10, runs);
+      const more: Promise<string>[] = [];
+      const held = gate();
+      const plain = box.run('u', () => held.promise);
+      // Each answered caller sends one more at once, as a client at its bound of calls in flight.
+      const first = ['a', 'b'].map((item) =>
+        box.runGrouped('u', g, item).then((v) => {
+          more.push(box.runGrouped('u', g, `${v}2`));
+        }),
+      );
+      held.open();
+      await Promise.all([plain, ...first]);
+      await Promise.all(more);
+      assert.deepEqual(runs, [
+        ['a', 'b'],
+        ['a2', 'b2'],
+      ]);
+    });
+
+    it('fails every job of a run whose group call throws, and keeps going', async () => {
+      const box = new Mailbox<string>();
+      const broken: JobGroup<string, string, string> = {
+        maxBatch: 4,
+        run: () => {
+          throw new Error('group broke');
+        },
+      };
+      const held = gate();
+      const first = box.run('u', () => held.promise);
+      const jobs = ['a', 'b'].map((item) => box.runGrouped('u', broken, item));
+      const after = box.run('u', () => 'after');
+      held.open();
+      await first;
+      for (const job of jobs) await assert.rejects(job, /group broke/);
+      assert.equal(await after, 'after');
+    });
   });
 
   it('rejects a bad bound as a configuration error', () => {

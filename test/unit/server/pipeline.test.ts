@@ -90,4 +90,90 @@ describe('Pipeline', () => {
     assert.equal(seen[0], seen[1], 'encoded once, the same bytes for both');
     assert.ok(Buffer.from(seen[0]!).includes(Buffer.from('stamped')));
   });
+
+  describe('runBatch', () => {
+    const oobm = (system: string): Message => ({
+      oobm: { uid: U1, system, body: new Uint8Array([1]) },
+    });
+    const nameOf = (d: Delivery): string => d.message.oobm!.system;
+
+    it('hands a stage every delivery before the first answers, then the next stage in order', async () => {
+      const log: string[] = [];
+      let storing = 0;
+      const p = new Pipeline(
+        [
+          {
+            name: 'storage',
+            isCritical: true,
+            consume: async (d) => {
+              storing++;
+              log.push(`store ${nameOf(d)} (${storing} in flight)`);
+              await new Promise((r) => setTimeout(r, 5));
+              storing--;
+            },
+          },
+          {
+            name: 'broadcaster',
+            isCritical: false,
+            consume: (d) => void log.push(`send ${nameOf(d)}`),
+          },
+        ],
+        () => assert.fail('no consumer fails'),
+      );
+      const outcomes = await p.runBatch(
+        ['a', 'b', 'c'].map((s) => new Delivery(U1, oobm(s), undefined)),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'fulfilled', 'fulfilled'],
+      );
+      assert.deepEqual(log, [
+        'store a (1 in flight)',
+        'store b (2 in flight)',
+        'store c (3 in flight)',
+        'send a',
+        'send b',
+        'send c',
+      ]);
+    });
+
+    it('drops a delivery whose critical stage failed, alone; a later failure is only reported (rule 1)', async () => {
+      const log: string[] = [];
+      const failures: string[] = [];
+      const p = new Pipeline(
+        [
+          {
+            name: 'storage',
+            isCritical: true,
+            consume: (d) => {
+              if (nameOf(d) === 'bad') throw new Error('not stored');
+            },
+          },
+          {
+            name: 'publisher',
+            isCritical: false,
+            consume: (d) => {
+              log.push(`publish ${nameOf(d)}`);
+              if (nameOf(d) === 'a') throw new Error('bus down');
+            },
+          },
+          {
+            name: 'broadcaster',
+            isCritical: false,
+            consume: (d) => void log.push(`send ${nameOf(d)}`),
+          },
+        ],
+        (c, err, d) => failures.push(`${c.name} ${nameOf(d)}: ${(err as Error).message}`),
+      );
+      const outcomes = await p.runBatch(
+        ['a', 'bad', 'c'].map((s) => new Delivery(U1, oobm(s), undefined)),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).message)),
+        ['ok', 'not stored', 'ok'],
+      );
+      assert.deepEqual(log, ['publish a', 'publish c', 'send a', 'send c']);
+      assert.deepEqual(failures, ['publisher a: bus down']);
+    });
+  });
 });

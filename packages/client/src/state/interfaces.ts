@@ -49,7 +49,11 @@ export interface ReadOptions extends WaitOptions {
   maxResultBytes?: number;
 }
 
-/** Consumes messages into a user's state (Keybase's ConsumeMessage). */
+/**
+ * Consumes messages into a user's state (Keybase's ConsumeMessage). Calls apply in the order they
+ * were made, also when one is made before the previous ones resolved: gregord hands a user's
+ * queued consumes over together and relies on that order (each call still answers on its own).
+ */
 export interface MessageConsumer {
   /**
    * Apply `m`. Resolves with the message as logged: for an in-band state update, `md.ctime` is the

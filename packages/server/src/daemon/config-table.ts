@@ -243,7 +243,7 @@ export const CONFIG_TABLE = [
     env: 'GREGOR_STORAGE_QUEUE_SIZE',
     defaultText: '10000',
     unit: OPTION_UNIT.count,
-    help: 'Consumes waiting for storage at once, all users together; past it a consume is refused as overloaded.',
+    help: "Consumes waiting for storage at once, all users together (a user's lane hands over up to 256 of its queued consumes at once); past it a consume is refused as overloaded.",
   },
   {
     key: 'maxQueuedPerUser',

@@ -9,6 +9,11 @@
  * removed in the same job as its last detach. No job of the user can run in between, so there is
  * never an actor with connections but no subscription, never an actor without connections left
  * behind, and a broadcast enqueued after an attach always finds the new connection.
+ *
+ * Consumes are the one kind of job that runs in groups: the consumes of a user waiting right
+ * behind each other in its lane run as one batch through the Pipeline, so they share a storage
+ * commit, and each caller still gets its own outcome. Any other job ends a batch, so it keeps its
+ * place among the consumes.
  */
 
 import { gregorError } from 'gregor-client/errors';
@@ -20,7 +25,7 @@ import type { Bus } from '../pubsub/index.js';
 import { encodeBroadcastArgs } from './broadcast-payload.js';
 import { Delivery } from './delivery.js';
 import type { HubMember } from './hub-member.js';
-import { Mailbox, type MailboxOptions } from './mailbox.js';
+import { type JobGroup, Mailbox, type MailboxOptions } from './mailbox.js';
 import { resyncMessage } from './message-edit.js';
 import type { Pipeline } from './pipeline.js';
 import { UserActor } from './user-actor.js';
@@ -35,6 +40,19 @@ export interface HubOptions {
 
 const CONTROL = { bounded: false } as const;
 
+/**
+ * Most consumes of one user run as one batch (the SQL engine's default group-commit size): a
+ * long queue is stored in a few commits, and its first callers are answered without waiting for
+ * the whole queue.
+ */
+export const MAX_CONSUMES_PER_BATCH = 256;
+
+/** A consume waiting in its user's lane. */
+interface ConsumeJob {
+  readonly uid: UID;
+  readonly m: Message;
+}
+
 /** Owns the user actors of this instance and serialises everything that happens to a user. */
 export class Hub {
   readonly #bus: Bus;
@@ -42,6 +60,10 @@ export class Hub {
   readonly #logger: Logger;
   readonly #mailbox: Mailbox<string>;
   readonly #actors = new Map<string, UserActor>();
+  readonly #consumes: JobGroup<string, ConsumeJob, Consumed> = {
+    maxBatch: MAX_CONSUMES_PER_BATCH,
+    run: (key, jobs) => this.#consumeNow(key, jobs),
+  };
   #isClosing = false;
   #subscriptions = 0;
 
@@ -98,18 +120,14 @@ export class Hub {
 
   /**
    * Run `m` (already validated and authorised) for `uid` through the pipeline, after every earlier
-   * job of the user. Rejects with the storage error (nothing published or broadcast, rule 1),
-   * GREGOR_ERR_OVERLOADED when the user's queue is full, or GREGOR_ERR_CLOSED while closing.
-   * Resolves with the message as stored (its ctime stamped) and whether its msgID was a retry.
+   * job of the user, in one batch with the user's consumes queued next to it. Rejects with its own
+   * storage error (nothing of it published or broadcast, rule 1), GREGOR_ERR_OVERLOADED when the
+   * user's queue is full, or GREGOR_ERR_CLOSED while closing. Resolves with the message as stored
+   * (its ctime stamped) and whether its msgID was a retry.
    */
   consume(uid: UID, m: Message): Promise<Consumed> {
     if (this.#isClosing) return Promise.reject(closedError());
-    const key = toHex(uid);
-    return this.#mailbox.run(key, async () => {
-      const delivery = new Delivery(uid, m, this.#actors.get(key));
-      await this.#pipeline.run(delivery);
-      return { message: delivery.message, isDuplicate: delivery.isDuplicate };
-    });
+    return this.#mailbox.runGrouped(toHex(uid), this.#consumes, { uid, m });
   }
 
   /**
@@ -174,6 +192,21 @@ export class Hub {
       this.#actors.set(key, actor);
     }
     actor.add(member);
+  }
+
+  /** Run a batch of one user's consumes; each gets the stored message or its own error. */
+  async #consumeNow(
+    key: string,
+    jobs: readonly ConsumeJob[],
+  ): Promise<PromiseSettledResult<Consumed>[]> {
+    const recipients = this.#actors.get(key);
+    const deliveries = jobs.map(({ uid, m }) => new Delivery(uid, m, recipients));
+    const outcomes = await this.#pipeline.runBatch(deliveries);
+    return outcomes.map((outcome, i) => {
+      if (outcome.status === 'rejected') return outcome;
+      const { message, isDuplicate } = deliveries[i]!;
+      return { status: 'fulfilled', value: { message, isDuplicate } };
+    });
   }
 
   async #detachNow(key: string, member: HubMember): Promise<void> {

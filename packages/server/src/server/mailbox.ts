@@ -3,10 +3,14 @@
  * serial queue; docs/architecture.md, "4. The Hub and the user's lane").
  *
  * Jobs of different keys run concurrently; jobs of one key run strictly in the order they were
- * enqueued, each starting only after the previous one settled. Each key's queue is bounded: past
- * `maxQueuedPerKey` waiting jobs a bounded job rejects with GREGOR_ERR_OVERLOADED at once. Control
- * jobs (attaching and detaching connections) may pass `bounded: false`: dropping a detach would
- * leak an actor, so they are never refused for length. An idle key holds no memory.
+ * enqueued, each starting only after the previous one settled. A job of a JobGroup takes with it
+ * the jobs of the same group waiting right behind it, and they run as one step (so a user's queued
+ * consumes can share one storage commit); a job of any other kind ends that step, so no job ever
+ * overtakes another. After such a step the lane waits one turn of the event loop before the next
+ * (see #settle). Each key's queue is bounded: past `maxQueuedPerKey` waiting jobs a bounded
+ * job rejects with GREGOR_ERR_OVERLOADED at once. Control jobs (attaching and detaching
+ * connections) may pass `bounded: false`: dropping a detach would leak an actor, so they are never
+ * refused for length. An idle key holds no memory.
  */
 import { gregorError } from 'gregor-client/errors';
 
@@ -27,10 +31,41 @@ export interface EnqueueOptions {
   bounded?: boolean;
 }
 
+/**
+ * Jobs that may run together. When a lane reaches a job of a group, it takes the jobs of the same
+ * group that wait right behind it, up to `maxBatch`, and runs them with one call.
+ */
+export interface JobGroup<K, I, T> {
+  /** Most jobs taken together. */
+  readonly maxBatch: number;
+  /** Run the jobs' `items`, in queue order; resolve with each one's outcome, in the same order. */
+  run(key: K, items: readonly I[]): Promise<PromiseSettledResult<T>[]>;
+}
+
+type AnyGroup = JobGroup<unknown, unknown, unknown>;
+
 interface Job {
-  run(): Promise<unknown>;
+  readonly group: AnyGroup;
+  readonly item: unknown;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+}
+
+/** A plain job: a group of one, so it always runs alone. */
+const ALONE: JobGroup<unknown, () => unknown, unknown> = {
+  maxBatch: 1,
+  async run(_key, [fn]) {
+    try {
+      return [{ status: 'fulfilled', value: await fn!() }];
+    } catch (reason) {
+      return [{ status: 'rejected', reason }];
+    }
+  },
+};
+
+/** `group.run`, with a synchronous throw turned into a rejection. */
+async function runGroup(group: AnyGroup, key: unknown, items: unknown[]) {
+  return group.run(key, items);
 }
 
 interface Lane {
@@ -69,7 +104,7 @@ export class Mailbox<K> {
     return this.#queued;
   }
 
-  /** Jobs running now, over all keys (at most one per key). */
+  /** Runs of jobs in progress now, over all keys (at most one per key; a group's run counts once). */
   get running(): number {
     return this.#running;
   }
@@ -85,6 +120,29 @@ export class Mailbox<K> {
    * Rejects with GREGOR_ERR_OVERLOADED, without running `fn`, when the key's queue is full.
    */
   run<T>(key: K, fn: () => Promise<T> | T, opts: EnqueueOptions = {}): Promise<T> {
+    return this.#enqueue(key, ALONE, fn, opts) as Promise<T>;
+  }
+
+  /**
+   * Queue `item` as a job of `group`: like `run`, but it may run in one `group.run` call together
+   * with the jobs of the same group queued right before or after it (see JobGroup).
+   */
+  runGrouped<I, T>(
+    key: K,
+    group: JobGroup<K, I, T>,
+    item: I,
+    opts: EnqueueOptions = {},
+  ): Promise<T> {
+    return this.#enqueue(key, group as AnyGroup, item, opts) as Promise<T>;
+  }
+
+  /** Resolve once no key has a running or waiting job (jobs queued meanwhile are waited for too). */
+  whenIdle(): Promise<void> {
+    if (this.#lanes.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #enqueue(key: K, group: AnyGroup, item: unknown, opts: EnqueueOptions): Promise<unknown> {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
       lane = { jobs: [], head: 0, running: false };
@@ -98,51 +156,58 @@ export class Mailbox<K> {
       );
     }
     const target = lane;
-    return new Promise<T>((resolve, reject) => {
-      target.jobs.push({ run: async () => fn(), resolve: resolve as (v: unknown) => void, reject });
+    return new Promise((resolve, reject) => {
+      target.jobs.push({ group, item, resolve, reject });
       this.#queued++;
       if (!target.running) this.#pump(key, target);
     });
   }
 
-  /** Resolve once no key has a running or waiting job (jobs queued meanwhile are waited for too). */
-  whenIdle(): Promise<void> {
-    if (this.#lanes.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
-  }
-
   #pump(key: K, lane: Lane): void {
-    const job = lane.jobs[lane.head];
-    if (job === undefined) {
+    if (lane.head === lane.jobs.length) {
       // The lane ran dry: forget the key so idle users cost nothing.
       this.#lanes.delete(key);
       if (this.#lanes.size === 0) this.#notifyIdle();
       return;
     }
-    lane.jobs[lane.head] = undefined as unknown as Job;
-    lane.head++;
-    if (lane.head === lane.jobs.length) {
-      lane.jobs.length = 0;
-      lane.head = 0;
-    } else if (lane.head >= COMPACT_AFTER && lane.head * 2 >= lane.jobs.length) {
-      // A lane that never runs dry would otherwise keep every finished slot.
-      lane.jobs.splice(0, lane.head);
-      lane.head = 0;
-    }
-    this.#queued--;
+    const batch = takeRun(lane);
+    this.#queued -= batch.length;
     this.#running++;
     lane.running = true;
-    job.run().then(
-      (value) => this.#settle(key, lane, job.resolve, value),
-      (err: unknown) => this.#settle(key, lane, job.reject, err),
+    const group = batch[0]!.group;
+    runGroup(
+      group,
+      key,
+      batch.map((job) => job.item),
+    ).then(
+      (outcomes) => this.#settle(key, lane, batch, outcomes),
+      (reason: unknown) =>
+        this.#settle(
+          key,
+          lane,
+          batch,
+          batch.map(() => ({ status: 'rejected', reason })),
+        ),
     );
   }
 
-  #settle(key: K, lane: Lane, settle: (v: unknown) => void, outcome: unknown): void {
+  #settle(key: K, lane: Lane, batch: Job[], outcomes: PromiseSettledResult<unknown>[]): void {
     this.#running--;
-    lane.running = false;
-    settle(outcome);
-    this.#pump(key, lane);
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.status === 'fulfilled') job.resolve(outcome.value);
+      else job.reject(outcome?.reason ?? new Error('mailbox: a job group lost an outcome'));
+    });
+    const next = (): void => {
+      lane.running = false;
+      this.#pump(key, lane);
+    };
+    // After a group's run, the lane waits one turn of the event loop before taking the next run
+    // (and stays busy meanwhile, so nothing starts early): the callers it answered may send more
+    // at once (a client pipelining past its connection's bound on calls in flight), and those
+    // join the next run instead of trailing it alone.
+    if (batch[0]!.group.maxBatch > 1) setImmediate(next);
+    else next();
   }
 
   #notifyIdle(): void {
@@ -150,4 +215,31 @@ export class Mailbox<K> {
     this.#idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * Take the next job of `lane` and the jobs of its group waiting right behind it, up to the
+ * group's `maxBatch`; the lane must not be empty.
+ */
+function takeRun(lane: Lane): Job[] {
+  const group = lane.jobs[lane.head]!.group;
+  const batch: Job[] = [];
+  while (
+    batch.length < group.maxBatch &&
+    lane.head < lane.jobs.length &&
+    lane.jobs[lane.head]!.group === group
+  ) {
+    batch.push(lane.jobs[lane.head]!);
+    lane.jobs[lane.head] = undefined as unknown as Job;
+    lane.head++;
+  }
+  if (lane.head === lane.jobs.length) {
+    lane.jobs.length = 0;
+    lane.head = 0;
+  } else if (lane.head >= COMPACT_AFTER && lane.head * 2 >= lane.jobs.length) {
+    // A lane that never runs dry would otherwise keep every finished slot.
+    lane.jobs.splice(0, lane.head);
+    lane.head = 0;
+  }
+  return batch;
 }

@@ -6,6 +6,13 @@
  * run, except when a *critical* consumer fails (persisting): then nothing after it runs, because
  * publishing or broadcasting a message that was not stored would leave a state no client can
  * recover by syncing, and the caller gets the error.
+ *
+ * A batch (one user's queued consumes, taken together by its mailbox lane) runs stage by stage:
+ * each stage is handed every delivery still going, in order, without waiting in between, and the
+ * next stage starts once all of them settled. So the storage calls of a batch reach the engine at
+ * once, in order, and share a commit (an engine applies calls in the order they were made); a
+ * delivery whose critical stage failed drops out alone; the publisher and the broadcaster still
+ * see the others in order (rule 4).
  */
 import type { Delivery } from './delivery.js';
 
@@ -46,13 +53,48 @@ export class Pipeline {
    * none after it); resolves when every other consumer succeeded or failed.
    */
   async run(delivery: Delivery): Promise<void> {
+    const [outcome] = await this.runBatch([delivery]);
+    if (outcome!.status === 'rejected') throw outcome!.reason;
+  }
+
+  /**
+   * Run `deliveries` (one user's, in order) through the consumers, stage by stage (see the file
+   * header). Resolves with one outcome per delivery, in order: rejected with the error of its
+   * critical consumer that failed, fulfilled otherwise.
+   */
+  async runBatch(deliveries: readonly Delivery[]): Promise<PromiseSettledResult<void>[]> {
+    const outcomes: PromiseSettledResult<void>[] = deliveries.map(() => FULFILLED);
+    let going = deliveries.map((_, i) => i);
     for (const consumer of this.#consumers) {
-      try {
-        await consumer.consume(delivery);
-      } catch (err) {
-        if (consumer.isCritical) throw err;
-        this.#onFailure(consumer, err, delivery);
-      }
+      // Called one after another in order, then awaited together: the calls themselves keep the
+      // order, and a storage stage gets the whole batch before the first answer. A stage that
+      // finished every call at once (the publisher and the broadcaster) is not awaited.
+      const started = going.map((i) => start(consumer, deliveries[i]!));
+      if (started.every((p) => p === undefined)) continue;
+      const settled = await Promise.allSettled(started);
+      settled.forEach((s, k) => {
+        if (s.status === 'fulfilled') return;
+        const i = going[k]!;
+        if (consumer.isCritical) outcomes[i] = s;
+        else this.#onFailure(consumer, s.reason, deliveries[i]!);
+      });
+      going = going.filter((i) => outcomes[i] === FULFILLED);
     }
+    return outcomes;
+  }
+}
+
+const FULFILLED: PromiseFulfilledResult<void> = { status: 'fulfilled', value: undefined };
+
+/**
+ * Start `consumer` on `delivery`: undefined when it finished at once, else the promise of its
+ * outcome (a synchronous throw becomes a rejected one).
+ */
+function start(consumer: PipelineConsumer, delivery: Delivery): Promise<void> | undefined {
+  try {
+    const done = consumer.consume(delivery);
+    return done === undefined ? undefined : Promise.resolve(done);
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
