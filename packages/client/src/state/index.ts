@@ -6,3 +6,4 @@
 export * from './interfaces.js';
 export * from './manual-clock.js';
 export * from './memory-engine.js';
+export * from './retention.js';

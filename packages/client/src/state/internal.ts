@@ -10,5 +10,6 @@ export * from './item-rules.js';
 export * from './quota-rules.js';
 export * from './reminder-rules.js';
 export * from './result-budget.js';
+export * from './retention-rules.js';
 export * from './since-rules.js';
 export * from './time-rules.js';

@@ -41,6 +41,7 @@ import {
   isItemInState,
   isMessageForDevice,
 } from './item-rules.js';
+import { MemoryRetention } from './memory-retention.js';
 import {
   assertCreationFits,
   countsTowardQuota,
@@ -50,6 +51,7 @@ import {
 } from './quota-rules.js';
 import { ReminderTable } from './reminder-table.js';
 import { MESSAGE_ENTRY_WIRE_BYTES, ResultBudget } from './result-budget.js';
+import type { Retainable, RetentionStore } from './retention.js';
 import { filterFutureDismissals, sortSince } from './since-rules.js';
 import { creationCTime, dismissalTime, isAtOrAfterSince, resolveQueryTime } from './time-rules.js';
 import type { LogEntry, MemoryItem, UserRecord } from './user-record.js';
@@ -67,12 +69,15 @@ export interface MemoryEngineOptions {
 }
 
 /** The in-memory StateMachine and client LocalState. */
-export class MemoryEngine implements StateMachine, LocalState {
+export class MemoryEngine implements StateMachine, LocalState, Retainable {
   readonly isEphemeral = true;
   readonly clock: Clock;
   readonly reminderLockDurationMs: number;
   readonly #users = new UserTable();
   readonly #reminders = new ReminderTable();
+  /** Deletes what lies past a horizon (retention.ts); only a server's retention job calls it. */
+  readonly retention: RetentionStore;
+  readonly #retention: MemoryRetention;
   #closed = false;
 
   constructor(options: MemoryEngineOptions = {}) {
@@ -85,6 +90,8 @@ export class MemoryEngine implements StateMachine, LocalState {
       );
     }
     this.reminderLockDurationMs = lockMs;
+    this.#retention = new MemoryRetention(this.#users, this.#reminders, this.clock);
+    this.retention = this.#retention;
   }
 
   async consumeMessage(m: Message, opts?: ConsumeOptions): Promise<Message> {
@@ -241,6 +248,7 @@ export class MemoryEngine implements StateMachine, LocalState {
     this.#enter(opts);
     this.#users.clear();
     this.#reminders.clear();
+    this.#retention.reset();
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * One user's data in the memory engine: items in
- * insertion order, the never-pruned message log, local dismissals and the outbox.
+ * insertion order, the message log (pruned only by retention), local dismissals and the outbox.
  */
 import {
   bytesEqual,
@@ -82,6 +82,32 @@ export class UserRecord {
     for (const item of this.items) {
       if (dismissalHitsItem(byRange, item, dismissedAt)) this.#dismissItem(item);
     }
+  }
+
+  /**
+   * Retention: forget the logged messages whose msgIDs (hex) are in `msgIDs`, with the items
+   * they created (retention-rules.ts says which may go).
+   */
+  forget(msgIDs: ReadonlySet<string>): void {
+    const kept = (id: MsgID) => !msgIDs.has(toHex(id));
+    const log = this.log.filter((e) => kept(inBandMetadata(e.msg)!.msgID));
+    const items = this.items.filter((item) => kept(item.msgID));
+    this.log.splice(0, this.log.length, ...log);
+    this.items.splice(0, this.items.length, ...items);
+    for (const id of msgIDs) {
+      this.#logByID.delete(id);
+      this.#itemsByID.delete(id);
+    }
+  }
+
+  /** True when nothing of this user is left: the record may go. */
+  get isEmpty(): boolean {
+    return (
+      this.items.length === 0 &&
+      this.log.length === 0 &&
+      this.localDismissals.length === 0 &&
+      this.outbox.length === 0
+    );
   }
 
   /** Record a local dismissal, keeping the newest last and no duplicates. */

@@ -24,6 +24,22 @@ export class UserTable {
     return this.#byUID.get(toHex(uid));
   }
 
+  /** Up to `max` users whose hex uid sorts after `after` (null: from the first), ascending. */
+  usersAfter(after: string | null, max: number): { hex: string; record: UserRecord }[] {
+    const keys = [...this.#byUID.keys()].filter((k) => after === null || k > after).sort();
+    return keys.slice(0, max).map((hex) => ({ hex, record: this.#byUID.get(hex)! }));
+  }
+
+  /** Every user's record. */
+  records(): IterableIterator<UserRecord> {
+    return this.#byUID.values();
+  }
+
+  /** Drop the record of `hex` if nothing of it is left (retention). */
+  forgetIfEmpty(hex: string): void {
+    if (this.#byUID.get(hex)?.isEmpty === true) this.#byUID.delete(hex);
+  }
+
   /** Forget every user, with their local dismissals and outbox (Keybase's Clear). */
   clear(): void {
     this.#byUID.clear();
