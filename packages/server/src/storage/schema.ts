@@ -8,7 +8,7 @@
  *   resolved expiry as `expire_at` (NEVER_MS when none). State reads `items_visible`
  *   (uid, dismissed, expire_at): its range `dismissed = 0 AND expire_at > T` holds exactly the
  *   items not dismissed at T. Range dismissals read `items_category` (uid, dismissed, category, ctime).
- * - `messages`: the never-pruned log with its arrival `seq` and the logged message's canonical
+ * - `messages`: the log (pruned only by retention) with its arrival `seq` and the logged message's canonical
  *   msgpack, so since returns exactly what was logged. A creation's row also carries its item's
  *   dtime and dismissed flag, so since needs no join (a join let planners hash all of a user's
  *   items). Since reads `messages_since` (uid, ctime, seq), which is also its order; LatestCTime
@@ -16,6 +16,10 @@
  * - `reminders`: per (uid, msgid, seqno), with the time it was last handed out and its item's
  *   expiry; a dismissal deletes its item's reminders, so due reminders are found in this table
  *   alone, through `reminders_due` (rtime), and only the ones handed out are joined to items.
+ * - `locks`: a few named leases shared by the instances of one database (retention's sweep, in
+ *   retention-lock.ts), each with its holder, its expiry and where its work stands.
+ * Retention (retention-queries.ts) deletes log rows, with their items and reminders, past a
+ * horizon; without it nothing is ever deleted.
  * Times are ms as 64-bit integers (no µs rounding), IDs and categories are bytes compared exactly.
  */
 import type { Dialect } from './dialect.js';
@@ -33,6 +37,7 @@ export interface TableNames {
   readonly items: string;
   readonly messages: string;
   readonly reminders: string;
+  readonly locks: string;
   readonly schemaVersion: string;
 }
 
@@ -43,6 +48,7 @@ export function tableNames(prefix: string): TableNames {
     items: `${prefix}items`,
     messages: `${prefix}messages`,
     reminders: `${prefix}reminders`,
+    locks: `${prefix}locks`,
     schemaVersion: `${prefix}schema_version`,
   };
 }
@@ -123,6 +129,19 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (uid, msgid, seqno)
       )`,
       createIndex(d, t, 'reminders_due', t.reminders, 'rtime'),
+    ],
+  },
+  {
+    version: 3,
+    description: 'leases shared by instances (retention)',
+    statements: (t, d) => [
+      `CREATE TABLE IF NOT EXISTS ${t.locks} (
+        name VARCHAR(64) NOT NULL PRIMARY KEY,
+        owner VARCHAR(64) NULL,
+        expires_at ${d.types.bigint} NOT NULL,
+        cursor_uid ${d.types.keyBytes} NULL,
+        last_done_at ${d.types.bigint} NULL
+      )`,
     ],
   },
 ];

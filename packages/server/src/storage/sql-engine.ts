@@ -30,6 +30,8 @@ import {
   filterStateByCategoryPrefix,
   type ReadOptions,
   ResultBudget,
+  type Retainable,
+  type RetentionStore,
   reminderLimit,
   resolveQueryTime,
   type StateMachine,
@@ -48,11 +50,12 @@ import { GroupCommitWriter } from './group-commit.js';
 import type { ResolvedSqlEngineOptions } from './options.js';
 import { deleteReminder, takeReminders } from './reminder-queries.js';
 import type { TableNames } from './schema.js';
+import { SqlRetention } from './sql-retention.js';
 import { queryLatestCTime, querySince, queryState } from './state-queries.js';
 import { toStorageError } from './storage-error.js';
 
 /** The SQL StateMachine; open one with `openSqlEngine`. */
-export class SqlEngine implements StateMachine {
+export class SqlEngine implements StateMachine, Retainable {
   readonly isEphemeral = false;
   readonly clock: Clock;
   readonly reminderLockDurationMs: number;
@@ -63,6 +66,8 @@ export class SqlEngine implements StateMachine {
   readonly #writer: GroupCommitWriter<ConsumeJob, LoggedAnswer>;
   readonly #queryTimeoutMs: number;
   #closing: Promise<void> | undefined;
+  /** Deletes what lies past a horizon (sql-retention.ts); only a server's retention job calls it. */
+  readonly retention: RetentionStore;
 
   /** Use `openSqlEngine`, which also runs the migrations. */
   constructor(d: Dialect, tables: TableNames, opts: ResolvedSqlEngineOptions) {
@@ -77,6 +82,10 @@ export class SqlEngine implements StateMachine {
     this.#writer = new GroupCommitWriter((jobs) => commit(tables, jobs), {
       maxBatch: opts.maxBatchMessages,
       maxQueued: opts.maxQueuedMessages,
+    });
+    this.retention = new SqlRetention(d, tables, opts.clock, async (operation, fn) => {
+      this.#enter();
+      return this.#retry(operation, undefined, fn);
     });
   }
 
@@ -154,14 +163,17 @@ export class SqlEngine implements StateMachine {
     await this.#retry('deleteReminder', opts, () => deleteReminder(this.#d, this.#t, id));
   }
 
-  /** Forget every user. Consumes called before it are applied first; later ones after. */
+  /**
+   * Forget every user, and where retention's sweep stands. Consumes called before it are applied
+   * first; later ones after.
+   */
   async clear(opts?: WaitOptions): Promise<void> {
     this.#enter(opts);
     const t = this.#t;
     await this.#writer.exclusive(() =>
       this.#retry('clear', opts, () =>
         this.#d.transaction(async (s) => {
-          for (const table of [t.reminders, t.messages, t.items])
+          for (const table of [t.reminders, t.messages, t.items, t.locks])
             await s.run(`DELETE FROM ${table}`);
         }),
       ),
