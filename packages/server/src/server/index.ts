@@ -18,6 +18,15 @@ export {
 export type { Listener, ListenerAddress, ListenerContext } from './listener.js';
 export { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
 export {
+  DEFAULT_RETENTION_BATCH_ROWS,
+  DEFAULT_RETENTION_INTERVAL_MS,
+  DEFAULT_RETENTION_LEASE_MS,
+  MIN_RETENTION_MS,
+  RetentionJob,
+  type RetentionOptions,
+  type RetentionRun,
+} from './retention-job.js';
+export {
   GregorServer,
   SERVER_STATE,
   type ServerAddresses,

@@ -22,6 +22,7 @@ import type { Bus } from '../pubsub/index.js';
 import { ApiKeys } from './api-keys.js';
 import type { Listener } from './listener.js';
 import { DEFAULT_MAILBOX_MAX_QUEUED_PER_KEY } from './mailbox.js';
+import { MIN_RETENTION_MS, type RetentionOptions } from './retention-job.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from './storage-consumer.js';
 
 /** The original gregord's `-broadcast-timeout` default, ms. */
@@ -179,6 +180,13 @@ export interface GregorServerOptions {
   maxConnectionsPerAddress?: number;
   /** Timeout of one storage call, ms. @default 30000 */
   storageTimeoutMs?: number;
+  /**
+   * Delete what lies past a horizon (docs/data-model.md, "Retention"): a background job, on one
+   * instance of the cluster at a time, deletes log rows older than `retentionMs` with their
+   * dismissed or expired items; live items always stay. Needs a state machine with a retention
+   * side (the memory and SQL engines). @default off: nothing is ever deleted
+   */
+  retention?: RetentionOptions;
   /** How long describeConnectedUsers waits for other instances, ms. @default 1000 */
   gatherTimeoutMs?: number;
   /** How long close() lets in-flight consumes finish, ms. @default 10000 */
@@ -247,6 +255,14 @@ const tuningSchema = z.strictObject({
   maxConnectionsPerUser: z.number().int().positive().optional(),
   maxConnectionsPerAddress: z.number().int().positive().optional(),
   storageTimeoutMs: timeoutMs.default(DEFAULT_STORAGE_TIMEOUT_MS),
+  retention: z
+    .strictObject({
+      retentionMs: z.number().int().min(MIN_RETENTION_MS).max(Number.MAX_SAFE_INTEGER),
+      intervalMs: timeoutMs.optional(),
+      batchRows: z.number().int().min(2).max(10_000).optional(),
+      leaseMs: timeoutMs.optional(),
+    })
+    .optional(),
   gatherTimeoutMs: timeoutMs.default(DEFAULT_GATHER_TIMEOUT_MS),
   drainTimeoutMs: timeoutMs.default(DEFAULT_DRAIN_TIMEOUT_MS),
   version: z.string().min(1).default(DEFAULT_SERVER_VERSION),
@@ -273,6 +289,8 @@ export interface ServerSettings {
   /** Absent: no limit. */
   readonly maxConnectionsPerAddress?: number;
   readonly storageTimeoutMs: number;
+  /** Absent: retention is off. */
+  readonly retention?: Readonly<RetentionOptions>;
   readonly gatherTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly version: string;
@@ -338,6 +356,7 @@ export function resolveServerSettings(opts: GregorServerOptions): ServerSettings
     maxConnectionsPerUser: opts.maxConnectionsPerUser,
     maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
     storageTimeoutMs: opts.storageTimeoutMs,
+    retention: opts.retention,
     gatherTimeoutMs: opts.gatherTimeoutMs,
     drainTimeoutMs: opts.drainTimeoutMs,
     version: opts.version,

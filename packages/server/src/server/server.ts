@@ -11,6 +11,7 @@
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import type { SessionID } from 'gregor-client/protocol';
 import { RpcSession, type RpcSessionOptions, type Transport } from 'gregor-client/rpc';
+import { retentionStoreOf } from 'gregor-client/state';
 import { type Logger, pino } from 'pino';
 import type { RevokeRequest } from '../auth/index.js';
 import { BackendOperations } from './backend-operations.js';
@@ -28,6 +29,7 @@ import { ServerMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { PublisherConsumer } from './publisher-consumer.js';
 import { ReadGate } from './read-gate.js';
+import { RetentionJob } from './retention-job.js';
 import {
   DEFAULT_SERVER_FRAME_READ_TIMEOUT_MS,
   type GregorServerOptions,
@@ -71,6 +73,7 @@ export class GregorServer {
   readonly #limits: ConnectionLimits;
   readonly #revoker: SessionRevoker;
   readonly #unsubscribers: (() => void)[] = [];
+  readonly #retention: RetentionJob | undefined;
   #state: ServerState = SERVER_STATE.created;
   readonly #listeners: readonly Listener[];
   #closing: Promise<void> | undefined;
@@ -145,6 +148,7 @@ export class GregorServer {
       maxPerAddress: this.#settings.maxConnectionsPerAddress,
       maxPerUser: this.#settings.maxConnectionsPerUser,
     });
+    this.#retention = buildRetention(this.#settings, opts, this.#metrics.registry, logger);
     this.#services = {
       hub: this.#hub,
       limits: this.#limits,
@@ -185,6 +189,11 @@ export class GregorServer {
   /** The metrics of this server. */
   get metrics(): ServerMetrics {
     return this.#metrics;
+  }
+
+  /** The retention job (`runOnce` runs a sweep now), or undefined when retention is off. */
+  get retention(): RetentionJob | undefined {
+    return this.#retention;
   }
 
   /** Open connections, logged in or not. */
@@ -229,6 +238,7 @@ export class GregorServer {
       const detail = err instanceof Error ? err.message : String(err);
       throw gregorError('GREGOR_ERR_LISTEN_FAILED', `cannot listen: ${detail}`, { cause: err });
     }
+    this.#retention?.start();
     this.#logger.info({ addresses }, 'gregord listening');
     return addresses;
   }
@@ -256,6 +266,8 @@ export class GregorServer {
   async #close(): Promise<void> {
     this.#state = SERVER_STATE.closing;
     for (const unsubscribe of this.#unsubscribers.splice(0)) unsubscribe();
+    // A running batch finishes and the sweep lease is given back while the storage is still open.
+    await this.#retention?.stop();
     this.#hub.stopAccepting();
     // Let in-flight consumes finish and every running call answer, within the drain timeout.
     await withTimeout(
@@ -358,6 +370,30 @@ export class GregorServer {
       });
     }
   }
+}
+
+/** The retention job `settings.retention` asks for, on the state machine's retention side. */
+function buildRetention(
+  settings: ServerSettings,
+  opts: GregorServerOptions,
+  registry: ServerMetrics['registry'],
+  logger: Logger,
+): RetentionJob | undefined {
+  if (settings.retention === undefined) return undefined;
+  const store = retentionStoreOf(opts.stateMachine);
+  if (store === undefined) {
+    throw gregorError(
+      'GREGOR_ERR_CONFIG_INVALID',
+      'invalid server option: retention needs a state machine with a retention side (the memory or SQL engine)',
+    );
+  }
+  return new RetentionJob({
+    ...settings.retention,
+    store,
+    clock: opts.stateMachine.clock,
+    logger,
+    registry,
+  });
 }
 
 /** The built-in listeners `listen` asks for (TCP first, as before), then the given ones. */
