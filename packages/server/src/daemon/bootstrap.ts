@@ -376,6 +376,7 @@ export async function startGregord(
       maxLoginFrameBytes: config.limits.maxLoginFrameBytes,
       maxClientFrameBytes: config.limits.maxClientFrameBytes,
       drainTimeoutMs: config.shutdownTimeoutMs,
+      ...(config.retentionMs === null ? {} : { retention: { retentionMs: config.retentionMs } }),
       logger,
       owns: { stateMachine: true, bus: true, authenticator: true },
     });

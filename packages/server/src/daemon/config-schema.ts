@@ -54,6 +54,7 @@ const SCHEMAS = {
   dataDir: VALUE.path,
   broadcastTimeout: VALUE.duration,
   storageQueryTimeout: VALUE.duration,
+  retention: VALUE.retention,
   storageQueueSize: VALUE.count,
   maxQueuedPerUser: VALUE.count,
   maxItemsPerUser: VALUE.count,

@@ -238,6 +238,14 @@ export const CONFIG_TABLE = [
     help: 'How long one database read or transaction may take before the call fails with a timeout; past it a PostgreSQL/MySQL connection is dropped, so a frozen database frees the pool.',
   },
   {
+    key: 'retention',
+    flag: '--retention',
+    env: 'GREGOR_RETENTION',
+    defaultText: null,
+    unit: OPTION_UNIT.duration,
+    help: 'Delete the message log older than this (30d, 12h; at least 1h) with its dismissed and expired items, in small batches, on one instance at a time; live items always stay. Unset or "off": nothing is ever deleted.',
+  },
+  {
     key: 'storageQueueSize',
     flag: '--storage-queue-size',
     env: 'GREGOR_STORAGE_QUEUE_SIZE',

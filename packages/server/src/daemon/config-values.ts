@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseGregorAddress } from 'gregor-client';
 import { z } from 'zod';
-import { ANY_ORIGIN } from '../server/internal.js';
+import { ANY_ORIGIN, MIN_RETENTION_MS } from '../server/internal.js';
 import { DIALECT_NAME, parseStorageUrl, redactPassword } from '../storage/index.js';
 
 /** Longest duration a Node timer can wait, in ms (setTimeout's 32-bit limit). */
@@ -53,21 +53,47 @@ function fromText<T>(parse: (text: string) => T): z.ZodType<T, string> {
 const quoted = (text: string): string =>
   JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
-/** `10s`, `200ms`, `1h`, `1m30s`, `1.5s` → ms; a unit is required. */
-export function parseDurationMs(text: string): number {
-  const pieces = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+/**
+ * `10s`, `200ms`, `1h`, `1m30s`, `1.5s`, `30d` → ms; a unit is required. At most `maxMs` (by
+ * default what a timer can wait, about 24.8 days).
+ */
+export function parseDurationMs(text: string, maxMs = MAX_DURATION_MS): number {
+  const pieces = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
   if (pieces.length === 0 || pieces.map((p) => p[0]).join('') !== text.trim()) {
-    throw new Error(`expected a duration such as 10s, 200ms, 1h or 1m30s, got ${quoted(text)}`);
+    throw new Error(
+      `expected a duration such as 10s, 200ms, 1h, 1m30s or 30d, got ${quoted(text)}`,
+    );
   }
   const ms = pieces.reduce(
     (sum, p) => sum + Number(p[1]) * (DURATION_UNITS_MS[p[2] as string] ?? 0),
     0,
   );
-  if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_DURATION_MS) {
+  if (!Number.isInteger(ms) || ms <= 0 || ms > maxMs) {
     throw new Error(
-      `expected a whole number of ms between 1ms and ${MAX_DURATION_MS}ms, got ${quoted(text)}`,
+      `expected a whole number of ms between 1ms and ${maxMs}ms, got ${quoted(text)}`,
+    );
+  }
+  return ms;
+}
+
+/** The longest retention gregord takes: 100 years (a horizon, not a timer). */
+export const MAX_RETENTION_MS = 36_500 * DURATION_UNITS_MS.d!;
+
+/** `off` → null; else a duration of at least MIN_RETENTION_MS (`30d`, `12h`…). */
+export function parseRetention(text: string): number | null {
+  if (text.trim() === 'off') return null;
+  const ms = parseDurationMs(text, MAX_RETENTION_MS);
+  if (ms < MIN_RETENTION_MS) {
+    throw new Error(
+      `expected "off" or a retention of at least 1h (a resent message must find its log row), got ${quoted(text)}`,
     );
   }
   return ms;
@@ -257,7 +283,8 @@ export function parseChannelPrefix(text: string): string {
 
 /** Zod schemas from text for each parser above. */
 export const VALUE = {
-  duration: fromText(parseDurationMs),
+  duration: fromText((t) => parseDurationMs(t)),
+  retention: fromText(parseRetention),
   bytes: fromText(parseBytes),
   count: fromText((t) => parseCount(t)),
   workers: fromText((t) => parseCount(t, 256)),

@@ -100,6 +100,8 @@ export interface GregordConfig {
   readonly shutdownTimeoutMs: number;
   readonly limits: LimitsConfig;
   readonly deadlines: DeadlinesConfig;
+  /** How long the message log is kept, ms (docs/data-model.md, "Retention"); null: for ever. */
+  readonly retentionMs: number | null;
   readonly workers: number;
   readonly logLevel: LogLevel;
   readonly childMode: boolean;
@@ -198,6 +200,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
       storageQueryMs: v.storageQueryTimeout as number,
       frameReadMs: v.frameReadTimeout as number,
     },
+    retentionMs: v.retention ?? null,
     workers: v.workers as number,
     logLevel: v.debug === true && !explicitLevel ? 'debug' : (v.logLevel as LogLevel),
     childMode: v.childMode === true,
