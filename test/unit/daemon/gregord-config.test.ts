@@ -155,6 +155,8 @@ describe('parseGregordConfig: values', () => {
       ['1h', 3_600_000],
       ['1m30s', 90_000],
       ['1.5s', 1500],
+      ['1d', 86_400_000],
+      ['1d12h', 129_600_000],
     ];
     for (const [text, ms] of cases) {
       assert.equal(
@@ -163,6 +165,31 @@ describe('parseGregordConfig: values', () => {
         text,
       );
     }
+  });
+
+  it('reads --retention in days and hours: off by default and with "off", at least 1h, past the timer limit', () => {
+    assert.equal(parseGregordConfig().retentionMs, null);
+    assert.equal(parseGregordConfig({ flags: { retention: '30d' } }).retentionMs, 30 * 86_400_000);
+    assert.equal(parseGregordConfig({ env: { GREGOR_RETENTION: '12h' } }).retentionMs, 43_200_000);
+    assert.equal(
+      parseGregordConfig({ flags: { retention: 'off' }, env: { GREGOR_RETENTION: '30d' } })
+        .retentionMs,
+      null,
+    );
+    assert.equal(
+      parseGregordConfig({ flags: { retention: '3650d' } }).retentionMs,
+      3650 * 86_400_000,
+    );
+    assert.match(
+      problemsOf({ flags: { retention: '30m' } }),
+      /--retention: expected "off" or a retention of at least 1h/,
+    );
+    assert.match(problemsOf({ flags: { retention: '30' } }), /--retention: expected a duration/);
+    // Other durations are timers: still at most what setTimeout can wait.
+    assert.match(
+      problemsOf({ flags: { broadcastTimeout: '30d' } }),
+      /--broadcast-timeout: expected a whole number of ms/,
+    );
   });
 
   it('reads the deadlines and connection limits, with their defaults', () => {

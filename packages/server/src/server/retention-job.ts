@@ -46,6 +46,8 @@ export interface RetentionRun {
   readonly deleted: RetentionCounts;
   /** True when the run completed a sweep. */
   readonly done: boolean;
+  /** True when a storage error ended it (logged and counted; the next interval tries again). */
+  readonly failed: boolean;
 }
 
 /** What the job is built from. */
@@ -155,30 +157,30 @@ export class RetentionJob {
   }
 
   async #run(): Promise<RetentionRun> {
-    let run: RetentionRun = { claimed: false, batches: 0, deleted: NOTHING, done: false };
-    if (this.#stopped) return run;
+    const progress = { claimed: false, batches: 0, deleted: NOTHING, done: false, failed: false };
+    if (this.#stopped) return progress;
     try {
-      run = await this.#sweep();
+      await this.#sweep(progress);
     } catch (err) {
+      progress.failed = true;
       this.#metrics?.failures.inc();
       this.#logger.warn({ err }, 'retention run failed; retrying at the next interval');
-      await this.#store.releaseSweep(this.owner).catch(() => undefined);
+      if (progress.claimed) await this.#store.releaseSweep(this.owner).catch(() => undefined);
     }
     if (!this.#stopped) await this.#sample();
-    return run;
+    return progress;
   }
 
-  async #sweep(): Promise<RetentionRun> {
+  /** Claim the lease and sweep until done, lost or stopped, recording into `run` as it goes. */
+  async #sweep(run: { -readonly [K in keyof RetentionRun]: RetentionRun[K] }): Promise<void> {
     const lease = await this.#store.claimSweep(this.owner, {
       leaseMs: this.#leaseMs,
       minIntervalMs: this.#intervalMs,
     });
-    if (lease === null) return { claimed: false, batches: 0, deleted: NOTHING, done: false };
+    if (lease === null) return;
+    run.claimed = true;
     const endTimer = this.#metrics?.runSeconds.startTimer();
     let cursor: UID | null = lease.cursor;
-    let deleted = NOTHING;
-    let batches = 0;
-    let done = false;
     try {
       while (!this.#stopped) {
         const batch = await this.#store.sweepBatch(this.owner, {
@@ -192,25 +194,27 @@ export class RetentionJob {
             { owner: this.owner },
             'retention lease lost; another instance goes on',
           );
-          break;
+          return;
         }
-        batches++;
-        deleted = add(deleted, batch.deleted);
+        run.batches++;
+        run.deleted = add(run.deleted, batch.deleted);
         this.#metrics?.countBatch(batch.deleted);
         if (batch.done) {
-          done = true;
-          break;
+          run.done = true;
+          this.#logger.info(
+            { deleted: run.deleted, batches: run.batches },
+            'retention sweep completed',
+          );
+          return;
         }
         cursor = batch.cursor;
         // Other work (consumes waiting for the database, reads) goes first.
         await yieldToEventLoop();
       }
-      if (!done) await this.#store.releaseSweep(this.owner);
+      await this.#store.releaseSweep(this.owner);
     } finally {
       endTimer?.();
     }
-    if (done) this.#logger.info({ deleted, batches }, 'retention sweep completed');
-    return { claimed: true, batches, deleted, done };
   }
 
   /** Refresh what the gauges show: the last completed sweep always, the row counts now and then. */
