@@ -45,8 +45,8 @@ export interface PrunePlan<C extends PruneCandidate> {
  * user), at most `maxRows` items plus messages. `listCut` says the candidate list was cut by a
  * LIMIT, so its last user may have more. A user is done when every candidate of it is taken and
  * its list was complete; the cursor moves past done users only, so a user cut in the middle is
- * read again by the next batch, which finds only what is left. With `maxRows` ≥ 2 every batch
- * makes progress: it takes a row, or moves past a user.
+ * read again by the next batch, which finds only what is left. Every batch makes progress: it
+ * takes a row (the first always, even a creation past a `maxRows` of 1), or moves past a user.
  */
 export function planPruneBatch<C extends PruneCandidate>(
   users: readonly string[],
@@ -57,9 +57,9 @@ export function planPruneBatch<C extends PruneCandidate>(
   let rows = 0;
   let taken = 0;
   for (const c of candidates) {
-    // A creation deletes its item too.
+    // A creation deletes its item too. The first row is always taken, so a batch never stalls.
     const cost = c.hasItem ? 2 : 1;
-    if (rows + cost > maxRows) break;
+    if (taken > 0 && rows + cost > maxRows) break;
     rows += cost;
     taken++;
   }
@@ -79,6 +79,3 @@ export const USERS_PER_BATCH = 50;
 
 /** The smallest `maxRows`: a creation and its item. */
 export const MIN_BATCH_ROWS = 2;
-
-/** Zero of every table. */
-export const NO_ROWS = Object.freeze({ items: 0, messages: 0, reminders: 0 });

@@ -10,6 +10,7 @@ import { type ConsumeLimits, DEFAULT_CONSUME_LIMITS } from 'gregor-client/protoc
 import { type RpcLimitsInput, resolveRpcLimits } from 'gregor-client/rpc';
 import {
   type Clock,
+  MIN_BATCH_ROWS,
   quotaForFrame,
   type StateMachine,
   type UserQuota,
@@ -259,7 +260,7 @@ const tuningSchema = z.strictObject({
     .strictObject({
       retentionMs: z.number().int().min(MIN_RETENTION_MS).max(Number.MAX_SAFE_INTEGER),
       intervalMs: timeoutMs.optional(),
-      batchRows: z.number().int().min(2).max(10_000).optional(),
+      batchRows: z.number().int().min(MIN_BATCH_ROWS).max(10_000).optional(),
       leaseMs: timeoutMs.optional(),
     })
     .optional(),

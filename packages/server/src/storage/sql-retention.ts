@@ -64,7 +64,8 @@ export class SqlRetention implements RetentionStore {
   }
 
   countRows(): Promise<TableRowCounts> {
-    return this.#run('row counts', () => countTableRows(this.#d, this.#t));
+    const d = this.#d;
+    return countTableRows(d.name, (fn) => this.#run('row counts', () => d.read(fn)), this.#t);
   }
 
   async #batch(owner: string, opts: SweepBatchOptions): Promise<SweepBatch | null> {

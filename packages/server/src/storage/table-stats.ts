@@ -8,18 +8,21 @@
  *   take a read of their own, so a large table never holds a reader, or the event loop, for long.
  */
 import type { TableRowCounts } from 'gregor-client/state';
-import type { Dialect } from './dialect.js';
+import type { DialectName, SqlSession } from './dialect.js';
 import type { TableNames } from './schema.js';
 import { readIntColumn, readIntOrNullColumn } from './sql-values.js';
 
 /** Rows one slice of a SQLite count reads. */
 const SQLITE_SLICE_ROWS = 10_000;
 
-async function sqliteCount(d: Dialect, table: string): Promise<number> {
+/** Runs one read, with its own deadline: a count of many slices is not one long operation. */
+export type ReadRunner = <T>(fn: (s: SqlSession) => Promise<T>) => Promise<T>;
+
+async function sqliteCount(read: ReadRunner, table: string): Promise<number> {
   let total = 0;
   let after = -Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const [row] = await d.read((s) =>
+    const [row] = await read((s) =>
       s.query(
         `SELECT COUNT(*) AS n, MAX(rowid) AS last FROM (SELECT rowid FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ${SQLITE_SLICE_ROWS})`,
         [after],
@@ -34,12 +37,16 @@ async function sqliteCount(d: Dialect, table: string): Promise<number> {
 }
 
 /** Estimates by table name from the database's statistics. */
-async function estimates(d: Dialect, names: readonly string[]): Promise<Map<string, number>> {
+async function estimates(
+  dialect: DialectName,
+  read: ReadRunner,
+  names: readonly string[],
+): Promise<Map<string, number>> {
   const sql =
-    d.name === 'postgres'
+    dialect === 'postgres'
       ? `SELECT relname AS name, n_live_tup AS n FROM pg_stat_user_tables WHERE relid IN (${names.map(() => 'to_regclass(?)').join(', ')})`
       : `SELECT TABLE_NAME AS name, TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${names.map(() => '?').join(', ')})`;
-  const rows = await d.read((s) => s.query(sql, names));
+  const rows = await read((s) => s.query(sql, names));
   const out = new Map<string, number>();
   for (const row of rows) {
     out.set(String(row.name), readIntOrNullColumn(row.n, 'n') ?? 0);
@@ -47,17 +54,21 @@ async function estimates(d: Dialect, names: readonly string[]): Promise<Map<stri
   return out;
 }
 
-/** Rows of items, messages and reminders under `t`. */
-export async function countTableRows(d: Dialect, t: TableNames): Promise<TableRowCounts> {
-  if (d.name === 'sqlite') {
+/** Rows of items, messages and reminders under `t`, each read through `read`. */
+export async function countTableRows(
+  dialect: DialectName,
+  read: ReadRunner,
+  t: TableNames,
+): Promise<TableRowCounts> {
+  if (dialect === 'sqlite') {
     return {
-      items: await sqliteCount(d, t.items),
-      messages: await sqliteCount(d, t.messages),
-      reminders: await sqliteCount(d, t.reminders),
+      items: await sqliteCount(read, t.items),
+      messages: await sqliteCount(read, t.messages),
+      reminders: await sqliteCount(read, t.reminders),
       estimated: false,
     };
   }
-  const byName = await estimates(d, [t.items, t.messages, t.reminders]);
+  const byName = await estimates(dialect, read, [t.items, t.messages, t.reminders]);
   return {
     items: byName.get(t.items) ?? 0,
     messages: byName.get(t.messages) ?? 0,
