@@ -259,6 +259,21 @@ export function runRetentionSuite(
       assert.deepEqual(await claim('B', HOUR), { cursor: null }, 'a released lease is free');
     });
 
+    test("an expired lease that nobody took since is still its holder's", async (e, clock) => {
+      clock.set(T0);
+      await e.consumeMessage(S(M(200)));
+      clock.set(NOW);
+      assert.ok(await e.retention.claimSweep('A', { leaseMs: LEASE, minIntervalMs: 0 }));
+      clock.advance(LEASE + 1);
+      const batch = await e.retention.sweepBatch('A', {
+        cursor: null,
+        horizon: H,
+        maxRows: 500,
+        leaseMs: LEASE,
+      });
+      assert.deepEqual(batch?.deleted, { items: 0, messages: 1, reminders: 0 });
+    });
+
     test('a sweep that stops half-way is resumed from its cursor after a release', async (e, clock) => {
       clock.set(T0);
       for (let n = 1; n <= 60; n++) await e.consumeMessage(S(M(200), { uid: U(n) }));

@@ -70,7 +70,8 @@ export class MemoryRetention implements RetentionStore {
   async sweepBatch(owner: string, opts: SweepBatchOptions): Promise<SweepBatch | null> {
     const now = this.#clock.now();
     const lease = this.#lease;
-    if (lease.owner !== owner || lease.expiresAt <= now) return null;
+    // As on SQL: an expired lease that nobody took since is still its holder's.
+    if (lease.owner !== owner) return null;
     const after = opts.cursor === null ? null : toHex(opts.cursor);
     const users = this.#users.usersAfter(after, USERS_PER_BATCH);
     const candidates: Candidate[] = [];
