@@ -22,7 +22,11 @@ import { type Baseline, type BaselineRow, openBenchPlace } from './storage-bench
 
 const ROUND_MS = 1_000;
 const ROUNDS = 3;
-const CONCURRENCY = (process.env.BENCH_C ?? '1,16,256').split(',').map(Number);
+/** Users of the consume rounds; `BENCH_C=` (empty) runs the reads alone. */
+const CONCURRENCY = (process.env.BENCH_C ?? '1,16,256')
+  .split(',')
+  .filter((n) => n !== '')
+  .map(Number);
 const BODY = randomBytes(200);
 const CATEGORY = Buffer.from('bench');
 /** A logged creation is about this many bytes of canonical msgpack. */
