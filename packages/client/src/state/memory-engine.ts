@@ -12,14 +12,12 @@ import {
   type Message,
   type Metadata,
   type MsgID,
-  makeState,
   type ReminderID,
   type ReminderSet,
   type State,
   type StateUpdateMessage,
   type Time,
   type TimeOrOffset,
-  toHex,
   type UID,
 } from '../protocol/internal.js';
 import { classifyMessage, inBandMetadata } from './consumable.js';
@@ -34,12 +32,12 @@ import type {
 } from './interfaces.js';
 import { systemClock } from './interfaces.js';
 import {
-  exportItem,
   filterStateByCategoryPrefix,
   isForDevice,
   isItemDismissedAt,
   isItemInState,
   isMessageForDevice,
+  stateOfItems,
 } from './item-rules.js';
 import {
   assertCreationFits,
@@ -50,7 +48,7 @@ import {
 } from './quota-rules.js';
 import { ReminderTable } from './reminder-table.js';
 import { MESSAGE_ENTRY_WIRE_BYTES, ResultBudget } from './result-budget.js';
-import { filterFutureDismissals, sortSince } from './since-rules.js';
+import { filterFutureDismissals, LoggedCTimes, sortSince } from './since-rules.js';
 import { creationCTime, dismissalTime, isAtOrAfterSince, resolveQueryTime } from './time-rules.js';
 import type { LogEntry, MemoryItem, UserRecord } from './user-record.js';
 import { UserTable } from './user-table.js';
@@ -175,7 +173,7 @@ export class MemoryEngine implements StateMachine, LocalState {
       budget.addItem(item);
       visible.push(item);
     }
-    return makeState(visible.map(exportItem));
+    return stateOfItems(visible);
   }
 
   async stateByCategoryPrefix(
@@ -198,12 +196,12 @@ export class MemoryEngine implements StateMachine, LocalState {
     this.#enter(opts);
     const now = this.clock.now();
     const budget = new ResultBudget(opts?.maxResultBytes, 'sync');
-    const allByMsgID = new Map<string, Time>();
+    const logged = new LoggedCTimes();
     const kept: LogEntry[] = [];
     for (const e of this.#users.find(uid)?.log ?? []) {
       if (!isMessageForDevice(e.msg, deviceID) || !isAtOrAfterSince(e.ctime, since)) continue;
       const md = inBandMetadata(e.msg)!;
-      allByMsgID.set(toHex(md.msgID), e.ctime);
+      logged.add(md.msgID, e.ctime);
       // A creation whose item is dismissed or expired as of now is not replayed.
       if (e.item !== null && isItemDismissedAt(e.item, now)) continue;
       // The SQL engine stores these bytes; here they are counted only when a bound is asked for.
@@ -213,7 +211,7 @@ export class MemoryEngine implements StateMachine, LocalState {
       kept.push(e);
     }
     const ordered = sortSince(kept).map((e) => e.msg);
-    return filterFutureDismissals(ordered, allByMsgID, since).map((m) => structuredClone(m));
+    return filterFutureDismissals(ordered, logged, since).map((m) => structuredClone(m));
   }
 
   async latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null> {
