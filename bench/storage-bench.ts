@@ -6,11 +6,14 @@
  *   body; the baseline inserts the same rows (item + log entry) in transactions of as many rows as
  *   there are users, which is the most a group commit can gather;
  * - state and sync (inBandMessagesSince from 0) latency for users with 1k and 100k items; the
- *   baseline runs the same SELECTs without building records.
+ *   baseline runs the same SELECTs with the plain driver (its default options, every column read
+ *   into a row object) without building records. Beside each: the event-loop delay during the
+ *   reads (max / p99, ms), engine and baseline: how long a read keeps other connections waiting.
  * Engine and baseline rounds alternate, so load from elsewhere on the machine hits both alike.
  * The run is bounded: fixed-length rounds and fixed iteration counts.
  */
 import { randomBytes } from 'node:crypto';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Message, MsgID, UID } from '../packages/client/src/protocol/index.js';
 import {
   DIALECT_NAME,
@@ -22,7 +25,11 @@ import { type Baseline, type BaselineRow, openBenchPlace } from './storage-bench
 
 const ROUND_MS = 1_000;
 const ROUNDS = 3;
-const CONCURRENCY = (process.env.BENCH_C ?? '1,16,256').split(',').map(Number);
+/** Users of the consume rounds; `BENCH_C=` (empty) runs the reads alone. */
+const CONCURRENCY = (process.env.BENCH_C ?? '1,16,256')
+  .split(',')
+  .filter((n) => n !== '')
+  .map(Number);
 const BODY = randomBytes(200);
 const CATEGORY = Buffer.from('bench');
 /** A logged creation is about this many bytes of canonical msgpack. */
@@ -141,22 +148,83 @@ async function populate(
   return (items * 1000) / ms;
 }
 
-async function latency(iterations: number, fn: () => Promise<number>, expected: number) {
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) {
+/** One read's figures: its median latency, and the worst event-loop delay seen during it. */
+interface ReadFigures {
+  medianMs: number;
+  loopMaxMs: number;
+  loopP99Ms: number;
+}
+
+/**
+ * Run `engine` and `baseline` alternately `iterations` times (so load from elsewhere on the
+ * machine hits both alike), each checked to return `expected` rows. The event-loop delay is
+ * sampled every millisecond during the engine's reads: its max is the longest the engine kept
+ * every other connection waiting (a pause of the whole process by the OS on a loaded machine
+ * counts too).
+ */
+async function compareReads(
+  iterations: number,
+  expected: number,
+  engine: () => Promise<number>,
+  baseline: () => Promise<number>,
+): Promise<{ engine: ReadFigures; baseline: ReadFigures }> {
+  const run = async (fn: () => Promise<number>, times: number[], delay: IntervalHistogram) => {
+    delay.enable();
     const t = performance.now();
     const n = await fn();
     times.push(performance.now() - t);
+    // The sampling timer runs once more, so a block just before the read resolved (or a
+    // synchronous read as a whole) is counted too.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    delay.disable();
     if (n !== expected) throw new Error(`expected ${expected} rows, got ${n}`);
+  };
+  const figures = () => ({
+    times: [] as number[],
+    delay: monitorEventLoopDelay({ resolution: 1 }),
+  });
+  const eng = figures();
+  const base = figures();
+  for (let i = 0; i < iterations; i++) {
+    await run(engine, eng.times, eng.delay);
+    await run(baseline, base.times, base.delay);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  const summary = ({ times, delay }: ReturnType<typeof figures>): ReadFigures => ({
+    medianMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!,
+    loopMaxMs: delay.max / 1e6,
+    loopP99Ms: delay.percentile(99) / 1e6,
+  });
+  return { engine: summary(eng), baseline: summary(base) };
 }
 
 const fmt = (n: number, unit: string) => `${n >= 100 ? Math.round(n) : n.toFixed(1)} ${unit}`;
-function line(dialect: string, what: string, engine: string, baseline: string, ratio: number) {
+function line(
+  dialect: string,
+  what: string,
+  engine: string,
+  baseline: string,
+  ratio: number,
+  loop = '',
+) {
   console.log(
-    `${dialect.padEnd(9)}${what.padEnd(30)}${engine.padStart(14)}${baseline.padStart(16)}${`${Math.round(ratio * 100)}%`.padStart(8)}`,
+    `${dialect.padEnd(9)}${what.padEnd(30)}${engine.padStart(14)}${baseline.padStart(16)}${`${Math.round(ratio * 100)}%`.padStart(8)}${loop}`,
+  );
+}
+
+/** A read's line: latencies, ratio, and the event-loop delay (max / p99) of engine and baseline. */
+function readLine(
+  dialect: string,
+  what: string,
+  r: { engine: ReadFigures; baseline: ReadFigures },
+) {
+  const loop = (f: ReadFigures) => `${Math.round(f.loopMaxMs)} / ${Math.round(f.loopP99Ms)}`;
+  line(
+    dialect,
+    what,
+    fmt(r.engine.medianMs, 'ms'),
+    fmt(r.baseline.medianMs, 'ms'),
+    r.baseline.medianMs / r.engine.medianMs,
+    `${loop(r.engine).padStart(14)}${loop(r.baseline).padStart(14)}`,
   );
 }
 
@@ -178,7 +246,7 @@ async function benchDialect(dialect: DialectName): Promise<void> {
     }
     for (const [items, iterations] of [
       [1_000, 30],
-      [100_000, 3],
+      [100_000, 5],
     ] as const) {
       const uid = uidOf(10_000_000 + items);
       const rate = await populate(engine, place.baseline, uid, items);
@@ -186,39 +254,25 @@ async function benchDialect(dialect: DialectName): Promise<void> {
         `${dialect.padEnd(9)}(loaded ${items} items for one user at ${Math.round(rate)} msg/s)`,
       );
       const now = Date.now() + 1000;
-      const state = await latency(
-        iterations,
-        async () => (await engine.state(uid, null, null)).items.length,
-        items,
-      );
-      const stateBase = await latency(
-        iterations,
-        () => place.baseline.selectItems(Buffer.from(uid), now),
-        items,
-      );
-      line(
+      readLine(
         dialect,
         `state, ${items} items`,
-        fmt(state, 'ms'),
-        fmt(stateBase, 'ms'),
-        stateBase / state,
+        await compareReads(
+          iterations,
+          items,
+          async () => (await engine.state(uid, null, null)).items.length,
+          () => place.baseline.selectItems(Buffer.from(uid), now),
+        ),
       );
-      const sync = await latency(
-        iterations,
-        async () => (await engine.inBandMessagesSince(uid, null, 0)).length,
-        items,
-      );
-      const syncBase = await latency(
-        iterations,
-        () => place.baseline.selectLog(Buffer.from(uid)),
-        items,
-      );
-      line(
+      readLine(
         dialect,
         `sync from 0, ${items} items`,
-        fmt(sync, 'ms'),
-        fmt(syncBase, 'ms'),
-        syncBase / sync,
+        await compareReads(
+          iterations,
+          items,
+          async () => (await engine.inBandMessagesSince(uid, null, 0)).length,
+          () => place.baseline.selectLog(Buffer.from(uid)),
+        ),
       );
     }
   } finally {
@@ -235,6 +289,6 @@ for (const d of dialects) {
     throw new Error(`unknown dialect ${d}: use sqlite, postgres or mysql`);
 }
 console.log(
-  `${'dialect'.padEnd(9)}${'workload'.padEnd(30)}${'engine'.padStart(14)}${'baseline'.padStart(16)}${'ratio'.padStart(8)}`,
+  `${'dialect'.padEnd(9)}${'workload'.padEnd(30)}${'engine'.padStart(14)}${'baseline'.padStart(16)}${'ratio'.padStart(8)}${'loop engine'.padStart(14)}${'loop base'.padStart(14)}`,
 );
 for (const d of dialects) await benchDialect(d);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { InBandMessage, MsgID, UID } from '../../../packages/client/src/protocol/index.js';
 import {
-  type InBandMessage,
-  type MsgID,
-  toHex,
-  type UID,
-} from '../../../packages/client/src/protocol/index.js';
-import { filterFutureDismissals, sortSince } from '../../../packages/client/src/state/internal.js';
+  filterFutureDismissals,
+  LoggedCTimes,
+  sortSince,
+} from '../../../packages/client/src/state/internal.js';
 
 const T = 1_700_000_000_123;
 const M = (n: number) => new Uint8Array(16).fill(n) as MsgID;
@@ -40,11 +39,10 @@ describe('sortSince', () => {
 });
 
 describe('filterFutureDismissals', () => {
-  const all = new Map<string, number>([
-    [toHex(M(1)), T - 1],
-    [toHex(M(2)), T],
-    [toHex(M(3)), T + 1],
-  ]);
+  const all = new LoggedCTimes();
+  all.add(M(1), T - 1);
+  all.add(M(2), T);
+  all.add(M(3), T + 1);
   const keep = (m: InBandMessage) => filterFutureDismissals([m], all, T).length === 1;
 
   it('keeps creations, syncs and range dismissals', () => {
@@ -70,6 +68,14 @@ describe('filterFutureDismissals', () => {
       stateUpdate: { md: md(9), creation, dismissal: { msgIDs: [M(3)], ranges: [] } },
     };
     assert.equal(keep(updateItem), true);
+  });
+  it('finds a msgID by its bytes, and one added after a look-up', () => {
+    const logged = new LoggedCTimes();
+    logged.add(M(1), T);
+    assert.equal(logged.get(new Uint8Array(16).fill(1) as MsgID), T);
+    assert.equal(logged.get(M(2)), undefined);
+    logged.add(M(2), T + 1);
+    assert.equal(logged.get(M(2)), T + 1);
   });
   it('preserves the order of what it keeps', () => {
     const out = filterFutureDismissals([byIDs(5, [1]), byIDs(6, [3]), created(7)], all, T);

@@ -44,8 +44,20 @@ export function encodeCanonical(value: unknown): Uint8Array {
 }
 
 const decoders = new Map<string, Decoder>();
+/** The decoder of each limits object seen: finding it costs no key string per decode. */
+const decoderOfLimits = new WeakMap<DecodeLimits, Decoder>();
 
 function decoderFor(limits: DecodeLimits): Decoder {
+  let decoder = decoderOfLimits.get(limits);
+  if (decoder === undefined) {
+    decoder = decoderByValues(limits);
+    decoderOfLimits.set(limits, decoder);
+  }
+  return decoder;
+}
+
+/** One decoder per distinct pair of limits the library applies. */
+function decoderByValues(limits: DecodeLimits): Decoder {
   const key = `${limits.maxBytesLength}/${limits.maxValues}`;
   let decoder = decoders.get(key);
   if (decoder === undefined) {

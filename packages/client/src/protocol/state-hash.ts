@@ -24,11 +24,27 @@ export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean 
   return a.length === b.length && compareBytes(a, b) === 0;
 }
 
-/** MakeState order: ctime ascending, then msgID bytes; a missing msgID sorts first. */
+/**
+ * MakeState order on an item's two keys: ctime ascending, then msgID bytes. Exported items
+ * (`compareStateItems`) and the engines' item records (`stateOfItems`) both sort by it.
+ */
+export function compareCTimeThenMsgID(
+  aCTime: number,
+  aMsgID: Uint8Array,
+  bCTime: number,
+  bMsgID: Uint8Array,
+): number {
+  return aCTime - bCTime || compareBytes(aMsgID, bMsgID);
+}
+
+/** MakeState order of exported items; a missing md sorts as ctime 0, a missing msgID first. */
 export function compareStateItems(a: ItemAndMetadata, b: ItemAndMetadata): number {
-  const dt = (a.md?.ctime ?? 0) - (b.md?.ctime ?? 0);
-  if (dt !== 0) return dt;
-  return compareBytes(a.md?.msgID ?? EMPTY, b.md?.msgID ?? EMPTY);
+  return compareCTimeThenMsgID(
+    a.md?.ctime ?? 0,
+    a.md?.msgID ?? EMPTY,
+    b.md?.ctime ?? 0,
+    b.md?.msgID ?? EMPTY,
+  );
 }
 
 /** Build a State the way MakeState does: items sorted, the array always present. */

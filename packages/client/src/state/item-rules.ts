@@ -6,6 +6,7 @@
 import {
   bytesEqual,
   type Category,
+  compareCTimeThenMsgID,
   type DeviceID,
   type Dismissal,
   IN_BAND_MSG_TYPE,
@@ -138,6 +139,17 @@ export function exportItem(item: ItemRecord): ItemAndMetadata {
       body: item.body,
     },
   };
+}
+
+/**
+ * The State of the visible `items` (Keybase's MakeState): sorted in place by the MakeState order
+ * of the records' own ctime and msgID, which are what an exported item's md carries, then
+ * exported. Sorting the records is cheaper than sorting exported items (no optional md to look
+ * through in every comparison).
+ */
+export function stateOfItems(items: ItemRecord[]): State {
+  items.sort((a, b) => compareCTimeThenMsgID(a.ctime, a.msgID, b.ctime, b.msgID));
+  return { items: items.map(exportItem) };
 }
 
 /**

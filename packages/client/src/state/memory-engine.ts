@@ -12,14 +12,12 @@ import {
   type Message,
   type Metadata,
   type MsgID,
-  makeState,
   type ReminderID,
   type ReminderSet,
   type State,
   type StateUpdateMessage,
   type Time,
   type TimeOrOffset,
-  toHex,
   type UID,
 } from '../protocol/internal.js';
 import { classifyMessage, inBandMetadata } from './consumable.js';
@@ -34,12 +32,12 @@ import type {
 } from './interfaces.js';
 import { systemClock } from './interfaces.js';
 import {
-  exportItem,
   filterStateByCategoryPrefix,
   isForDevice,
   isItemDismissedAt,
   isItemInState,
   isMessageForDevice,
+  stateOfItems,
 } from './item-rules.js';
 import { MemoryRetention } from './memory-retention.js';
 import {
@@ -52,7 +50,7 @@ import {
 import { ReminderTable } from './reminder-table.js';
 import { MESSAGE_ENTRY_WIRE_BYTES, ResultBudget } from './result-budget.js';
 import type { Retainable, RetentionStore } from './retention.js';
-import { filterFutureDismissals, sortSince } from './since-rules.js';
+import { filterFutureDismissals, LoggedCTimes, sortSince } from './since-rules.js';
 import { creationCTime, dismissalTime, isAtOrAfterSince, resolveQueryTime } from './time-rules.js';
 import type { LogEntry, MemoryItem, UserRecord } from './user-record.js';
 import { UserTable } from './user-table.js';
@@ -182,7 +180,7 @@ export class MemoryEngine implements StateMachine, LocalState, Retainable {
       budget.addItem(item);
       visible.push(item);
     }
-    return makeState(visible.map(exportItem));
+    return stateOfItems(visible);
   }
 
   async stateByCategoryPrefix(
@@ -205,12 +203,12 @@ export class MemoryEngine implements StateMachine, LocalState, Retainable {
     this.#enter(opts);
     const now = this.clock.now();
     const budget = new ResultBudget(opts?.maxResultBytes, 'sync');
-    const allByMsgID = new Map<string, Time>();
+    const logged = new LoggedCTimes();
     const kept: LogEntry[] = [];
     for (const e of this.#users.find(uid)?.log ?? []) {
       if (!isMessageForDevice(e.msg, deviceID) || !isAtOrAfterSince(e.ctime, since)) continue;
       const md = inBandMetadata(e.msg)!;
-      allByMsgID.set(toHex(md.msgID), e.ctime);
+      logged.add(md.msgID, e.ctime);
       // A creation whose item is dismissed or expired as of now is not replayed.
       if (e.item !== null && isItemDismissedAt(e.item, now)) continue;
       // The SQL engine stores these bytes; here they are counted only when a bound is asked for.
@@ -220,7 +218,7 @@ export class MemoryEngine implements StateMachine, LocalState, Retainable {
       kept.push(e);
     }
     const ordered = sortSince(kept).map((e) => e.msg);
-    return filterFutureDismissals(ordered, allByMsgID, since).map((m) => structuredClone(m));
+    return filterFutureDismissals(ordered, logged, since).map((m) => structuredClone(m));
   }
 
   async latestCTime(uid: UID, deviceID: DeviceID | null, opts?: WaitOptions): Promise<Time | null> {

@@ -13,7 +13,6 @@ import type { TableNames } from './schema.js';
 import {
   categoryBytes,
   chunks,
-  driverBytes,
   OR_KEY_MATCHER,
   placeholders,
   readBytesColumn,
@@ -120,7 +119,7 @@ async function selectUsage(
       `SELECT uid, COUNT(*) AS items, COALESCE(SUM(LENGTH(body)), 0) AS bytes FROM ${t.items} ` +
       `WHERE uid IN (${placeholders(part.length)}) AND dismissed = 0 AND expire_at > ? GROUP BY uid`;
     for (const row of await s.query(sql, [...part, at])) {
-      const uid = toHex(driverBytes(row.uid, 'uid'));
+      const uid = toHex(readBytesColumn(row.uid, 'uid'));
       const entry = byUser.get(uid);
       if (entry === undefined) continue;
       entry.usage = {

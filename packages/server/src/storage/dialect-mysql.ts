@@ -12,6 +12,7 @@
  * connection is dropped (mysql2 leaves the connection waiting for the answer, so nothing else could
  * run on it). TCP keepalive finds dead peers.
  */
+import type { Connection as CoreConnection, QueryOptions } from 'mysql2';
 import mysql from 'mysql2/promise';
 import {
   type ColumnTypes,
@@ -98,12 +99,44 @@ class MysqlSession extends PooledSession<QueryResult> {
   protected async send(sql: string, params: readonly SqlValue[]): Promise<QueryResult> {
     // query(), not execute(): the multi-row statements vary in text, and server-side prepared
     // statements would pile up one per shape.
-    const [result] = await this.#conn.query({
+    const [result] = await this.#conn.query(this.#options(sql, params));
+    return result;
+  }
+
+  /** The statement's text and values, and its deadline. */
+  #options(sql: string, params: readonly SqlValue[]): QueryOptions {
+    return {
       sql,
       values: toDriverValues(params),
       ...(this.#timeoutMs === null ? {} : { timeout: this.#timeoutMs }),
+    };
+  }
+
+  protected sendStreaming(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (row: SqlRow) => void,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#core
+        .query(this.#options(sql, params))
+        .on('result', (row) => onRow(row as SqlRow))
+        .on('error', reject)
+        .on('end', resolve);
     });
-    return result;
+  }
+
+  protected pauseReading(): void {
+    this.#core.pause();
+  }
+
+  protected resumeReading(): void {
+    this.#core.resume();
+  }
+
+  /** The callback connection inside the promise wrapper: its queries emit each row. */
+  get #core(): CoreConnection {
+    return this.#conn.connection as unknown as CoreConnection;
   }
 
   protected classify(err: unknown): StatementFailure {

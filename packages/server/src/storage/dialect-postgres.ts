@@ -11,6 +11,7 @@
  * usable); a statement with no answer a little later (a frozen server or network) fails on the
  * client side (`query_timeout`) and its connection is dropped. TCP keepalive finds dead peers.
  */
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import {
   type ColumnTypes,
@@ -110,14 +111,45 @@ class PostgresSession extends PooledSession<pg.QueryResult> {
   }
 
   protected send(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    return this.#client.query(this.#config(sql, params));
+  }
+
+  protected sendStreaming(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (row: SqlRow) => void,
+  ): Promise<void> {
+    const config = this.#config(sql, params);
+    return new Promise((resolve, reject) => {
+      const query = new pg.Query(config, (err) => (err ? reject(err) : resolve()));
+      query.on('row', onRow);
+      // Client.query reads query_timeout from the query object, which does not copy it over.
+      this.#client.query(Object.assign(query, { query_timeout: config.query_timeout }));
+    });
+  }
+
+  protected pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  protected resumeReading(): void {
+    this.#socket.resume();
+  }
+
+  /** The connection's socket; a pooled client is a pg.Client. */
+  get #socket(): Duplex {
+    return (this.#client as unknown as pg.Client).connection.stream;
+  }
+
+  /** The statement's text and values, and its client-side deadline (query_timeout). */
+  #config(sql: string, params: readonly SqlValue[]): pg.QueryConfig & { query_timeout: number } {
     // query_timeout per query is read by pg's Client.query but missing from its typings.
-    const config: pg.QueryConfig & { query_timeout: number } = {
+    return {
       text: numberPlaceholders(sql),
       values: toDriverValues(params),
       query_timeout:
         this.#timeoutMs === null ? MAX_TIMER_MS : this.#timeoutMs + READ_TIMEOUT_GRACE_MS,
     };
-    return this.#client.query(config);
   }
 
   protected classify(err: unknown): StatementFailure {

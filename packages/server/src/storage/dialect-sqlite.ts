@@ -6,7 +6,7 @@
  * other processes wait on busy_timeout), in a worker thread of its own (sqlite-writer-thread.ts),
  * so that no fsync and no lock wait ever stops the event loop; a few readers on the main thread
  * serve reads, one read each at a time, and see only committed data. Large reads are streamed in
- * chunks that yield to the event loop.
+ * slices of time that yield to the event loop (time-slices.ts).
  * Writers in this process take a mutex shared per file (see async-mutex.ts for why).
  * `:memory:` has one connection, so reads take the mutex too and never see a batch half-applied.
  *
@@ -28,6 +28,7 @@ import {
 import { ExclusivePool } from './exclusive-pool.js';
 import { OR_KEY_MATCHER, toDriverValues } from './sql-values.js';
 import { SqliteWriterThread } from './sqlite-writer-thread.js';
+import { TimeSlices } from './time-slices.js';
 
 /** Options of the SQLite dialect. */
 export interface SqliteDialectOptions {
@@ -65,17 +66,10 @@ function createPrivateFile(path: string): void {
 /** Prepared statements are cached per connection; the cap bounds the varying multi-row texts. */
 const MAX_CACHED_STATEMENTS = 512;
 /**
- * Rows a streamed read hands over before it yields to the event loop: a few ms of work, so one
- * user's large state never holds every other connection for long (better-sqlite3 is synchronous).
- */
-export const STREAM_CHUNK_ROWS = 256;
-/**
  * Reader connections of a file: reads of different users run side by side (each yields between
- * chunks), and one slow read does not queue every other read behind it.
+ * slices), and one slow read does not queue every other read behind it.
  */
 const READER_CONNECTIONS = 4;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 class SqliteSession implements SqlSession {
   readonly #db: Database.Database;
@@ -111,12 +105,12 @@ class SqliteSession implements SqlSession {
     params: readonly SqlValue[],
     onRow: (row: SqlRow) => void,
   ): Promise<void> {
-    // One statement is one read transaction: every chunk comes from the same snapshot. The
+    // One statement is one read transaction: every slice comes from the same snapshot. The
     // statement is reset when the loop ends, even by a throw.
-    let count = 0;
+    const slices = new TimeSlices();
     for (const row of this.#prepare(sql).iterate(...toDriverValues(params))) {
       onRow(row as SqlRow);
-      if (++count % STREAM_CHUNK_ROWS === 0) await yieldToEventLoop();
+      if (slices.due) await slices.next();
     }
   }
 }

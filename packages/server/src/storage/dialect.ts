@@ -7,6 +7,7 @@
 import { type GregorError, gregorError } from 'gregor-client/errors';
 import type { ConsumeJob, PlanAnswer } from './consume-plan.js';
 import type { TableNames } from './schema.js';
+import { TimeSlices } from './time-slices.js';
 
 /** The databases the engine speaks to. */
 export const DIALECT_NAME = { sqlite: 'sqlite', postgres: 'postgres', mysql: 'mysql' } as const;
@@ -50,10 +51,11 @@ export interface SqlSession {
   /** Run a statement and resolve with the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /**
-   * Hand each row of a query to `onRow` as it is read, where the driver can do so without
-   * holding the event loop (SQLite: in chunks, yielding between them, all from one statement and
-   * so one snapshot). When `onRow` throws, reading stops and the error rejects. Absent: see
-   * `forEachRow`.
+   * Hand each row of a query to `onRow` as the driver reads it, so that the work on the rows is
+   * spread over the read instead of done in one block at its end (SQLite: in slices of time that
+   * yield to the event loop, all from one statement and so one snapshot; PostgreSQL, MySQL: as
+   * each packet of rows arrives). When `onRow` throws, it sees no further row and the error
+   * rejects. Absent: see `forEachRow`.
    */
   streamRows?(
     sql: string,
@@ -64,8 +66,7 @@ export interface SqlSession {
 
 /**
  * Hand each row of a query to `onRow`: streamed where the session can (`streamRows`), otherwise
- * from the whole result of an asynchronous driver (PostgreSQL, MySQL), which a LIMIT in `sql`
- * should bound.
+ * from the whole result (the SQLite writer thread's session, which serves no reads).
  */
 export async function forEachRow(
   s: SqlSession,
@@ -231,7 +232,20 @@ export abstract class PooledSession<R> implements SqlSession {
 
   /** Run a statement on the driver. */
   protected abstract send(sql: string, params: readonly SqlValue[]): Promise<R>;
-  /** Classify a failure of `send`. */
+  /**
+   * Run a query on the driver, handing each row to `onRow` as it is parsed; resolves when the
+   * statement ends. `onRow` never throws.
+   */
+  protected abstract sendStreaming(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (row: SqlRow) => void,
+  ): Promise<void>;
+  /** Stop reading from the connection's socket (while a streamed query lets the event loop run). */
+  protected abstract pauseReading(): void;
+  /** Read from the socket again; see `pauseReading`. */
+  protected abstract resumeReading(): void;
+  /** Classify a failure of `send` or `sendStreaming`. */
   protected abstract classify(err: unknown): StatementFailure;
   protected abstract rowsOf(result: R): SqlRow[];
   protected abstract changesOf(result: R): number;
@@ -245,10 +259,53 @@ export abstract class PooledSession<R> implements SqlSession {
   }
 
   /** Run a statement, unless the connection already broke. */
-  async exec(sql: string, params: readonly SqlValue[] = []): Promise<R> {
+  exec(sql: string, params: readonly SqlValue[] = []): Promise<R> {
+    return this.#guarded(() => this.send(sql, params));
+  }
+
+  async streamRows(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (row: SqlRow) => void,
+  ): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    const slices = new TimeSlices();
+    let resuming: Promise<void> | undefined;
+    try {
+      await this.#guarded(() =>
+        this.sendStreaming(sql, params, (row) => {
+          // After `onRow` threw, the driver still reads the statement to its end (the
+          // connection stays usable); the rows are passed over.
+          if (failure === undefined) {
+            try {
+              onRow(row);
+            } catch (error) {
+              failure = { error };
+            }
+          }
+          // Once a slice is used, the event loop runs before the driver reads on: unpaused, it
+          // reads up to 32 socket buffers (thousands of rows) in one go.
+          if (resuming === undefined && slices.due) {
+            this.pauseReading();
+            resuming = slices.next().then(() => {
+              resuming = undefined;
+              this.resumeReading();
+            });
+          }
+        }),
+      );
+    } finally {
+      // The connection goes back to its pool reading again.
+      await resuming;
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /** Run `send` on the driver, unless the connection already broke; see `broken`. */
+  async #guarded<T>(send: () => Promise<T>): Promise<T> {
     if (this.#broken !== undefined) throw this.#broken;
     try {
-      return await this.send(sql, params);
+      return await send();
     } catch (err) {
       const failure = this.classify(err);
       if (failure.endsConnection) {

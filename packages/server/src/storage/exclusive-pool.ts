@@ -1,7 +1,7 @@
 /**
  * A fixed set of resources, each lent to one holder at a time; holders beyond the set wait in
  * call order. The SQLite dialect lends its reader connections this way: a read that yields to the
- * event loop between chunks keeps its connection (and so its snapshot) until it ends, and a
+ * event loop between slices keeps its connection (and so its snapshot) until it ends, and a
  * better-sqlite3 connection cannot run a second statement while one is being iterated.
  */
 export class ExclusivePool<T> {

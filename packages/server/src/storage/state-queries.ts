@@ -4,33 +4,24 @@
  * shared rules of src/state then decide exactly, so the semantics live in one place and the
  * conformance suite proves both agree.
  */
+import type { DeviceID, InBandMessage, MsgID, State, Time, UID } from 'gregor-client/protocol';
 import {
-  type DeviceID,
-  type InBandMessage,
-  makeState,
-  type State,
-  type Time,
-  toHex,
-  type UID,
-} from 'gregor-client/protocol';
-import {
-  exportItem,
   filterFutureDismissals,
   type ItemRecord,
   isItemDismissedAt,
   isItemInState,
-  type LoggedMessage,
+  LoggedCTimes,
   MESSAGE_ENTRY_WIRE_BYTES,
   MIN_MESSAGE_WIRE_BYTES,
   MIN_STATE_ITEM_WIRE_BYTES,
   type ResultBudget,
-  sortSince,
+  stateOfItems,
 } from 'gregor-client/state/internal';
 import { decodeLogged } from './consume-plan.js';
 import { forEachRow, type SqlSession, type SqlValue } from './dialect.js';
 import { itemColumns, itemFromRow } from './item-rows.js';
 import type { TableNames } from './schema.js';
-import { driverBytes, readIntColumn } from './sql-values.js';
+import { readBytesColumn, readIntColumn } from './sql-values.js';
 
 /**
  * The State query: the items_visible index range `uid, dismissed = 0, expire_at > T`, which holds
@@ -83,7 +74,7 @@ export async function queryState(
     budget.addItem(item);
     items.push(item);
   });
-  return makeState(items.map(exportItem));
+  return stateOfItems(items);
 }
 
 /**
@@ -114,12 +105,13 @@ export async function querySince(
 ): Promise<InBandMessage[]> {
   const params: SqlValue[] = deviceID === null ? [uid, since] : [uid, since, deviceID];
   const sql = sinceSql(t, deviceID !== null, budget.maxRows(MIN_MESSAGE_WIRE_BYTES));
-  const allByMsgID = new Map<string, Time>();
-  const kept: LoggedMessage[] = [];
+  const logged = new LoggedCTimes();
+  // The rows come in the since order (ORDER BY ctime, seq: ties in arrival order), as sortSince
+  // would put them.
+  const kept: InBandMessage[] = [];
   await forEachRow(s, sql, params, (row) => {
     const ctime = readIntColumn(row.ctime, 'ctime');
-    // Read in place: the hex and the decoded record are copies already.
-    allByMsgID.set(toHex(driverBytes(row.msgid, 'msgid')), ctime);
+    logged.add(readBytesColumn(row.msgid, 'msgid') as MsgID, ctime);
     if (readIntColumn(row.has_item, 'has_item') === 1) {
       // The item's ctime is its creation's logged ctime.
       const item = {
@@ -133,16 +125,12 @@ export async function querySince(
       // A creation whose item is dismissed or expired as of now is not replayed.
       if (isItemDismissedAt(item, now)) return;
     }
-    const body = driverBytes(row.body, 'body');
+    const body = readBytesColumn(row.body, 'body');
     // The stored bytes are the message's canonical encoding: counted before it is decoded.
     budget.add(body.length + MESSAGE_ENTRY_WIRE_BYTES);
-    kept.push({ msg: decodeLogged(body), ctime });
+    kept.push(decodeLogged(body));
   });
-  return filterFutureDismissals(
-    sortSince(kept).map((e) => e.msg),
-    allByMsgID,
-    since,
-  );
+  return filterFutureDismissals(kept, logged, since);
 }
 
 /**
