@@ -32,7 +32,8 @@ export const ENVELOPE_KIND = {
   announcement: 5,
   /**
    * "Publications of mine were lost": sent to every instance once the sender's connection works
-   * again after a publication failed, so each tells its clients to resync (gregor.resync).
+   * again after a publication failed, so each tells its clients to resync (gregor.resync). The
+   * body lists the users concerned ({@link encodeUidList}); empty, it means every user.
    */
   resyncRequest: 6,
 } as const;
@@ -100,4 +101,36 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
 /** True when `a` and `b` hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return asBuffer(a).equals(b);
+}
+
+/** A resync request lists at most this many users; past it, it names none (every user resyncs). */
+export const MAX_LISTED_UIDS = 1000;
+
+/** Users as a resync request's body: for each, one length byte then the uid's bytes. */
+export function encodeUidList(uids: readonly Uint8Array[]): Buffer {
+  let size = 0;
+  for (const uid of uids) size += 1 + uid.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const uid of uids) {
+    out[at] = uid.length;
+    out.set(uid, at + 1);
+    at += 1 + uid.length;
+  }
+  return out;
+}
+
+/**
+ * The users a resync request's body lists; undefined for an empty body (every user) or one that
+ * does not parse (then every user too: resyncing too many is safe, too few is not).
+ */
+export function decodeUidList(body: Uint8Array): Uint8Array[] | undefined {
+  const uids: Uint8Array[] = [];
+  for (let at = 0; at < body.length; ) {
+    const length = body[at]!;
+    if (length === 0 || at + 1 + length > body.length) return undefined;
+    uids.push(body.subarray(at + 1, at + 1 + length));
+    at += 1 + length;
+  }
+  return uids.length === 0 ? undefined : uids;
 }
