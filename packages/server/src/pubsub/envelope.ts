@@ -31,9 +31,10 @@ export const ENVELOPE_KIND = {
   /** A message to every instance, whatever users it serves (a session revocation). */
   announcement: 5,
   /**
-   * "Publications of mine were lost": sent to every instance once the sender's connection works
-   * again after a publication failed, so each tells its clients to resync (gregor.resync). The
-   * body lists the users concerned ({@link encodeUidList}); empty, it means every user.
+   * "Publications of mine were lost": sent once the sender's connection works again after a
+   * publication failed, so that the receivers tell their clients to resync (gregor.resync). The
+   * body lists the users concerned ({@link encodeUidList}), and it travels on each one's channel;
+   * with an empty body, on the announcement channel, it means every user.
    */
   resyncRequest: 6,
 } as const;
@@ -103,7 +104,10 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return asBuffer(a).equals(b);
 }
 
-/** A resync request lists at most this many users; past it, it names none (every user resyncs). */
+/**
+ * At most this many users get a resync request each; past it, one request names none, and every
+ * instance resyncs every user.
+ */
 export const MAX_LISTED_UIDS = 1000;
 
 /** Users as a resync request's body: for each, one length byte then the uid's bytes. */

@@ -70,8 +70,8 @@ export class RedisBus implements Bus {
   /**
    * Publications failed since the other instances were last asked to resync: the messages they
    * carried never reached their users' devices elsewhere, and those instances may already have
-   * resynced after the same outage. Asked again once a publication gets through. Keyed by hex
-   * uid; `all` once more than MAX_LISTED_UIDS users lost some.
+   * resynced after the same outage. Asked again once a publication gets through. Keyed by
+   * channel; `all` once more than MAX_LISTED_UIDS users lost some.
    */
   #lost: Map<string, Uint8Array> | 'all' | undefined;
   #closing: Promise<void> | undefined;
@@ -169,21 +169,35 @@ export class RedisBus implements Bus {
     else this.#lost.set(channel, uid.slice());
   }
 
-  /** Ask every other instance to resync the users whose publications were lost, once. */
+  /**
+   * Ask the other instances to resync the users whose publications were lost, once. Each request
+   * travels on its user's own channel: it reaches exactly the instances that serve that user,
+   * through the shard that carries its messages. Past MAX_LISTED_UIDS users, one request on the
+   * announcement channel asks every instance to resync every user.
+   */
   #askResyncIfLost(): void {
     const lost = this.#lost;
     if (lost === undefined || !this.#isStarted || this.#core.isClosed) return;
     if (!this.#transport.isPublisherReady) return;
     this.#lost = undefined;
-    // An empty list means every user (and is what a bus that lists none sends).
-    const body = lost === 'all' ? EMPTY : encodeUidList([...lost.values()]);
-    const envelope = encodeEnvelope(ENVELOPE_KIND.resyncRequest, this.#core.origin, body);
-    const asking = this.#send(this.#announceChannel, envelope).catch((err: unknown) => {
-      if (lost === 'all') this.#lost = 'all';
-      else for (const [channel, uid] of lost) this.#recordLost(channel, uid);
-      throw err;
-    });
-    this.#core.detach(asking, 'redis bus: resync request failed');
+    if (lost === 'all') {
+      const envelope = encodeEnvelope(ENVELOPE_KIND.resyncRequest, this.#core.origin, EMPTY);
+      const asking = this.#send(this.#announceChannel, envelope).catch((err: unknown) => {
+        this.#lost = 'all';
+        throw err;
+      });
+      this.#core.detach(asking, 'redis bus: resync request failed');
+      return;
+    }
+    for (const [channel, uid] of lost) {
+      const body = encodeUidList([uid]);
+      const envelope = encodeEnvelope(ENVELOPE_KIND.resyncRequest, this.#core.origin, body);
+      const asking = this.#send(channel, envelope).catch((err: unknown) => {
+        this.#recordLost(channel, uid);
+        throw err;
+      });
+      this.#core.detach(asking, 'redis bus: resync request failed');
+    }
   }
 
   async announce(payload: Uint8Array, opts?: PublishOptions): Promise<void> {
@@ -291,12 +305,12 @@ export class RedisBus implements Bus {
 
   /**
    * The transport lost subscriptions and has them all back: resync the users of the affected
-   * channels. A lost announcement channel may have hidden another instance's resync request, so
-   * then every user resyncs.
+   * channels (every user when it cannot tell). A lost query or announcement channel needs no
+   * resync: queries time out, and announcements are best effort.
    */
   #resubscribed(channels: readonly string[] | undefined): void {
     if (this.#core.isClosed) return;
-    if (channels === undefined || channels.includes(this.#announceChannel)) {
+    if (channels === undefined) {
       this.#core.emitResync();
       return;
     }
