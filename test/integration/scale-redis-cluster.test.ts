@@ -1,5 +1,6 @@
 // Two real gregord processes on a PRIVATE Redis Cluster (3 masters, 3 replicas on loopback ports,
-// cluster-node-timeout 1 s) and a scratch PostgreSQL database, with `--redis-cluster-nodes`:
+// cluster-node-timeout 1 s, a password) and a scratch PostgreSQL database, with
+// `--redis-cluster-nodes` and `--redis-password`:
 // a message consumed on one reaches a device on the other, describeConnectedUsers and session
 // revocations cross instances, a slot moved to another master is followed, and a master killed
 // during traffic is replaced by its replica while /readyz names the shard that is down; the users
@@ -34,6 +35,8 @@ import { TestClient } from './helpers/test-client.js';
 /** Failover takes cluster-node-timeout (1 s) and an election; gregord reconnects soon after. */
 const WAIT = { timeoutMs: 15_000, intervalMs: 25 };
 const USERS = 12;
+/** The cluster requires a password: gregord gets it from --redis-password. */
+const PASSWORD = 'scale-redis-cluster-password';
 const SKIP = clusterSkipReason() ?? (await serviceSkipReason('postgres'));
 
 /** The shard a user's channel lives on (gregord's default prefix). */
@@ -92,11 +95,19 @@ describe('gregord processes on a Redis Cluster (sharded pub/sub)', { skip: SKIP 
   }
 
   before(async () => {
-    cluster = await PrivateRedisCluster.start();
+    cluster = await PrivateRedisCluster.start({ password: PASSWORD });
     db = await createScratchDatabase('postgres');
     nodes = await GregordProcess.startMany(
       2,
-      { storage: db.url, args: ['--redis-cluster-nodes', cluster.nodeAddresses.join(',')] },
+      {
+        storage: db.url,
+        args: [
+          '--redis-cluster-nodes',
+          cluster.nodeAddresses.join(','),
+          '--redis-password',
+          PASSWORD,
+        ],
+      },
       'redis-cluster-',
     );
     // One device per user on instance 1; every write goes through instance 0.

@@ -51,19 +51,25 @@ export interface PrivateRedisClusterOptions {
   nodeTimeoutMs?: number;
   /** How long to wait for the cluster to form. @default 20000 */
   timeoutMs?: number;
+  /** Require this password of every client (and of replicas towards their master). */
+  password?: string;
 }
 
 /** A cluster of `masters` masters with one replica each, on 127.0.0.1. */
 export class PrivateRedisCluster {
   readonly servers: readonly PrivateRedisServer[];
+  readonly #password: string | undefined;
 
-  private constructor(servers: PrivateRedisServer[]) {
+  private constructor(servers: PrivateRedisServer[], password: string | undefined) {
     this.servers = servers;
+    this.#password = password;
   }
 
   /** Start the servers, create the cluster and wait until every live node says cluster_state:ok. */
   static async start(options: PrivateRedisClusterOptions = {}): Promise<PrivateRedisCluster> {
-    const { masters = 3, nodeTimeoutMs = 1000, timeoutMs = 20_000 } = options;
+    const { masters = 3, nodeTimeoutMs = 1000, timeoutMs = 20_000, password } = options;
+    const auth =
+      password === undefined ? [] : ['--requirepass', password, '--masterauth', password];
     const args = [
       '--cluster-enabled',
       'yes',
@@ -75,19 +81,29 @@ export class PrivateRedisCluster {
       // refuse a failover right after a test's replica resynced.
       '--cluster-replica-validity-factor',
       '0',
+      ...auth,
     ];
     const started = await Promise.allSettled(
       Array.from({ length: masters * 2 }, () => PrivateRedisServer.start(5000, { args })),
     );
     const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const cluster = new PrivateRedisCluster(servers);
+    const cluster = new PrivateRedisCluster(servers, password);
     try {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
       const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
+      const cliAuth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
       await run(
         REDIS_CLI_BIN,
-        ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'],
+        [
+          ...cliAuth,
+          '--cluster',
+          'create',
+          ...addresses,
+          '--cluster-replicas',
+          '1',
+          '--cluster-yes',
+        ],
         { timeout: timeoutMs },
       );
       await cluster.waitUntilOk(timeoutMs);
@@ -112,7 +128,10 @@ export class PrivateRedisCluster {
 
   /** Run one command on the node at `port` and return its reply. */
   async command(port: number, args: string[]): Promise<unknown> {
-    const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } });
+    const client = createClient({
+      socket: { host: '127.0.0.1', port, reconnectStrategy: false },
+      ...(this.#password === undefined ? {} : { password: this.#password }),
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {

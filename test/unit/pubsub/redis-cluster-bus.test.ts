@@ -1,6 +1,6 @@
 /**
- * RedisBus on a private Redis Cluster (3 masters, 3 replicas, cluster-node-timeout 1 s) under
- * faults: channels spread over the shards; a slot moved to another master is followed; a master
+ * RedisBus on a private Redis Cluster (3 masters, 3 replicas, cluster-node-timeout 1 s, a
+ * password) under faults: a wrong password fails at once; channels spread over the shards; a slot moved to another master is followed; a master
  * killed during traffic is replaced by its replica, the bus reports that shard down meanwhile,
  * and only the users of that shard are told to resync. The cluster is always stopped.
  */
@@ -16,6 +16,8 @@ import { clusterSkipReason, PrivateRedisCluster } from './private-redis-cluster.
 const WAIT = { timeoutMs: 15_000, intervalMs: 20 };
 const USERS = 30;
 const PREFIX = 'gregor:';
+/** The cluster requires a password, so the bus's `password` option is exercised too. */
+const PASSWORD = 'cluster-bus-test-password';
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const uidOf = (i: number): Uint8Array =>
   Uint8Array.from(Buffer.from(`c1a57e40${String(i).padStart(24, '0')}`, 'hex'));
@@ -30,6 +32,7 @@ describe('RedisBus on a Redis Cluster, under faults', { skip }, () => {
   const connect = async (): Promise<RedisBus> => {
     const bus = await RedisBus.connect({
       clusterNodes: cluster.nodeAddresses,
+      password: PASSWORD,
       channelPrefix: PREFIX,
       logger: memoryLogger(),
       reconnect: (attempt) => Math.min(20 * 2 ** attempt, 200),
@@ -46,7 +49,7 @@ describe('RedisBus on a Redis Cluster, under faults', { skip }, () => {
   let b: RedisBus;
 
   before(async () => {
-    cluster = await PrivateRedisCluster.start();
+    cluster = await PrivateRedisCluster.start({ password: PASSWORD });
     a = await connect();
     b = await connect();
     b.onResync((named) => resyncs.push(named?.map(hexOf).sort()));
@@ -70,6 +73,21 @@ describe('RedisBus on a Redis Cluster, under faults', { skip }, () => {
       message: `every uid to receive ${tag}`,
     });
   }
+
+  it('refuses a wrong password at once, with GREGOR_ERR_BUS_FAILED', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      RedisBus.connect({
+        clusterNodes: cluster.nodeAddresses.slice(0, 1),
+        password: 'wrong',
+        logger: memoryLogger(),
+        connectTimeoutMs: 10_000,
+      }),
+      (err: Error & { code?: string }) =>
+        err.code === 'GREGOR_ERR_BUS_FAILED' && /WRONGPASS|invalid/.test(err.message),
+    );
+    assert.ok(Date.now() - started < 5000, 'not after the connect deadline');
+  });
 
   it('hashes channels as Redis does, and spreads the uids over every shard', async () => {
     for (const uid of uids.slice(0, 5)) {
