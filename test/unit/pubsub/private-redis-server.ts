@@ -120,6 +120,11 @@ export class PrivateRedisServer {
     return [...port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args];
   }
 
+  /** The process id while it runs (for benchmarks that report its CPU). */
+  get pid(): number | undefined {
+    return this.isRunning ? this.#child?.pid : undefined;
+  }
+
   /** True while the process is running. */
   get isRunning(): boolean {
     return (
