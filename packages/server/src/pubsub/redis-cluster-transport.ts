@@ -21,14 +21,19 @@
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import { createCluster } from 'redis';
 import type { ShardHealth } from './bus.js';
-import { groupBySlot, SLOT_COUNT, slotOf, slotRanges } from './cluster-slot.js';
+import { groupBySlot } from './cluster-slot.js';
 import { type ResolvedRedisBusOptions, redisReconnectStrategy } from './redis-bus-options.js';
+import {
+  type Cluster,
+  channelsOn,
+  isMasterUp,
+  masterOf,
+  type NodeClient,
+  shardHealth,
+  survey,
+} from './redis-cluster-view.js';
 import { closeClient, errorText, isPermanentConnectError } from './redis-connection.js';
 import type { RedisTransport, TransportHooks } from './redis-transport.js';
-
-type Cluster = ReturnType<typeof createCluster>;
-type Master = Cluster['masters'][number];
-type NodeClient = NonNullable<Master['pubSub']>['client'];
 
 /**
  * node-redis emits this on the cluster client with the listeners it took off a node that left
@@ -143,14 +148,9 @@ export class RedisClusterTransport implements RedisTransport {
   canSubscribe(channel: string): boolean {
     // A channel whose master is down is only registered: the reconciliation once the shard is
     // back (or replaced) subscribes it and tells its user to resync.
-    if (!this.#isStarted || this.#isClosed || !this.#cluster.isReady) return false;
-    const master = this.#cluster.slots[slotOf(channel)]?.master;
-    return (
-      master !== undefined &&
-      !this.#troubled.has(master.address) &&
-      master.client?.isReady === true &&
-      (master.pubSub === undefined || master.pubSub.client.isReady)
-    );
+    if (!this.#isStarted || this.#isClosed) return false;
+    const master = masterOf(this.#cluster, channel);
+    return master !== undefined && isMasterUp(master, this.#troubled);
   }
 
   async subscribe(channels: string[]): Promise<void> {
@@ -182,9 +182,7 @@ export class RedisClusterTransport implements RedisTransport {
     // command policies on every call, which cost about 10 µs of CPU per publish here
     // (docs/benchmarks.md). A redirection (the slot moved) goes through the cluster client,
     // which follows it and refreshes the slot map.
-    const client = this.#cluster.isReady
-      ? this.#cluster.slots[slotOf(channel)]?.master.client
-      : undefined;
+    const client = masterOf(this.#cluster, channel)?.client;
     if (client === undefined) return Number(await this.#cluster.sPublish(channel, message));
     try {
       return Number(await client.sendCommand(['SPUBLISH', channel, message]));
@@ -195,19 +193,7 @@ export class RedisClusterTransport implements RedisTransport {
   }
 
   shards(): ShardHealth[] {
-    if (!this.#cluster.isReady) return [];
-    const slotsOf = new Map<Master | undefined, number[]>();
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      const master = this.#cluster.slots[slot]?.master;
-      const slots = slotsOf.get(master);
-      if (slots === undefined) slotsOf.set(master, [slot]);
-      else slots.push(slot);
-    }
-    return [...slotsOf].map(([master, slots]) => ({
-      node: master?.address ?? 'unassigned',
-      slots: slotRanges(slots),
-      ready: master !== undefined && this.#isShardReady(master),
-    }));
+    return shardHealth(this.#cluster, this.#troubled);
   }
 
   async close(): Promise<void> {
@@ -246,9 +232,10 @@ export class RedisClusterTransport implements RedisTransport {
       this.#cluster.off('node-error', onError);
     }
     const cause = permanent ?? lastError;
+    const when = permanent === undefined ? ` within ${timeoutMs} ms` : '';
     throw gregorError(
       'GREGOR_ERR_BUS_FAILED',
-      `redis cluster: not connected within ${timeoutMs} ms: ${errorText(cause)}`,
+      `redis cluster: not connected${when}: ${errorText(cause)}`,
       { cause },
     );
   }
@@ -257,10 +244,7 @@ export class RedisClusterTransport implements RedisTransport {
   #sSubscribe(channels: string[]): Promise<void> {
     const subscribing = this.#cluster.sSubscribe(channels, this.#hooks.listener, true);
     // node-redis creates the master's pub/sub connection synchronously inside sSubscribe.
-    const master = this.#cluster.isReady
-      ? this.#cluster.slots[slotOf(channels[0]!)]?.master
-      : undefined;
-    this.#hook(master?.pubSub?.client);
+    this.#hook(masterOf(this.#cluster, channels[0]!)?.pubSub?.client);
     return subscribing;
   }
 
@@ -282,18 +266,9 @@ export class RedisClusterTransport implements RedisTransport {
     // Once per node per episode: a node that stays down reports every reconnect attempt.
     if (!this.#troubled.has(address)) {
       this.#troubled.add(address);
-      const suspect: string[] = [];
-      if (this.#cluster.isReady) {
-        for (const channel of this.#hooks.wanted()) {
-          if (this.#cluster.slots[slotOf(channel)]?.master.address === address) {
-            suspect.push(channel);
-          }
-        }
-        const node = this.#cluster.nodeByAddress.get(address) as Master | undefined;
-        const held = node?.pubSub?.client.getPubSubListeners('SHARDED');
-        if (held !== undefined) suspect.push(...held.keys());
+      for (const channel of channelsOn(this.#cluster, address, this.#hooks.wanted())) {
+        this.#suspect.add(channel);
       }
-      for (const channel of suspect) this.#suspect.add(channel);
     }
     this.#scheduleReconcile();
   }
@@ -313,9 +288,15 @@ export class RedisClusterTransport implements RedisTransport {
     }
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
-    this.#reconciling = this.#reconcileLoop().finally(() => {
-      this.#reconciling = undefined;
-    });
+    this.#reconciling = this.#reconcileLoop()
+      .catch((err: unknown) => {
+        // Not expected (every command's failure is caught inside); look again later all the same.
+        this.#error(err, 'resubscribe');
+        this.#retryLater();
+      })
+      .finally(() => {
+        this.#reconciling = undefined;
+      });
   }
 
   async #reconcileLoop(): Promise<void> {
@@ -336,6 +317,12 @@ export class RedisClusterTransport implements RedisTransport {
     }
     // A shard is still down (or not yet replaced): look again later. node-redis refreshes the
     // topology meanwhile, and its node events schedule a reconciliation of their own.
+    this.#retryLater();
+  }
+
+  #retryLater(): void {
+    if (this.#isClosed) return;
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => this.#scheduleReconcile(), this.#retryDelayMs);
     this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, RETRY_MAX_MS);
   }
@@ -355,62 +342,21 @@ export class RedisClusterTransport implements RedisTransport {
    * channel is held by a ready connection to its master and every master answers.
    */
   async #reconcileOnce(): Promise<boolean> {
-    const cluster = this.#cluster;
-    if (!cluster.isReady) return false;
-    let isWhole = cluster.masters.every((master) => master.client?.isReady === true);
-    for (const master of cluster.masters) this.#hook(master.pubSub?.client);
-    const wanted = this.#hooks.wanted();
-    const missing: string[] = [];
-    for (const channel of wanted) {
-      if (this.#pending.has(channel)) continue;
-      const master = cluster.slots[slotOf(channel)]?.master;
-      const pubSub = master?.pubSub;
-      const held = pubSub?.client.getPubSubListeners('SHARDED').get(channel);
-      if (master === undefined) {
-        isWhole = false;
-      } else if (held === undefined || held.unsubscribing) {
-        if (master.client?.isReady === true) missing.push(channel);
-        else isWhole = false;
-      } else if (pubSub?.connectPromise !== undefined || !pubSub?.client.isReady) {
-        isWhole = false;
-      }
-    }
-    const stray = this.#strayChannels(new Set(wanted));
+    for (const master of this.#cluster.masters) this.#hook(master.pubSub?.client);
+    const { missing, stray, isWhole } = survey(this.#cluster, this.#hooks.wanted(), this.#pending);
     // A channel that should have been subscribed and was not may have missed publications.
     for (const channel of missing) this.#suspect.add(channel);
     const outcomes = await Promise.allSettled([
       ...[...groupBySlot(missing).values()].map((group) => this.#sSubscribe(group)),
       ...stray.map(({ client, channel }) => client.sUnsubscribe(channel)),
     ]);
+    let isDone = isWhole;
     for (const outcome of outcomes) {
       if (outcome.status === 'fulfilled') continue;
-      isWhole = false;
+      isDone = false;
       this.#error(outcome.reason, 'resubscribe');
     }
-    return isWhole;
-  }
-
-  /** Channels held by a master's pub/sub connection that the bus does not want there. */
-  #strayChannels(wanted: Set<string>): Array<{ client: NodeClient; channel: string }> {
-    const stray: Array<{ client: NodeClient; channel: string }> = [];
-    for (const master of this.#cluster.masters) {
-      const client = master.pubSub?.client;
-      if (client === undefined || !client.isReady) continue;
-      for (const [channel, held] of client.getPubSubListeners('SHARDED')) {
-        if (held.unsubscribing) continue;
-        const owner = this.#cluster.slots[slotOf(channel)]?.master;
-        if (!wanted.has(channel) || owner !== master) stray.push({ client, channel });
-      }
-    }
-    return stray;
-  }
-
-  #isShardReady(master: Master): boolean {
-    return (
-      !this.#troubled.has(master.address) &&
-      master.client?.isReady === true &&
-      (master.pubSub === undefined || master.pubSub.client.isReady)
-    );
+    return isDone;
   }
 
   #error(err: unknown, what: string): void {
