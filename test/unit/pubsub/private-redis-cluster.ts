@@ -6,10 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
-import { PrivateRedisServer, REDIS_SERVER_BIN } from './private-redis-server.js';
+import { freePort, PrivateRedisServer, REDIS_SERVER_BIN } from './private-redis-server.js';
 
 const run = promisify(execFile);
 
@@ -29,6 +30,37 @@ export function clusterSkipReason(): string | undefined {
   if (isCI) throw new Error(`${reason} (CI=true: a missing service is a failure)`);
   console.log(`# SKIP ${reason}; install redis-server and redis-tools to run the cluster tests`);
   return reason;
+}
+
+/** Redis Cluster nodes also listen on their port + 10000, for the cluster bus. */
+const BUS_PORT_OFFSET = 10_000;
+
+/** Whether `port` can be listened on now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Start one cluster node on a free port whose bus port is free too. Other tests start servers
+ * at the same moment, so a port found free can be taken before redis-server binds it: try again
+ * on another.
+ */
+async function startNode(args: string[]): Promise<PrivateRedisServer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    if (port + BUS_PORT_OFFSET > 65_535 || !(await isFree(port + BUS_PORT_OFFSET))) continue;
+    try {
+      return await PrivateRedisServer.start(5000, { args, port });
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError ?? new Error('no free port pair for a Redis Cluster node');
 }
 
 /** One line of CLUSTER NODES, the fields the tests use. */
@@ -84,7 +116,7 @@ export class PrivateRedisCluster {
       ...auth,
     ];
     const started = await Promise.allSettled(
-      Array.from({ length: masters * 2 }, () => PrivateRedisServer.start(5000, { args })),
+      Array.from({ length: masters * 2 }, () => startNode(args)),
     );
     const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const cluster = new PrivateRedisCluster(servers, password);
