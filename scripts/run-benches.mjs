@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the benchmarks in bench/ one after another (never in parallel: they measure this machine).
-// Usage: node scripts/run-benches.mjs [rpc|storage|pubsub|server|scale|api|burst|capacity ...]
+// Usage: node scripts/run-benches.mjs [rpc|storage|pubsub|server|scale|cluster|api|burst|capacity ...]
 // Each prints its own figures beside a baseline measured in the same run (docs/benchmarks.md).
 import { spawnSync } from 'node:child_process';
 import { sourceEnv } from './source-condition.mjs';
@@ -11,6 +11,7 @@ const BENCHES = {
   pubsub: ['--expose-gc', '--import', 'tsx', 'bench/pubsub-bench.ts'],
   server: ['--expose-gc', '--import', 'tsx', 'bench/server-bench.ts'],
   scale: ['--import', 'tsx', 'bench/scale-bench.ts'],
+  cluster: ['--import', 'tsx', 'bench/cluster-bench.ts'],
   api: ['--import', 'tsx', 'bench/api-bench.ts'],
   burst: ['--import', 'tsx', 'bench/burst-bench.ts'],
   capacity: ['--expose-gc', '--import', 'tsx', 'bench/capacity.ts'],

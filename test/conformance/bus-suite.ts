@@ -300,7 +300,7 @@ export function runBusSuite(name: string, factory: BusFactory): void {
     });
 
     it('leaves no socket or timer behind once every instance is closed', async () => {
-      const before = countHandles();
+      const before = await settledHandles();
       const buses = await factory.makeCluster(2, { logger: memoryLogger() });
       await buses[1]!.subscribe(U1, () => {});
       await buses[0]!.publish(U1, text('x'));
@@ -313,6 +313,21 @@ export function runBusSuite(name: string, factory: BusFactory): void {
       });
     });
   });
+}
+
+/**
+ * The counts once they stop changing: the sockets of the previous test's instances may still be
+ * closing (a cluster transport has many, and a loaded machine closes them late).
+ */
+async function settledHandles(): Promise<Record<string, number>> {
+  let last = JSON.stringify(countHandles());
+  for (let i = 0; i < WAIT_MS / 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = JSON.stringify(countHandles());
+    if (now === last) break;
+    last = now;
+  }
+  return JSON.parse(last) as Record<string, number>;
 }
 
 function countHandles(): Record<string, number> {

@@ -161,6 +161,26 @@ describe('gregord startup: failures, files and modes', { concurrency: 3 }, () =>
     assert.deepEqual(readdirSync(cwd), []);
   });
 
+  it('a refused Redis Cluster: exit 3, one line naming --redis-cluster-nodes, no retry warnings', async (t) => {
+    const { run, tempDir } = fixture(t);
+    const cwd = tempDir();
+    const port = await refusedPort();
+    const nodes = `127.0.0.1:${port}`;
+    const gregord = run(['--redis-cluster-nodes', nodes, ...LOOPBACK_PORT_0], { cwd });
+    await assertFailedStart(
+      gregord,
+      3,
+      new RegExp(
+        `redis cluster 127\\.0\\.0\\.1:${port}: connection refused .*; check --redis-cluster-nodes \\(GREGOR_REDIS_CLUSTER_NODES\\)`,
+      ),
+    );
+    assert.deepEqual(
+      gregord.logs.filter((l) => (l.level as number) >= 40 && (l.level as number) < 60),
+      [],
+    );
+    assert.deepEqual(readdirSync(cwd), []);
+  });
+
   it('an address in use: exit 4, "address already in use", --bind-address', async (t) => {
     const { run, tempDir } = fixture(t);
     const holder: Server = createServer();

@@ -288,6 +288,7 @@ describe('parseGregordConfig: values', () => {
 /** A value each option refuses, by unit. */
 const BAD_TEXT: Record<string, string> = {
   'HOST:PORT': 'localhost',
+  'HOST:PORT,…': '127.0.0.1:7000,redis://h:7001',
   path: ' ',
   'path or PEM': '/nonexistent/gregord.pem',
   URL: 'nope',
@@ -535,7 +536,41 @@ describe('parseGregordConfig: WebSocket origins and Redis credentials', () => {
     assert.doesNotMatch(twice, /first-secret|second-secret/);
     assert.match(
       problemsOf({ env: { GREGOR_REDIS_PASSWORD: 'pw' } }),
-      /GREGOR_REDIS_PASSWORD \(--redis-password\) is the password of --redis-url/,
+      /GREGOR_REDIS_PASSWORD \(--redis-password\) is the password of --redis-url \(REDIS_URL\) or --redis-cluster-nodes/,
+    );
+  });
+
+  it('takes a Redis Cluster from --redis-cluster-nodes (or its variable), with GREGOR_REDIS_PASSWORD', () => {
+    const config = parseGregordConfig({
+      env: {
+        GREGOR_REDIS_CLUSTER_NODES: 'redis-1.internal:7000, 10.0.0.2:7001 [::1]:7002',
+        GREGOR_REDIS_PASSWORD: 'p@ss',
+      },
+    });
+    assert.deepEqual(config.redisCluster, {
+      nodes: ['redis-1.internal:7000', '10.0.0.2:7001', '[::1]:7002'],
+      password: 'p@ss',
+    });
+    assert.equal(config.redisUrl, null);
+    assert.equal(config.isEmbeddedDefault, false);
+    assert.equal(parseGregordConfig().redisCluster, null);
+    const ok = parseGregordConfig({
+      flags: { workers: '2', storage: 'postgres://h/d', redisClusterNodes: '127.0.0.1:7000' },
+    });
+    assert.equal(ok.workers, 2);
+  });
+
+  it('refuses --redis-cluster-nodes together with --redis-url, and a bad node', () => {
+    assert.match(
+      problemsOf({
+        flags: { redisUrl: 'redis://127.0.0.1:6379' },
+        env: { GREGOR_REDIS_CLUSTER_NODES: '127.0.0.1:7000' },
+      }),
+      /--redis-url and GREGOR_REDIS_CLUSTER_NODES \(--redis-cluster-nodes\) both choose the Redis of the bus: give one/,
+    );
+    assert.match(
+      problemsOf({ flags: { redisClusterNodes: '127.0.0.1:0' } }),
+      /--redis-cluster-nodes: expected HOST:PORT of a cluster node \(port 1-65535\), got "127.0.0.1:0"/,
     );
   });
 

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   decodeEnvelope,
+  decodeUidList,
   ENVELOPE_HEADER_BYTES,
   ENVELOPE_KIND,
   encodeEnvelope,
+  encodeUidList,
   newInstanceId,
   sameBytes,
 } from '../../../packages/server/src/pubsub/envelope.js';
@@ -69,5 +71,21 @@ describe('envelope', () => {
     const b = newInstanceId();
     assert.equal(a.length, 16);
     assert.equal(sameBytes(a, b), false);
+  });
+});
+
+describe('uid lists (the body of a resync request)', () => {
+  it('round-trips uids of any allowed length', () => {
+    const uids = [Uint8Array.of(1), new Uint8Array(16).fill(7), new Uint8Array(64).fill(9)];
+    assert.deepEqual(
+      decodeUidList(encodeUidList(uids))?.map((uid) => [...uid]),
+      uids.map((uid) => [...uid]),
+    );
+  });
+
+  it('reads an empty or broken list as every user', () => {
+    assert.equal(decodeUidList(new Uint8Array(0)), undefined);
+    assert.equal(decodeUidList(Uint8Array.of(5, 1, 2)), undefined);
+    assert.equal(decodeUidList(Uint8Array.of(0)), undefined);
   });
 });

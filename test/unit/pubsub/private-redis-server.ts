@@ -63,6 +63,8 @@ export interface PrivateRedisOptions {
   args?: readonly string[];
   /** Serve TLS only on the port (`rediss://`), with these PEM files. */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /** Listen on this port instead of a free one the kernel picks. */
+  port?: number;
 }
 
 /** One private redis-server process that can be killed and restarted on the same port. */
@@ -88,8 +90,13 @@ export class PrivateRedisServer {
     timeoutMs = DEFAULT_START_TIMEOUT_MS,
     options: PrivateRedisOptions = {},
   ): Promise<PrivateRedisServer> {
-    const server = new PrivateRedisServer(await freePort(), options);
-    await server.restart(timeoutMs);
+    const server = new PrivateRedisServer(options.port ?? (await freePort()), options);
+    try {
+      await server.restart(timeoutMs);
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
     return server;
   }
 
@@ -118,6 +125,11 @@ export class PrivateRedisServer {
         ]
       : ['--port', String(this.port)];
     return [...port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args];
+  }
+
+  /** The process id while it runs (for benchmarks that report its CPU). */
+  get pid(): number | undefined {
+    return this.isRunning ? this.#child?.pid : undefined;
   }
 
   /** True while the process is running. */

@@ -118,13 +118,14 @@ describe('RedisBus fault handling (private redis-server)', () => {
     });
   });
 
-  it('asks the other instances to resync once its publisher is back after publications were lost', async () => {
+  it('asks the other instances to resync the users whose publications were lost, once its publisher is back', async () => {
     // a reconnects well after b has resubscribed and resynced: the messages a failed to publish
     // meanwhile would otherwise never reach b's devices (found by npm run reliability, redis-faults).
     const a = await connect({ reconnect: () => 3000 });
     const b = await connect();
-    let resyncs = 0;
-    b.onResync(() => resyncs++);
+    // What each resync names: every user (undefined), or the hex uids.
+    const resyncs: Array<string[] | undefined> = [];
+    b.onResync((uids) => resyncs.push(uids?.map((uid) => Buffer.from(uid).toString('hex'))));
     await b.subscribe(U1, () => undefined);
 
     await server.kill();
@@ -133,22 +134,27 @@ describe('RedisBus fault handling (private redis-server)', () => {
       message: 'both buses to notice the outage',
     });
     await assert.rejects(a.publish(U1, text('lost')), { code: 'GREGOR_ERR_BUS_FAILED' });
+    await assert.rejects(a.publish(U2, text('lost')), { code: 'GREGOR_ERR_BUS_FAILED' });
+    await assert.rejects(a.publish(U1, text('lost again')), { code: 'GREGOR_ERR_BUS_FAILED' });
     await server.restart();
-    await eventually(() => resyncs === 1, {
+    await eventually(() => resyncs.length === 1, {
       ...BUS_WAIT,
       message: "b's own resync after its reconnect",
     });
+    assert.deepEqual(resyncs[0], undefined, 'one Redis server lost: every user');
     assert.equal(a.isReady, false, 'a is still reconnecting');
-    await eventually(() => resyncs === 2, {
+    await eventually(() => resyncs.length === 2, {
       ...BUS_WAIT,
       message: 'the resync a asks for once it is back',
     });
+    // On each lost user's channel: b serves U1, not U2.
+    assert.deepEqual(resyncs[1], ['01010101'], 'the users of the lost publications');
     assert.equal(a.isReady, true);
 
     // Asked once: a later successful publication asks nothing more.
     await a.publish(U1, text('after'));
     await delay(200);
-    assert.equal(resyncs, 2);
+    assert.equal(resyncs.length, 2);
   });
 
   it('bounds a publish to a frozen Redis by its timeout and the pending-command cap', async () => {

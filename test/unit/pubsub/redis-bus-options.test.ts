@@ -22,6 +22,14 @@ describe('resolveRedisBusOptions', () => {
     assert.deepEqual(input, { url: 'redis://127.0.0.1:6379' });
   });
 
+  it('takes a cluster as host:port nodes (names, IPv4, bracketed IPv6) and its password', () => {
+    const clusterNodes = ['redis-1.internal:7000', '10.0.0.2:7001', '[::1]:7002'];
+    const options = resolveRedisBusOptions({ clusterNodes, password: 'pw' });
+    assert.deepEqual(options.clusterNodes, clusterNodes);
+    assert.equal(options.password, 'pw');
+    assert.equal(options.url, undefined);
+  });
+
   it('accepts every form of reconnect policy', () => {
     const policy = (attempt: number) => attempt;
     for (const reconnect of [true, false, 0, 250, { maxAttempts: 3, maxDelayMs: 100 }, policy]) {
@@ -44,6 +52,13 @@ describe('resolveRedisBusOptions', () => {
       [{ url: 'redis://h', reconnect: 'forever' }, 'reconnect'],
       [{ url: 'redis://h', logger: {} }, 'logger'],
       [{ url: 'redis://h', channelPrefx: 'typo' }, 'options'],
+      [{ url: 'redis://h', clusterNodes: ['h:7000'] }, 'clusterNodes'],
+      [{ clusterNodes: [] }, 'clusterNodes'],
+      [{ clusterNodes: ['h'] }, 'clusterNodes.0'],
+      [{ clusterNodes: ['h:7000', 'h:70000'] }, 'clusterNodes.1'],
+      [{ clusterNodes: ['redis://h:7000'] }, 'clusterNodes.0'],
+      [{ url: 'redis://h', password: 'pw' }, 'password'],
+      [{ clusterNodes: ['h:7000'], tlsCa: '-----BEGIN CERTIFICATE-----' }, 'tlsCa'],
     ];
     for (const [input, name] of cases) {
       assert.throws(

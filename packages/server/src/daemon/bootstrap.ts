@@ -107,15 +107,15 @@ async function openStorage(
   }
 }
 
-/** The options to name when Redis refuses: the credentials, the CA, or just the URL. */
-function redisOptions(err: unknown): OptionKey[] {
+/** The options to name when Redis refuses: the credentials, the CA, or just the address. */
+function redisOptions(err: unknown, address: OptionKey): OptionKey[] {
   const text = causeText(err);
-  if (/WRONGPASS|NOAUTH|NOPERM|AUTH|password/.test(text)) return ['redisUrl', 'redisPassword'];
+  if (/WRONGPASS|NOAUTH|NOPERM|AUTH|password/.test(text)) return [address, 'redisPassword'];
   const code = (rootCause(err) as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return ['redisUrl', 'tlsCa'];
+    return [address, 'tlsCa'];
   }
-  return ['redisUrl'];
+  return [address];
 }
 
 /**
@@ -146,22 +146,30 @@ async function openApiKeys(
 
 async function openBus(config: GregordConfig, logger: Logger): Promise<Bus> {
   const busLogger = { warn: logger.warn.bind(logger), error: logger.error.bind(logger) };
-  if (config.redisUrl === null) return new InProcessBus({ logger: busLogger });
+  const { redisUrl, redisCluster } = config;
+  if (redisUrl === null && redisCluster === null) return new InProcessBus({ logger: busLogger });
+  const common = { channelPrefix: config.redisChannelPrefix, logger: busLogger };
   try {
-    return await RedisBus.connect({
-      url: config.redisUrl,
-      channelPrefix: config.redisChannelPrefix,
-      logger: busLogger,
-      ...(config.redisTlsCa === null ? {} : { tlsCa: config.redisTlsCa }),
-    });
+    return await RedisBus.connect(
+      redisCluster === null
+        ? {
+            ...common,
+            url: redisUrl as string,
+            ...(config.redisTlsCa === null ? {} : { tlsCa: config.redisTlsCa }),
+          }
+        : {
+            ...common,
+            clusterNodes: redisCluster.nodes,
+            ...(redisCluster.password === null ? {} : { password: redisCluster.password }),
+          },
+    );
   } catch (err) {
     if (isGregorError(err, 'GREGOR_ERR_CONFIG_INVALID')) throw err;
-    throw startupError(
-      'GREGOR_ERR_SETUP_FAILED',
-      `redis ${redact(config.redisUrl)}`,
-      err,
-      redisOptions(err),
-    );
+    const [what, address]: [string, OptionKey] =
+      redisCluster === null
+        ? [`redis ${redact(redisUrl as string)}`, 'redisUrl']
+        : [`redis cluster ${redisCluster.nodes.join(',')}`, 'redisClusterNodes'];
+    throw startupError('GREGOR_ERR_SETUP_FAILED', what, err, redisOptions(err, address));
   }
 }
 

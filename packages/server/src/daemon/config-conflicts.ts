@@ -74,12 +74,19 @@ function listenerProblems(v: Values, given: GivenOptions): string[] {
 }
 
 function redisProblems(v: Values, given: GivenOptions): string[] {
-  const { redisUrl, redisPassword } = given;
-  if (!isSet(redisPassword)) return [];
-  if (redisUrl === undefined) {
-    return [`${redisPassword.name} is the password of --redis-url (REDIS_URL), and none is set`];
+  const { redisUrl, redisClusterNodes, redisPassword } = given;
+  if (isSet(redisUrl) && isSet(redisClusterNodes)) {
+    return [
+      `${redisUrl.name} and ${redisClusterNodes.name} both choose the Redis of the bus: give one`,
+    ];
   }
-  if (v.redisUrl !== undefined && new URL(v.redisUrl).password !== '') {
+  if (!isSet(redisPassword)) return [];
+  if (redisUrl === undefined && redisClusterNodes === undefined) {
+    return [
+      `${redisPassword.name} is the password of --redis-url (REDIS_URL) or --redis-cluster-nodes (GREGOR_REDIS_CLUSTER_NODES), and neither is set`,
+    ];
+  }
+  if (v.redisUrl !== undefined && redisUrl !== undefined && new URL(v.redisUrl).password !== '') {
     return [
       `${shown(redisUrl)} already holds a password, and ${redisPassword.name} gives another: give one`,
     ];
@@ -89,7 +96,7 @@ function redisProblems(v: Values, given: GivenOptions): string[] {
 
 function scaleProblems(v: Values, given: GivenOptions): string[] {
   const problems: string[] = [];
-  const { workers, storage, mysqlDsn, redisUrl } = given;
+  const { workers, storage, mysqlDsn, redisUrl, redisClusterNodes } = given;
   if (isSet(storage) && mysqlDsn?.source === 'flag' && storage.source === 'flag') {
     problems.push(`${storage.name} and ${mysqlDsn.name} both choose the storage: give one`);
   }
@@ -99,9 +106,9 @@ function scaleProblems(v: Values, given: GivenOptions): string[] {
         `${shown(workers)} needs a storage the workers share, but ${shown(storage)} keeps one per process`,
       );
     }
-    if (redisUrl === undefined) {
+    if (redisUrl === undefined && redisClusterNodes === undefined) {
       problems.push(
-        `${shown(workers)} needs --redis-url (REDIS_URL): the in-process bus cannot reach the other workers`,
+        `${shown(workers)} needs --redis-url (REDIS_URL) or --redis-cluster-nodes (GREGOR_REDIS_CLUSTER_NODES): the in-process bus cannot reach the other workers`,
       );
     }
   }

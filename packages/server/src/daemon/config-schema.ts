@@ -43,6 +43,7 @@ const SCHEMAS = {
   storage: VALUE.storage,
   mysqlDsn: VALUE.mysqlDsn,
   redisUrl: VALUE.redis,
+  redisClusterNodes: VALUE.addresses,
   redisPassword: VALUE.password,
   redisChannelPrefix: VALUE.channelPrefix,
   tokenSecret: VALUE.secret,

@@ -11,6 +11,7 @@
 /** How a value is spelled, for help and docs. */
 export const OPTION_UNIT = {
   address: 'HOST:PORT',
+  addresses: 'HOST:PORT,…',
   path: 'path',
   pem: 'path or PEM',
   url: 'URL',
@@ -150,12 +151,20 @@ export const CONFIG_TABLE = [
     help: 'Redis pub/sub between gregord instances: redis://[USER[:PASSWORD]@]HOST:PORT, or rediss:// for TLS. Absent: the in-process bus, one instance.',
   },
   {
+    key: 'redisClusterNodes',
+    flag: '--redis-cluster-nodes',
+    env: 'GREGOR_REDIS_CLUSTER_NODES',
+    defaultText: null,
+    unit: OPTION_UNIT.addresses,
+    help: 'Redis Cluster (7 or later) pub/sub between gregord instances instead of --redis-url: some of its nodes, comma-separated; the others are discovered. Sharded channels spread the users over the shards.',
+  },
+  {
     key: 'redisPassword',
     flag: '--redis-password',
     env: 'GREGOR_REDIS_PASSWORD',
     defaultText: null,
     unit: OPTION_UNIT.password,
-    help: 'Password for --redis-url (with its user, if the URL names one), kept out of the URL (prefer the variable: flags show in ps).',
+    help: 'Password for --redis-url (with its user, if the URL names one) or of every --redis-cluster-nodes node, kept out of the URL (prefer the variable: flags show in ps).',
   },
   {
     key: 'redisChannelPrefix',
@@ -379,7 +388,7 @@ export const CONFIG_TABLE = [
     env: 'GREGOR_WORKERS',
     defaultText: '1',
     unit: OPTION_UNIT.count,
-    help: 'Processes sharing the listeners (Node cluster). Above 1 needs --redis-url and a storage other than memory:.',
+    help: 'Processes sharing the listeners (Node cluster). Above 1 needs --redis-url (or --redis-cluster-nodes) and a storage other than memory:.',
   },
   {
     key: 'logLevel',

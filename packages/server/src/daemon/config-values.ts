@@ -195,6 +195,23 @@ export function parseRedisUrl(text: string): string {
 }
 
 /**
+ * Redis Cluster nodes: `HOST:PORT` entries separated by commas or spaces, each with a host (a
+ * name, an IPv4 address or a bracketed IPv6 one) and a port from 1.
+ */
+export function parseClusterNodes(text: string): readonly string[] {
+  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  if (entries.length === 0) throw new Error('expected HOST:PORT of one or more cluster nodes');
+  return entries.map((entry) => {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (match === null || port < 1 || port > 0xffff) {
+      throw new Error(`expected HOST:PORT of a cluster node (port 1-65535), got ${quoted(entry)}`);
+    }
+    return entry;
+  });
+}
+
+/**
  * A password: any text without control characters (a stray newline or tab is a copying mistake,
  * not part of a password). An empty variable counts as unset before this.
  */
@@ -289,6 +306,7 @@ export const VALUE = {
   count: fromText((t) => parseCount(t)),
   workers: fromText((t) => parseCount(t, 256)),
   address: fromText(parseListenAddress),
+  addresses: fromText(parseClusterNodes),
   storage: fromText(parseStorage),
   mysqlDsn: fromText(parseMysqlDsn),
   fmprpc: fromText(parseFmprpcUri),

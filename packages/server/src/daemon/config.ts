@@ -85,8 +85,13 @@ export interface GregordConfig {
     readonly maxInFlightPerKey: number;
   };
   readonly storage: StorageSpec;
-  /** Redis for pub/sub (its password included), or null for the in-process bus. */
+  /** Redis for pub/sub (its password included), or null for a cluster or the in-process bus. */
   readonly redisUrl: string | null;
+  /** A Redis Cluster for pub/sub: some of its nodes and their password; null when not chosen. */
+  readonly redisCluster: {
+    readonly nodes: readonly string[];
+    readonly password: string | null;
+  } | null;
   /** PEM of the CAs a rediss:// Redis must chain to; null: the system CAs. */
   readonly redisTlsCa: string | null;
   /** Prefix of every Redis channel (RedisBus channelPrefix). */
@@ -172,6 +177,10 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
     },
     storage,
     redisUrl: v.redisUrl === undefined ? null : withPassword(v.redisUrl, v.redisPassword),
+    redisCluster:
+      v.redisClusterNodes === undefined
+        ? null
+        : { nodes: v.redisClusterNodes, password: v.redisPassword ?? null },
     redisTlsCa: v.redisUrl?.startsWith('rediss:') === true ? (v.tlsCa ?? null) : null,
     redisChannelPrefix: v.redisChannelPrefix as string,
     auth,
@@ -208,6 +217,7 @@ function buildConfig(v: Values, given: GivenOptions): GregordConfig {
       given.storage?.source === 'default' &&
       given.mysqlDsn === undefined &&
       v.redisUrl === undefined &&
+      v.redisClusterNodes === undefined &&
       auth.mode === 'signed-token' &&
       auth.secret === null,
   };

@@ -111,13 +111,13 @@ export class BusCore {
     return () => this.#resyncHandlers.delete(handler);
   }
 
-  /** Tell every resync handler that deliveries may have been missed. */
-  emitResync(): void {
+  /** Tell every resync handler that deliveries to `uids` (every uid when undefined) may have been missed. */
+  emitResync(uids?: readonly Uint8Array[]): void {
     if (this.#isClosed) return;
     this.counters.resyncs++;
     for (const handler of this.#resyncHandlers) {
       try {
-        handler();
+        handler(uids);
       } catch (err) {
         this.handlerFailed(err, 'resync handler');
       }

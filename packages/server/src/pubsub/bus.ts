@@ -28,8 +28,13 @@ export type GatherHandler = (request: Uint8Array) => Promise<Uint8Array>;
  */
 export type AnnouncementHandler = (payload: Uint8Array) => void;
 
-/** Called after the bus lost its connection, got it back and resubscribed every live uid. */
-export type ResyncHandler = () => void;
+/**
+ * Called after the bus lost subscriptions, got them back and resubscribed every live uid:
+ * deliveries to `uids` may have been missed, or to every uid when `uids` is undefined (one Redis
+ * server lost, or another instance's publications lost). On a Redis Cluster, a shard that failed
+ * over names only the uids it carries.
+ */
+export type ResyncHandler = (uids?: readonly Uint8Array[]) => void;
 
 /** One local subscription to a uid. */
 export interface Subscription {
@@ -78,6 +83,16 @@ export interface BusStats {
   readonly resyncs: number;
 }
 
+/** The health of one shard of a sharded bus. */
+export interface ShardHealth {
+  /** `host:port` of the shard's master. */
+  readonly node: string;
+  /** The slots it serves, e.g. `0-5460`. */
+  readonly slots: string;
+  /** Publishing to it and this instance's subscriptions on it work. */
+  readonly ready: boolean;
+}
+
 /** A pino-compatible logger subset. */
 export interface BusLogger {
   warn(obj: object, msg: string): void;
@@ -94,6 +109,11 @@ export interface Bus {
   readonly instanceId: string;
   /** True while publications and subscriptions work (for /readyz). */
   readonly isReady: boolean;
+  /**
+   * On a sharded transport (a Redis Cluster), the health of each shard, so /readyz can name the
+   * one that is down; absent or undefined otherwise.
+   */
+  shards?(): readonly ShardHealth[] | undefined;
   /**
    * Send `payload` to the subscribers of `uid` on every other instance. The bytes are not copied
    * on the in-process bus: do not mutate them afterwards.

@@ -31,8 +31,10 @@ export const ENVELOPE_KIND = {
   /** A message to every instance, whatever users it serves (a session revocation). */
   announcement: 5,
   /**
-   * "Publications of mine were lost": sent to every instance once the sender's connection works
-   * again after a publication failed, so each tells its clients to resync (gregor.resync).
+   * "Publications of mine were lost": sent once the sender's connection works again after a
+   * publication failed, so that the receivers tell their clients to resync (gregor.resync). The
+   * body lists the users concerned ({@link encodeUidList}), and it travels on each one's channel;
+   * with an empty body, on the announcement channel, it means every user.
    */
   resyncRequest: 6,
 } as const;
@@ -100,4 +102,39 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
 /** True when `a` and `b` hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return asBuffer(a).equals(b);
+}
+
+/**
+ * At most this many users get a resync request each; past it, one request names none, and every
+ * instance resyncs every user.
+ */
+export const MAX_LISTED_UIDS = 1000;
+
+/** Users as a resync request's body: for each, one length byte then the uid's bytes. */
+export function encodeUidList(uids: readonly Uint8Array[]): Buffer {
+  let size = 0;
+  for (const uid of uids) size += 1 + uid.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const uid of uids) {
+    out[at] = uid.length;
+    out.set(uid, at + 1);
+    at += 1 + uid.length;
+  }
+  return out;
+}
+
+/**
+ * The users a resync request's body lists; undefined for an empty body (every user) or one that
+ * does not parse (then every user too: resyncing too many is safe, too few is not).
+ */
+export function decodeUidList(body: Uint8Array): Uint8Array[] | undefined {
+  const uids: Uint8Array[] = [];
+  for (let at = 0; at < body.length; ) {
+    const length = body[at]!;
+    if (length === 0 || at + 1 + length > body.length) return undefined;
+    uids.push(body.subarray(at + 1, at + 1 + length));
+    at += 1 + length;
+  }
+  return uids.length === 0 ? undefined : uids;
 }

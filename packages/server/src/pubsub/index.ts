@@ -9,6 +9,7 @@ export type {
   GatherOptions,
   PublishOptions,
   ResyncHandler,
+  ShardHealth,
   Subscription,
 } from './bus.js';
 export { consoleBusLogger, MAX_UID_BYTES } from './bus-core.js';

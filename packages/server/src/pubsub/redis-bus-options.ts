@@ -30,10 +30,17 @@ export const DEFAULT_PUBLISH_TIMEOUT_MS = 1000;
 export const DEFAULT_MAX_PENDING_PUBLISHES = 10_000;
 /** How long `RedisBus.connect` waits for the first connection. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** Options of {@link RedisBus}. */
+/** Options of {@link RedisBus}: give `url` (one Redis server) or `clusterNodes`, not both. */
 export interface RedisBusOptions {
-  /** `redis://[user[:password]@]host:port[/db]`, or `rediss://…` for TLS */
-  url: string;
+  /** One Redis server: `redis://[user[:password]@]host:port[/db]`, or `rediss://…` for TLS. */
+  url?: string;
+  /**
+   * A Redis Cluster (7 or later): `host:port` of one or more of its nodes; the bus finds the
+   * others. Channels are sharded (SSUBSCRIBE/SPUBLISH), so each uid's traffic stays on its shard.
+   */
+  clusterNodes?: readonly string[];
+  /** The password of every cluster node (with `clusterNodes`; a `url` carries its own). */
+  password?: string;
   /** @default DEFAULT_CHANNEL_PREFIX */
   channelPrefix?: string;
   /** @default DEFAULT_PUBLISH_TIMEOUT_MS */
@@ -53,9 +60,11 @@ export interface RedisBusOptions {
   tlsCa?: string;
 }
 
+type OptionalKeys = 'url' | 'clusterNodes' | 'password' | 'tlsCa';
+
 /** {@link RedisBusOptions} with every default filled in. */
 export type ResolvedRedisBusOptions = Readonly<
-  Required<Omit<RedisBusOptions, 'tlsCa'>> & Pick<RedisBusOptions, 'tlsCa'>
+  Required<Omit<RedisBusOptions, OptionalKeys>> & Pick<RedisBusOptions, OptionalKeys>
 >;
 
 /**
@@ -84,25 +93,69 @@ export function redisReconnectStrategy(
 const positiveMs = z.number().int().positive().max(2_147_483_647);
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
-const schema = z.strictObject({
-  url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
-  channelPrefix: z.string().max(64).default(DEFAULT_CHANNEL_PREFIX),
-  publishTimeoutMs: positiveMs.default(DEFAULT_PUBLISH_TIMEOUT_MS),
-  maxPendingPublishes: z.number().int().positive().default(DEFAULT_MAX_PENDING_PUBLISHES),
-  connectTimeoutMs: positiveMs.default(DEFAULT_CONNECT_TIMEOUT_MS),
-  reconnect: reconnectPolicySchema.default(true),
-  logger: z
-    .custom<BusLogger>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        isFunction((value as BusLogger).warn) &&
-        isFunction((value as BusLogger).error),
-      'must have warn and error methods',
-    )
-    .default(consoleBusLogger),
-  tlsCa: z.string().includes('-----BEGIN ', { message: 'must be PEM text' }).optional(),
-});
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([1-9][0-9]{0,4})$/;
+
+const schema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    clusterNodes: z
+      .array(
+        z
+          .string()
+          .regex(HOST_PORT, 'must be host:port')
+          .refine((node) => Number(node.slice(node.lastIndexOf(':') + 1)) <= 65_535, 'bad port'),
+      )
+      .min(1)
+      .readonly()
+      .optional(),
+    password: z.string().min(1).optional(),
+    channelPrefix: z.string().max(64).default(DEFAULT_CHANNEL_PREFIX),
+    publishTimeoutMs: positiveMs.default(DEFAULT_PUBLISH_TIMEOUT_MS),
+    maxPendingPublishes: z.number().int().positive().default(DEFAULT_MAX_PENDING_PUBLISHES),
+    connectTimeoutMs: positiveMs.default(DEFAULT_CONNECT_TIMEOUT_MS),
+    reconnect: reconnectPolicySchema.default(true),
+    logger: z
+      .custom<BusLogger>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          isFunction((value as BusLogger).warn) &&
+          isFunction((value as BusLogger).error),
+        'must have warn and error methods',
+      )
+      .default(consoleBusLogger),
+    tlsCa: z.string().includes('-----BEGIN ', { message: 'must be PEM text' }).optional(),
+  })
+  .superRefine((options, ctx) => {
+    if (options.url === undefined && options.clusterNodes === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give url or clusterNodes' });
+    }
+    if (options.url !== undefined && options.clusterNodes !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clusterNodes'],
+        message: 'give url or clusterNodes, not both',
+      });
+    }
+    if (options.password !== undefined && options.clusterNodes === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'only with clusterNodes (a url carries its own)',
+      });
+    }
+    if (options.tlsCa !== undefined && options.clusterNodes !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tlsCa'],
+        message: 'TLS to a cluster is not supported',
+      });
+    }
+  });
 
 /** Validate and default the options, or throw GREGOR_ERR_CONFIG_INVALID naming the bad option. */
 export function resolveRedisBusOptions(input: unknown): ResolvedRedisBusOptions {

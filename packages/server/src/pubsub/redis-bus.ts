@@ -1,5 +1,7 @@
 /**
- * The Redis bus: many gregord instances sharing one Redis (docs/scale-out.md).
+ * The Redis bus: many gregord instances sharing one Redis server or one Redis Cluster
+ * (docs/scale-out.md). How Redis is reached is the transport's business
+ * (redis-node-transport.ts, redis-cluster-transport.ts); this file is the same for both.
  *
  * Channels (docs/pubsub.md explains the choice of one channel per uid):
  * - `<prefix>u:<hex uid>`: publications for a uid; an instance subscribes while it has a local
@@ -11,9 +13,10 @@
  * Every payload travels in an envelope (envelope.ts) naming its origin, so that an instance drops
  * its own publications: the server has already broadcast them locally.
  *
- * After the subscriber connection drops and comes back, the bus reconciles Redis with its own
- * registry (subscribing uids added during the outage, dropping ones removed), and only then emits
- * resync, so the server can tell its clients to sync what they missed.
+ * After subscriptions were lost and mended, the transport has reconciled Redis with the bus's
+ * registry (subscribing uids added during the outage, dropping ones removed); only then does the
+ * bus emit resync, for the users whose channels were affected, so the server can tell their
+ * clients to sync what they missed.
  */
 import { gregorError, isGregorError } from 'gregor-client/errors';
 import { withDeadline } from 'gregor-client/state/internal';
@@ -26,24 +29,28 @@ import type {
   GatherOptions,
   PublishOptions,
   ResyncHandler,
+  ShardHealth,
   Subscription,
 } from './bus.js';
 import { BusCore } from './bus-core.js';
-import { asBuffer, ENVELOPE_KIND, type Envelope, encodeEnvelope } from './envelope.js';
+import {
+  asBuffer,
+  ENVELOPE_KIND,
+  type Envelope,
+  encodeEnvelope,
+  encodeUidList,
+  MAX_LISTED_UIDS,
+} from './envelope.js';
 import {
   type RedisBusOptions,
   type ResolvedRedisBusOptions,
   resolveRedisBusOptions,
 } from './redis-bus-options.js';
-import {
-  closeClient,
-  connectClients,
-  createClients,
-  errorText,
-  type RedisClient,
-} from './redis-connection.js';
+import { RedisClusterTransport } from './redis-cluster-transport.js';
+import { errorText } from './redis-connection.js';
+import { RedisNodeTransport } from './redis-node-transport.js';
 import { RedisReceiver } from './redis-receiver.js';
-import { reconcileSubscriptions, subscribeInBatches } from './redis-reconcile.js';
+import type { RedisTransport, TransportHooks } from './redis-transport.js';
 import { SubscribeBatcher } from './subscribe-batcher.js';
 
 const RESOLVED = Promise.resolve();
@@ -53,24 +60,20 @@ const EMPTY = new Uint8Array(0);
 export class RedisBus implements Bus {
   readonly #core: BusCore;
   readonly #options: ResolvedRedisBusOptions;
-  readonly #publisher: RedisClient;
-  readonly #subscriber: RedisClient;
+  readonly #transport: RedisTransport;
   readonly #receiver: RedisReceiver;
   readonly #gatherChannel: string;
   readonly #replyChannel: string;
   readonly #announceChannel: string;
   /** The first connection is up and the fixed channels are subscribed. */
   #isStarted = false;
-  /** Redis holds every registry uid on the current subscriber connection. */
-  #isSynced = false;
   /**
-   * A publication failed since the other instances were last asked to resync: the messages it
+   * Publications failed since the other instances were last asked to resync: the messages they
    * carried never reached their users' devices elsewhere, and those instances may already have
-   * resynced after the same outage. Asked again once a publication gets through.
+   * resynced after the same outage. Asked again once a publication gets through. Keyed by
+   * channel; `all` once more than MAX_LISTED_UIDS users lost some.
    */
-  #hasLostPublications = false;
-  /** Bumped at each reconnect, so a stale reconciliation does not emit resync. */
-  #generation = 0;
+  #lost: Map<string, Uint8Array> | 'all' | undefined;
   #closing: Promise<void> | undefined;
   readonly #batcher = new SubscribeBatcher((channels) => this.#subscribeBatch(channels));
 
@@ -85,22 +88,24 @@ export class RedisBus implements Bus {
     this.#gatherChannel = `${prefix}g`;
     this.#replyChannel = `${prefix}r:${this.#core.instanceId}`;
     this.#announceChannel = `${prefix}a`;
-    const { publisher, subscriber } = createClients(options);
-    this.#publisher = publisher;
-    this.#subscriber = subscriber;
     this.#receiver = new RedisReceiver(this.#core, (env) => this.#answerGather(env));
-    publisher.on('error', (err: unknown) => this.#transportError(err, 'publisher'));
-    subscriber.on('error', (err: unknown) => this.#transportError(err, 'subscriber'));
-    subscriber.on('ready', () => this.#onSubscriberReady());
-    publisher.on('ready', () => this.#askResyncIfLost());
-    for (const client of [publisher, subscriber]) {
-      client.on('terminated', (cause: unknown) =>
+    const hooks: TransportHooks = {
+      listener: this.#receiver.listener,
+      wanted: () => [...this.#fixedChannels(), ...this.#core.registry.keys()],
+      resubscribed: (channels) => this.#resubscribed(channels),
+      publisherReady: () => this.#askResyncIfLost(),
+      error: (err, what) => this.#transportError(err, what),
+      terminated: (cause) =>
         this.#core.logger.error(
           { err: cause, instanceId: this.instanceId },
           'redis bus: reconnect policy gave up; the bus stays down until restarted',
         ),
-      );
-    }
+    };
+    const { url, clusterNodes } = options;
+    this.#transport =
+      clusterNodes === undefined
+        ? new RedisNodeTransport({ ...options, url: url as string }, hooks)
+        : new RedisClusterTransport({ ...options, clusterNodes }, hooks);
   }
 
   /**
@@ -111,15 +116,13 @@ export class RedisBus implements Bus {
   static async connect(options: RedisBusOptions): Promise<RedisBus> {
     const bus = new RedisBus(resolveRedisBusOptions(options));
     try {
-      await connectClients([bus.#publisher, bus.#subscriber], bus.#options.connectTimeoutMs);
-      await bus.#subscriber.subscribe(bus.#fixedChannels(), bus.#receiver.listener, true);
+      await bus.#transport.start(bus.#fixedChannels(), bus.#options.connectTimeoutMs);
     } catch (err) {
       await bus.close();
       if (isGregorError(err)) throw err;
       throw gregorError('GREGOR_ERR_BUS_FAILED', `redis: ${errorText(err)}`, { cause: err });
     }
     bus.#isStarted = true;
-    bus.#isSynced = true;
     return bus;
   }
 
@@ -128,13 +131,15 @@ export class RedisBus implements Bus {
   }
 
   get isReady(): boolean {
-    return (
-      !this.#core.isClosed &&
-      this.#isStarted &&
-      this.#isSynced &&
-      this.#publisher.isReady &&
-      this.#subscriber.isReady
-    );
+    return !this.#core.isClosed && this.#isStarted && this.#transport.isReady;
+  }
+
+  /**
+   * On a Redis Cluster, the health of each shard (for /readyz: which one is down); undefined on
+   * one Redis server.
+   */
+  shards(): ShardHealth[] | undefined {
+    return this.#transport.shards();
   }
 
   async publish(uid: Uint8Array, payload: Uint8Array, opts?: PublishOptions): Promise<void> {
@@ -149,24 +154,50 @@ export class RedisBus implements Bus {
       );
     } catch (err) {
       this.#core.counters.publishFailures++;
-      this.#hasLostPublications = true;
+      this.#recordLost(channel, uid);
       throw err;
     }
     this.#core.counters.published++;
     this.#askResyncIfLost();
   }
 
-  /** Ask every other instance to resync its clients, once, after publications were lost. */
+  /** Remember that a publication of `uid` was lost, for the next resync request. */
+  #recordLost(channel: string, uid: Uint8Array): void {
+    if (this.#lost === 'all') return;
+    this.#lost ??= new Map();
+    if (this.#lost.size >= MAX_LISTED_UIDS && !this.#lost.has(channel)) this.#lost = 'all';
+    else this.#lost.set(channel, uid.slice());
+  }
+
+  /**
+   * Ask the other instances to resync the users whose publications were lost, once. Each request
+   * travels on its user's own channel: it reaches exactly the instances that serve that user,
+   * through the shard that carries its messages. Past MAX_LISTED_UIDS users, one request on the
+   * announcement channel asks every instance to resync every user.
+   */
   #askResyncIfLost(): void {
-    if (!this.#hasLostPublications || !this.#isStarted || this.#core.isClosed) return;
-    if (!this.#publisher.isReady) return;
-    this.#hasLostPublications = false;
-    const envelope = encodeEnvelope(ENVELOPE_KIND.resyncRequest, this.#core.origin, EMPTY);
-    const asking = this.#send(this.#announceChannel, envelope).catch((err: unknown) => {
-      this.#hasLostPublications = true;
-      throw err;
-    });
-    this.#core.detach(asking, 'redis bus: resync request failed');
+    const lost = this.#lost;
+    if (lost === undefined || !this.#isStarted || this.#core.isClosed) return;
+    if (!this.#transport.isPublisherReady) return;
+    this.#lost = undefined;
+    if (lost === 'all') {
+      const envelope = encodeEnvelope(ENVELOPE_KIND.resyncRequest, this.#core.origin, EMPTY);
+      const asking = this.#send(this.#announceChannel, envelope).catch((err: unknown) => {
+        this.#lost = 'all';
+        throw err;
+      });
+      this.#core.detach(asking, 'redis bus: resync request failed');
+      return;
+    }
+    for (const [channel, uid] of lost) {
+      const body = encodeUidList([uid]);
+      const envelope = encodeEnvelope(ENVELOPE_KIND.resyncRequest, this.#core.origin, body);
+      const asking = this.#send(channel, envelope).catch((err: unknown) => {
+        this.#recordLost(channel, uid);
+        throw err;
+      });
+      this.#core.detach(asking, 'redis bus: resync request failed');
+    }
   }
 
   async announce(payload: Uint8Array, opts?: PublishOptions): Promise<void> {
@@ -194,8 +225,9 @@ export class RedisBus implements Bus {
     const gathers = this.#core.gathers;
     const { id, result } = gathers.start(opts.timeoutMs, opts.signal);
     const envelope = encodeEnvelope(ENVELOPE_KIND.gatherRequest, this.#core.origin, request, id);
-    // PUBLISH answers how many subscribers got the request, this instance included: that many
-    // replies (answers or declines) complete the query before its timeout.
+    // (S)PUBLISH answers how many subscribers got the request, this instance included: that many
+    // replies (answers or declines) complete the query before its timeout. On a cluster every
+    // instance subscribes the query channel at the master of its slot, so the count is complete.
     this.#send(this.#gatherChannel, envelope, { timeoutMs: opts.timeoutMs }).then(
       (receivers) => gathers.expect(id, Math.max(0, receivers - 1)),
       (err: Error) => gathers.fail(id, err),
@@ -218,7 +250,7 @@ export class RedisBus implements Bus {
 
   async #shutdown(): Promise<void> {
     this.#core.close();
-    await Promise.all([closeClient(this.#publisher), closeClient(this.#subscriber)]);
+    await this.#transport.close();
   }
 
   /** The channels every instance subscribes from its start, whatever users it serves. */
@@ -226,14 +258,12 @@ export class RedisBus implements Bus {
     return [this.#gatherChannel, this.#replyChannel, this.#announceChannel];
   }
 
-  /** PUBLISH through the publisher; resolves with the receiver count. */
+  /** Publish through the transport; resolves with the receiver count. */
   async #send(channel: string, envelope: Buffer, opts?: PublishOptions): Promise<number> {
-    const command = this.#publisher.sendCommand(['PUBLISH', channel, envelope]);
+    const command = this.#transport.publish(channel, envelope);
     const timeoutMs = opts?.timeoutMs ?? this.#options.publishTimeoutMs;
     try {
-      return Number(
-        await withDeadline(command, { timeoutMs, signal: opts?.signal }, 'redis publish'),
-      );
+      return await withDeadline(command, { timeoutMs, signal: opts?.signal }, 'redis publish');
     } catch (err) {
       if (isGregorError(err, 'GREGOR_ERR_ABORTED')) throw err;
       // A timed-out PUBLISH stays in node-redis's reply queue until Redis answers or the
@@ -246,9 +276,9 @@ export class RedisBus implements Bus {
 
   /** Create the Redis subscription of a uid's first local subscriber. Never rejects. */
   #activate(channel: string): Promise<void> {
-    // While the subscriber is down nothing is sent: the reconciliation after the reconnect
-    // subscribes from the registry, so an outage never piles up SUBSCRIBE commands.
-    if (!this.#isStarted || !this.#subscriber.isReady) return RESOLVED;
+    // While the connection that would carry it is down nothing is sent: the reconciliation after
+    // the reconnect subscribes from the registry, so an outage never piles up SUBSCRIBE commands.
+    if (!this.#isStarted || !this.#transport.canSubscribe(channel)) return RESOLVED;
     return this.#batcher.add(channel);
   }
 
@@ -256,9 +286,9 @@ export class RedisBus implements Bus {
   async #subscribeBatch(channels: string[]): Promise<void> {
     // A subscription is handed out only after its batch is answered, so nothing can leave the
     // registry before its batch is sent, except by close().
-    if (this.#core.isClosed || !this.#subscriber.isReady) return;
+    if (this.#core.isClosed) return;
     try {
-      await subscribeInBatches(this.#subscriber, channels, this.#receiver.listener);
+      await this.#transport.subscribe(channels);
     } catch (err) {
       // The registry keeps the uids; the reconciliation after the reconnect subscribes them.
       this.#transportError(err, 'subscribe');
@@ -267,32 +297,29 @@ export class RedisBus implements Bus {
 
   /** Drop the Redis subscription once a uid's last local subscriber left. Never rejects. */
   #release(channel: string, isLast: boolean): Promise<void> {
-    if (!isLast || this.#core.isClosed || !this.#subscriber.isReady) return RESOLVED;
-    return this.#subscriber
-      .unsubscribe(channel, this.#receiver.listener, true)
+    if (!isLast || this.#core.isClosed || !this.#isStarted) return RESOLVED;
+    return this.#transport
+      .unsubscribe(channel)
       .catch((err: unknown) => this.#transportError(err, 'unsubscribe'));
   }
 
-  #onSubscriberReady(): void {
-    // The first 'ready' belongs to connect(); every later one follows a lost connection.
-    if (!this.#isStarted || this.#core.isClosed) return;
-    this.#core.detach(this.#resubscribe(), 'redis bus: resubscribe failed');
-  }
-
-  async #resubscribe(): Promise<void> {
-    const generation = ++this.#generation;
-    this.#isSynced = false;
-    const wanted = [...this.#fixedChannels(), ...this.#core.registry.keys()];
-    try {
-      await reconcileSubscriptions(this.#subscriber, wanted, this.#receiver.listener);
-    } catch (err) {
-      // The connection dropped again; its next 'ready' reconciles anew.
-      this.#transportError(err, 'resubscribe');
+  /**
+   * The transport lost subscriptions and has them all back: resync the users of the affected
+   * channels (every user when it cannot tell). A lost query or announcement channel needs no
+   * resync: queries time out, and announcements are best effort.
+   */
+  #resubscribed(channels: readonly string[] | undefined): void {
+    if (this.#core.isClosed) return;
+    if (channels === undefined) {
+      this.#core.emitResync();
       return;
     }
-    if (generation !== this.#generation || this.#core.isClosed || !this.#subscriber.isReady) return;
-    this.#isSynced = true;
-    this.#core.emitResync();
+    const uids: Uint8Array[] = [];
+    for (const channel of channels) {
+      const entry = this.#core.registry.get(channel);
+      if (entry !== undefined) uids.push(entry.uid);
+    }
+    if (uids.length > 0) this.#core.emitResync(uids);
   }
 
   /** Answer another instance's cluster query on its reply channel. */
@@ -312,8 +339,7 @@ export class RedisBus implements Bus {
   }
 
   #transportError(err: unknown, what: string): void {
-    // Before the first connection, connect() reports what went wrong, once.
-    if (this.#core.isClosed || !this.#isStarted) return;
+    if (this.#core.isClosed) return;
     this.#core.counters.transportErrors++;
     this.#core.logger.warn(
       { err, instanceId: this.instanceId },

@@ -16,7 +16,7 @@ export type RedisClient = RedisClientType;
 export const CLOSE_GRACE_MS = 1000;
 
 /** The publisher and subscriber clients, not yet connected. */
-export function createClients(options: ResolvedRedisBusOptions): {
+export function createClients(options: ResolvedRedisBusOptions & { url: string }): {
   publisher: RedisClient;
   subscriber: RedisClient;
 } {
@@ -96,8 +96,15 @@ export async function connectClients(clients: RedisClient[], timeoutMs: number):
   }
 }
 
+/** What {@link closeClient} needs: a node-redis client or cluster client. */
+export interface Closable {
+  readonly isOpen: boolean;
+  close(): Promise<unknown>;
+  destroy(): unknown;
+}
+
 /** Close a client: let its pending commands finish for up to CLOSE_GRACE_MS, then drop it. */
-export async function closeClient(client: RedisClient): Promise<void> {
+export async function closeClient(client: Closable): Promise<void> {
   if (!client.isOpen) return;
   let timer: NodeJS.Timeout | undefined;
   const grace = new Promise<'late'>((resolve) => {

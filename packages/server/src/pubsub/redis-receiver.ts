@@ -5,14 +5,23 @@
  * may hold 100,000 of them).
  */
 import type { BusCore } from './bus-core.js';
-import { decodeEnvelope, ENVELOPE_KIND, type Envelope, sameBytes } from './envelope.js';
+import {
+  decodeEnvelope,
+  decodeUidList,
+  ENVELOPE_KIND,
+  type Envelope,
+  sameBytes,
+} from './envelope.js';
 
 /** The node-redis buffer-mode pub/sub listener of one Redis bus. */
 export class RedisReceiver {
   readonly #core: BusCore;
   readonly #onGatherRequest: (env: Envelope) => void;
 
-  /** Pass to node-redis `subscribe(channels, listener, true)`; the same function for every channel. */
+  /**
+   * Pass to node-redis `subscribe`/`sSubscribe(channels, listener, true)`; the same function for
+   * every channel.
+   */
   readonly listener = (message: Buffer, channel: Buffer): void => {
     // This runs inside node-redis's reply parser: nothing may throw out of it.
     try {
@@ -55,7 +64,7 @@ export class RedisReceiver {
         this.#core.announced(env.body);
         return;
       case ENVELOPE_KIND.resyncRequest:
-        this.#core.emitResync();
+        this.#core.emitResync(decodeUidList(env.body));
         return;
     }
   }

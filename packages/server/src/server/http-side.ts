@@ -215,7 +215,10 @@ function registerProbes(
   }
 }
 
-/** /readyz: 200 when the storage answers a cheap query in time and the bus is ready, else 503. */
+/**
+ * /readyz: 200 when the storage answers a cheap query in time and the bus is ready, else 503. On a
+ * Redis Cluster the body also lists each shard (`busShards`), so that the one down is named.
+ */
 async function readiness(
   opts: Pick<HttpSideOptions, 'storage' | 'bus'>,
 ): Promise<{ status: number; type: string; body: string }> {
@@ -228,10 +231,16 @@ async function readiness(
     isStorageReady = false;
   }
   const isReady = isBusReady && isStorageReady;
+  const busShards = opts.bus.shards?.();
   return {
     status: isReady ? 200 : 503,
     type: 'application/json',
-    body: JSON.stringify({ ready: isReady, storage: isStorageReady, bus: isBusReady }),
+    body: JSON.stringify({
+      ready: isReady,
+      storage: isStorageReady,
+      bus: isBusReady,
+      ...(busShards === undefined ? {} : { busShards }),
+    }),
   };
 }
 

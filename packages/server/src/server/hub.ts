@@ -153,6 +153,16 @@ export class Hub {
     }
   }
 
+  /** As {@link resyncAll}, for the local connections of `uids` only (one shard's users). */
+  resync(uids: readonly Uint8Array[]): void {
+    for (const uid of uids) {
+      const key = toHex(uid);
+      const actor = this.#actors.get(key);
+      if (actor === undefined) continue;
+      this.#enqueueDelivery(key, () => encodeBroadcastArgs(resyncMessage(actor.uid)));
+    }
+  }
+
   /** The local view of `uids` for describeConnectedUsers(Internal); users without connections are left out. */
   describe(uids: readonly UID[]): ConnectedUser[] {
     const out: ConnectedUser[] = [];

@@ -343,13 +343,18 @@ export class GregorServer {
     );
   }
 
-  /** Bus resync → `gregor.resync` to every local connection; cluster queries; revocations (from the authenticator, and announced by other instances). */
+  /** Bus resync → `gregor.resync` to the local connections of the users it names (or all); cluster queries; revocations (from the authenticator, and announced by other instances). */
   #watchComponents(): void {
     const { bus, authenticator } = this.#opts;
     this.#unsubscribers.push(
-      bus.onResync(() => {
-        this.#logger.warn({}, 'bus resync: telling every local connection to sync');
-        this.#hub.resyncAll();
+      bus.onResync((uids) => {
+        if (uids === undefined) {
+          this.#logger.warn({}, 'bus resync: telling every local connection to sync');
+          this.#hub.resyncAll();
+        } else {
+          this.#logger.warn({ users: uids.length }, 'bus resync: telling these users to sync');
+          this.#hub.resync(uids);
+        }
       }),
       bus.onGather(async (request) =>
         encodeDescribeReply(this.#hub.describe(decodeDescribeRequest(request))),
