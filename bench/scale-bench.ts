@@ -24,7 +24,7 @@ import { GregordProcess, stopAll } from '../test/integration/helpers/gregord-pro
 import { createScratchDatabase } from '../test/integration/helpers/scale-fixtures.js';
 import { PrivateRedisServer } from '../test/unit/pubsub/private-redis-server.js';
 import { cpuSecondsOf } from './process-cpu.js';
-import { closedLoop, type MessageMaker } from './server-bench-load.js';
+import { closedLoop, type MessageMaker, rpcSenders } from './server-bench-load.js';
 import {
   type BenchUser,
   disconnect,
@@ -87,13 +87,14 @@ async function measure(
 ): Promise<Sample> {
   const recorder = new Recorder();
   const users = await connectUsers(layout, recorder);
+  const senders = rpcSenders(users, make);
   try {
-    await closedLoop(users, recorder, make, WINDOW, WARMUP_MS);
+    await closedLoop(senders, recorder, WINDOW, WARMUP_MS);
     const pids = layout.on.map((p) => p.child.pid!);
     const cpuBefore = pids.map(cpuSecondsOf);
     const clientBefore = process.cpuUsage();
     const start = performance.now();
-    const peak = await closedLoop(users, recorder, make, WINDOW, phaseMs);
+    const peak = await closedLoop(senders, recorder, WINDOW, phaseMs);
     const elapsedSec = (performance.now() - start) / 1000;
     const gregordSec = pids.reduce((sum, pid, i) => sum + cpuSecondsOf(pid) - cpuBefore[i]!, 0);
     const client = process.cpuUsage(clientBefore);
