@@ -10,77 +10,25 @@
  * Engine and baseline rounds alternate, so load from elsewhere on the machine hits both alike.
  * The run is bounded: fixed-length rounds and fixed iteration counts.
  */
-import { randomBytes } from 'node:crypto';
-import type { Message, MsgID, UID } from '../packages/client/src/protocol/index.js';
 import {
   DIALECT_NAME,
   type DialectName,
   openSqlEngine,
   type SqlEngine,
 } from '../packages/server/src/storage/index.js';
-import { type Baseline, type BaselineRow, openBenchPlace } from './storage-bench-places.js';
+import {
+  compareReads,
+  creation,
+  insertRows,
+  populate,
+  runFor,
+  uidOf,
+} from './storage-bench-kit.js';
+import { type Baseline, openBenchPlace } from './storage-bench-places.js';
 
 const ROUND_MS = 1_000;
 const ROUNDS = 3;
 const CONCURRENCY = (process.env.BENCH_C ?? '1,16,256').split(',').map(Number);
-const BODY = randomBytes(200);
-const CATEGORY = Buffer.from('bench');
-/** A logged creation is about this many bytes of canonical msgpack. */
-const LOG_BODY = randomBytes(330);
-
-function uidOf(n: number): UID {
-  const uid = Buffer.alloc(16);
-  uid.writeUInt32BE(n, 12);
-  return new Uint8Array(uid) as UID;
-}
-
-function creation(uid: UID): Message {
-  return {
-    ibm: {
-      stateUpdate: {
-        md: {
-          uid,
-          msgID: new Uint8Array(randomBytes(16)) as MsgID,
-          ctime: 0,
-          deviceID: null,
-          inBandMsgType: 1,
-        },
-        creation: { category: 'bench', body: BODY, dtime: { time: 0, offset: 0 }, remindTimes: [] },
-      },
-    },
-  };
-}
-
-function baselineRow(uid: UID): BaselineRow {
-  return {
-    uid: Buffer.from(uid),
-    msgID: randomBytes(16),
-    ctime: Date.now(),
-    category: CATEGORY,
-    body: BODY,
-    logBody: LOG_BODY,
-  };
-}
-
-/** Run `users` loops of `step` for `ms`; resolves with the number of messages done. */
-async function runFor(
-  ms: number,
-  users: number,
-  step: (user: number) => Promise<number>,
-): Promise<number> {
-  const end = performance.now() + ms;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: users }, async (_, user) => {
-      while (performance.now() < end) {
-        // Not `done += await …`: that reads `done` before the await and loses other users' counts.
-        const n = await step(user);
-        done += n;
-      }
-    }),
-  );
-  return done;
-}
 
 interface Rate {
   count: number;
@@ -97,60 +45,18 @@ async function consumeRates(
   const eng: Rate = { count: 0, ms: 0 };
   const base: Rate = { count: 0, ms: 0 };
   for (let round = 0; round < ROUNDS; round++) {
-    let t = performance.now();
+    const t = performance.now();
     eng.count += await runFor(ROUND_MS, users, async (u) => {
       await engine.consumeMessage(creation(uidOf(userBase + u)));
       return 1;
     });
     eng.ms += performance.now() - t;
-    t = performance.now();
     // One transaction of `users` rows: what a group commit of this many users writes at best.
-    base.count += await runFor(ROUND_MS, 1, async () => {
-      await baseline.insert(
-        Array.from({ length: users }, (_, u) => baselineRow(uidOf(userBase + u))),
-      );
-      return users;
-    });
-    base.ms += performance.now() - t;
+    const inserted = await insertRows(baseline, users, userBase, ROUND_MS);
+    base.count += inserted.count;
+    base.ms += inserted.ms;
   }
   return { engine: perSecond(eng), baseline: perSecond(base) };
-}
-
-async function populate(
-  engine: SqlEngine,
-  baseline: Baseline,
-  uid: UID,
-  items: number,
-): Promise<number> {
-  const t = performance.now();
-  let left = items;
-  await Promise.all(
-    Array.from({ length: 256 }, async () => {
-      while (left > 0) {
-        left--;
-        await engine.consumeMessage(creation(uid));
-      }
-    }),
-  );
-  const ms = performance.now() - t;
-  for (let i = 0; i < items; i += 1000) {
-    await baseline.insert(
-      Array.from({ length: Math.min(1000, items - i) }, () => baselineRow(uid)),
-    );
-  }
-  return (items * 1000) / ms;
-}
-
-async function latency(iterations: number, fn: () => Promise<number>, expected: number) {
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t = performance.now();
-    const n = await fn();
-    times.push(performance.now() - t);
-    if (n !== expected) throw new Error(`expected ${expected} rows, got ${n}`);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
 }
 
 const fmt = (n: number, unit: string) => `${n >= 100 ? Math.round(n) : n.toFixed(1)} ${unit}`;
@@ -185,41 +91,19 @@ async function benchDialect(dialect: DialectName): Promise<void> {
       console.log(
         `${dialect.padEnd(9)}(loaded ${items} items for one user at ${Math.round(rate)} msg/s)`,
       );
-      const now = Date.now() + 1000;
-      const state = await latency(
-        iterations,
-        async () => (await engine.state(uid, null, null)).items.length,
-        items,
-      );
-      const stateBase = await latency(
-        iterations,
-        () => place.baseline.selectItems(Buffer.from(uid), now),
-        items,
-      );
-      line(
-        dialect,
-        `state, ${items} items`,
-        fmt(state, 'ms'),
-        fmt(stateBase, 'ms'),
-        stateBase / state,
-      );
-      const sync = await latency(
-        iterations,
-        async () => (await engine.inBandMessagesSince(uid, null, 0)).length,
-        items,
-      );
-      const syncBase = await latency(
-        iterations,
-        () => place.baseline.selectLog(Buffer.from(uid)),
-        items,
-      );
-      line(
-        dialect,
-        `sync from 0, ${items} items`,
-        fmt(sync, 'ms'),
-        fmt(syncBase, 'ms'),
-        syncBase / sync,
-      );
+      const reads = await compareReads(engine, place.baseline, uid, items, iterations);
+      for (const [what, r] of [
+        [`state, ${items} items`, reads.state],
+        [`sync from 0, ${items} items`, reads.sync],
+      ] as const) {
+        line(
+          dialect,
+          what,
+          fmt(r.engine.medianMs, 'ms'),
+          fmt(r.raw.medianMs, 'ms'),
+          r.raw.medianMs / r.engine.medianMs,
+        );
+      }
     }
   } finally {
     await engine.close();
