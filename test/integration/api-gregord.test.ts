@@ -126,7 +126,10 @@ describe('the HTTP API on two gregord processes sharing PostgreSQL and Redis', {
       system: 'app.typing',
       body: 'alice',
     });
-    assert.deepEqual({ status: relayed.status, body: relayed.body }, { status: 202, body: { relayed: true } });
+    assert.deepEqual(
+      { status: relayed.status, body: relayed.body },
+      { status: 202, body: { relayed: true } },
+    );
     assert.equal((await oob).text(), 'alice');
 
     const onB = await new ApiClient(b.httpPort!, key).call<z.infer<typeof ItemsJson>>(
