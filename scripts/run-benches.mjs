@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the benchmarks in bench/ one after another (never in parallel: they measure this machine).
-// Usage: node scripts/run-benches.mjs [rpc|storage|pubsub|server|scale|api ...]
+// Usage: node scripts/run-benches.mjs [rpc|storage|pubsub|server|scale|api|durable ...]
 // Each prints its own figures beside a baseline measured in the same run (docs/benchmarks.md).
 import { spawnSync } from 'node:child_process';
 import { sourceEnv } from './source-condition.mjs';
@@ -12,6 +12,7 @@ const BENCHES = {
   server: ['--expose-gc', '--import', 'tsx', 'bench/server-bench.ts'],
   scale: ['--import', 'tsx', 'bench/scale-bench.ts'],
   api: ['--import', 'tsx', 'bench/api-bench.ts'],
+  durable: ['--import', 'tsx', 'bench/durable-bench.ts'],
 };
 
 const chosen = process.argv.slice(2);
