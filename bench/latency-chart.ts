@@ -61,59 +61,33 @@ function text(x: number, y: number, body: string, extra = ''): string {
 
 /**
  * The lines of one record: gregord's and the peer's p50 and p99 against the offered rate (past
- * saturation the answered rate falls behind it; the tables print both).
+ * saturation the answered rate falls behind it; the tables print both). Of an earlier run
+ * (`before`), only gregord's p99, in grey.
  */
-function seriesOf(record: OpenLoopRecord, prefix: string, isBefore: boolean): Series[] {
-  const of = (pick: (s: OpenLoopStep) => LatencyResult | null, p: 'p50Ms' | 'p99Ms') =>
-    record.steps.flatMap((s) => {
-      const r = pick(s);
+function seriesOf(record: OpenLoopRecord, before?: string): Series[] {
+  const line = (who: 'gregord' | 'peer', p: 'p50Ms' | 'p99Ms', color: string): Series => ({
+    label: `${before ?? ''}${who === 'gregord' ? 'gregord' : 'Socket.IO peer'} ${p.slice(0, 3)}`,
+    color,
+    dashed: who === 'peer' || before !== undefined,
+    points: record.steps.flatMap((s) => {
+      const r = s[who];
       return r === null || !Number.isFinite(r[p]) ? [] : [{ x: r.ratePerSec, y: r[p] }];
-    });
-  if (isBefore) {
-    return [
-      {
-        label: `${prefix}gregord p99`,
-        color: '#999999',
-        dashed: true,
-        points: of((s) => s.gregord, 'p99Ms'),
-      },
-    ];
-  }
+    }),
+  });
+  if (before !== undefined) return [line('gregord', 'p99Ms', '#999999')];
   return [
-    {
-      label: 'gregord p99',
-      color: '#c0392b',
-      dashed: false,
-      points: of((s) => s.gregord, 'p99Ms'),
-    },
-    {
-      label: 'gregord p50',
-      color: '#e67e22',
-      dashed: false,
-      points: of((s) => s.gregord, 'p50Ms'),
-    },
-    {
-      label: 'Socket.IO peer p99',
-      color: '#2c3e90',
-      dashed: true,
-      points: of((s) => s.peer, 'p99Ms'),
-    },
-    {
-      label: 'Socket.IO peer p50',
-      color: '#3498db',
-      dashed: true,
-      points: of((s) => s.peer, 'p50Ms'),
-    },
+    line('gregord', 'p99Ms', '#c0392b'),
+    line('gregord', 'p50Ms', '#e67e22'),
+    line('peer', 'p99Ms', '#2c3e90'),
+    line('peer', 'p50Ms', '#3498db'),
   ];
 }
 
 /** The SVG text of the chart of `record`, with gregord's p99 of `before` (an earlier run) if given. */
 export function latencyChartSvg(record: OpenLoopRecord, before?: OpenLoopRecord): string {
   const series = [
-    ...seriesOf(record, '', false),
-    ...(before === undefined
-      ? []
-      : seriesOf(before, `before (${before.recorded.slice(0, 10)}): `, true)),
+    ...seriesOf(record),
+    ...(before === undefined ? [] : seriesOf(before, `before (${before.recorded.slice(0, 10)}): `)),
   ].filter((s) => s.points.length > 0);
   const all = series.flatMap((s) => s.points);
   const xMax = Math.max(1, ...all.map((p) => p.x)) * 1.05;
