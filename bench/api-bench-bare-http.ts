@@ -7,6 +7,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveUntilStdinEnds } from './child-server.js';
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -22,7 +23,5 @@ const server = createServer((req, res) => {
   });
 });
 server.listen(0, '127.0.0.1', () => {
-  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+  serveUntilStdinEnds((server.address() as AddressInfo).port);
 });
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();

@@ -18,20 +18,17 @@
  * Environment: BENCH_PHASE_MS (1500), BENCH_ROUNDS (3), BENCH_USERS (16).
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { creationMessage } from '../packages/client/src/client/item-messages.js';
 import { METHODS, toHex, type UID } from '../packages/client/src/protocol/index.js';
 import { connectTcp, type RpcSession } from '../packages/client/src/rpc/index.js';
 import { MOCK_SUPERUSER_TOKEN } from '../packages/server/src/auth/index.js';
-import { CHILD_NODE_OPTIONS } from '../test/helpers/child-env.js';
 import { GregordProcess } from '../test/integration/helpers/gregord-process.js';
+import { type ChildServer, startChildServer } from './child-server.js';
 import { cpuSecondsOf } from './process-cpu.js';
 import { percentile } from './server-bench-load.js';
 import { freshUID } from './server-bench-peers.js';
@@ -173,25 +170,6 @@ function consumes(name: string, gregord: GregordProcess, users: number): Workloa
   };
 }
 
-/** The bare server as a child process; resolves once it printed its port. */
-async function startBareHttp(): Promise<{ child: ChildProcess; port: number }> {
-  const script = new URL('./api-bench-bare-http.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script], {
-    env: { ...process.env, NODE_OPTIONS: CHILD_NODE_OPTIONS },
-    // Its stdin is a pipe from this process: it exits when the pipe closes, however we end.
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  process.once('exit', () => child.kill('SIGKILL'));
-  const lines = createInterface({ input: child.stdout! });
-  const [first] = (await Promise.race([
-    once(lines, 'line'),
-    once(child, 'exit').then(() => {
-      throw new Error('the bare HTTP server exited before listening');
-    }),
-  ])) as [string];
-  return { child, port: (JSON.parse(first) as { port: number }).port };
-}
-
 /** The figures of every (workload, in-flight) over all rounds. */
 class Tally {
   readonly #phases = new Map<string, Phase[]>();
@@ -221,19 +199,18 @@ const dir = mkdtempSync(join(tmpdir(), 'gregor-api-bench-'));
 const keysFile = join(dir, 'api-keys');
 writeFileSync(keysFile, `# the API benchmark's one key\n${API_KEY}\n`);
 let gregord: GregordProcess | undefined;
-let bare: ChildProcess | undefined;
+let bare: ChildServer | undefined;
 try {
   gregord = await GregordProcess.start({
     name: 'gregord',
     args: ['--data-dir', join(dir, 'data'), '--api-keys-file', keysFile],
   });
-  const bareHttp = await startBareHttp();
-  bare = bareHttp.child;
+  bare = await startChildServer(new URL('./api-bench-bare-http.ts', import.meta.url));
   const httpPort = gregord.httpPort!;
   const gregordPid = gregord.child.pid!;
   const manyUsers = `${USERS} users`;
   const workloads: Workload[] = [
-    itemPosts('bare node:http', bare.pid!, bareHttp.port, USERS),
+    itemPosts('bare node:http', bare.pid, bare.port, USERS),
     itemPosts(`HTTP API, ${manyUsers}`, gregordPid, httpPort, USERS),
     itemPosts('HTTP API, 1 user', gregordPid, httpPort, 1),
     consumes(`consumeMessage, ${manyUsers}`, gregord, USERS),
@@ -287,10 +264,6 @@ try {
   );
 } finally {
   await gregord?.stop();
-  if (bare !== undefined && bare.exitCode === null) {
-    const exited = once(bare, 'exit');
-    bare.stdin!.end();
-    await exited;
-  }
+  await bare?.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -21,7 +21,7 @@ import { GregordProcess } from '../test/integration/helpers/gregord-process.js';
 import { PrivateRedisServer } from '../test/unit/pubsub/private-redis-server.js';
 import { cpuSecondsOf } from './process-cpu.js';
 import { bareClient, uidOf, usedMemory } from './pubsub-bench-kit.js';
-import { closedLoop, type MessageMaker } from './server-bench-load.js';
+import { closedLoop, type MessageMaker, rpcSenders } from './server-bench-load.js';
 import {
   type BenchTarget,
   connectUsers,
@@ -88,7 +88,7 @@ export async function measureCpu(users: number, phaseMs: number): Promise<CpuRes
   try {
     const pid = gregord.child.pid!;
     const phase = (make: MessageMaker, ms: number) =>
-      cpuOf(pid, () => closedLoop(clients, recorder, make, 4, ms), ms);
+      cpuOf(pid, () => closedLoop(rpcSenders(clients, make), recorder, 4, ms), ms);
     // Warm both paths first (JIT, SQLite page cache), unrecorded.
     await phase(inBand, 500);
     await phase(outOfBand, 500);

@@ -8,7 +8,7 @@ import { connectTcp, type RpcSession } from '../packages/client/src/rpc/index.js
 import type { GregordProcess } from '../test/integration/helpers/gregord-process.js';
 import { cpuSecondsOf } from './process-cpu.js';
 import { median } from './pubsub-bench-kit.js';
-import { closedLoop, type MessageMaker } from './server-bench-load.js';
+import { closedLoop, type MessageMaker, rpcSenders } from './server-bench-load.js';
 import { type BenchUser, disconnect, freshUID, Recorder } from './server-bench-peers.js';
 
 /** Consumes each user keeps in flight. */
@@ -86,14 +86,15 @@ export async function measure(
   const recorder = new Recorder();
   const users = await connectUsers(layout, recorder, count);
   try {
-    await closedLoop(users, recorder, make, WINDOW, WARMUP_MS);
+    const senders = rpcSenders(users, make);
+    await closedLoop(senders, recorder, WINDOW, WARMUP_MS);
     const pids = layout.on.map((p) => p.child.pid!);
     const redisPids = layout.redisPids ?? [];
     const cpuBefore = pids.map(cpuSecondsOf);
     const redisBefore = redisPids.map(cpuSecondsOf);
     const clientBefore = process.cpuUsage();
     const start = performance.now();
-    const peak = await closedLoop(users, recorder, make, WINDOW, phaseMs);
+    const peak = await closedLoop(senders, recorder, WINDOW, phaseMs);
     const elapsedSec = (performance.now() - start) / 1000;
     const gregord = cpuPcts(pids, cpuBefore, elapsedSec);
     const redis = cpuPcts(redisPids, redisBefore, elapsedSec);

@@ -2,29 +2,28 @@
  * Child process of the heap measurement (server-bench-heap.ts): opens `count` raw TCP connections
  * to the server on `port`, logs each in with a signed token (user i % users), keeps them idle, and
  * tells the parent when all are in. Raw sockets keep this side small; it runs in its own process
- * so its memory is not counted.
- * argv: port count users
+ * so its memory is not counted. The connections come from 127.0.0.`first` and up, `perAddress`
+ * from each: one source address has about 28k ephemeral ports towards the server's port.
+ * argv: port count users first perAddress
  */
 import { connect, type Socket } from 'node:net';
-import { encodeCanonical, METHODS } from '../packages/client/src/protocol/index.js';
-import { encodeFrame } from '../packages/client/src/rpc/internal.js';
-import { mintToken } from '../packages/server/src/auth/index.js';
-import { benchUID, SECRET } from './server-bench-peers.js';
+import { loginFrame } from './server-bench-peers.js';
 
-const [port, count, users] = process.argv.slice(2).map(Number) as [number, number, number];
+const [port, count, users, first, perAddress] = process.argv.slice(2).map(Number) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 const BATCH = 500;
-const spec = METHODS.authenticateSessionToken;
-
-function loginFrame(i: number): Uint8Array {
-  const token = mintToken({ uid: benchUID(i % users) }, SECRET);
-  return encodeFrame(encodeCanonical([0, 1, spec.name, [spec.encodeArg({ session: token })]]));
-}
 
 function open(i: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const localAddress = `127.0.0.${first + Math.floor(i / perAddress)}`;
+    const socket = connect({ host: '127.0.0.1', port, localAddress });
     socket.once('error', reject);
-    socket.once('connect', () => socket.write(loginFrame(i)));
+    socket.once('connect', () => socket.write(loginFrame(i % users)));
     socket.once('data', () => {
       socket.off('error', reject);
       socket.on('error', () => undefined);

@@ -29,6 +29,7 @@ import {
   listenTcp,
   type RpcSession,
 } from '../packages/client/src/rpc/index.js';
+import { encodeFrame } from '../packages/client/src/rpc/internal.js';
 import { mintToken, SignedTokenAuthenticator } from '../packages/server/src/auth/index.js';
 import { InProcessBus } from '../packages/server/src/pubsub/index.js';
 import { GregorServer } from '../packages/server/src/server/index.js';
@@ -72,6 +73,18 @@ export async function startGregord(): Promise<BenchTarget & { server: GregorServ
 
 /** The bare framed-msgpack forwarder. */
 export async function startBaseline(): Promise<BenchTarget> {
+  const handlers = forwarderHandlers();
+  const listener = await listenTcp({ port: 0, session: { handlers } }, () => undefined);
+  return {
+    name: 'baseline',
+    port: listener.address.port,
+    token: (uid) => toHex(uid),
+    close: () => listener.close(),
+  };
+}
+
+/** The forwarder's handlers: a login registers the session under its token (the uid in hex). */
+export function forwarderHandlers(): HandlerRegistry {
   const byUser = new Map<string, Set<RpcSession>>();
   const handlers = new HandlerRegistry();
   handlers.register(METHODS.authenticateSessionToken.name, (arg, ctx) => {
@@ -95,13 +108,7 @@ export async function startBaseline(): Promise<BenchTarget> {
     }
     return null;
   });
-  const listener = await listenTcp({ port: 0, session: { handlers } }, () => undefined);
-  return {
-    name: 'baseline',
-    port: listener.address.port,
-    token: (uid) => toHex(uid),
-    close: () => listener.close(),
-  };
+  return handlers;
 }
 
 /** A bench user's uid. */
@@ -121,6 +128,13 @@ export function freshUID(): UID {
   uid.set(RUN, 0);
   new DataView(uid.buffer).setUint32(12, nextUser++);
   return uid as UID;
+}
+
+/** The framed login call of bench user `n` with a signed token (raw clients send it as is). */
+export function loginFrame(n: number): Uint8Array {
+  const spec = METHODS.authenticateSessionToken;
+  const token = mintToken({ uid: benchUID(n) }, SECRET);
+  return encodeFrame(encodeCanonical([0, 1, spec.name, [spec.encodeArg({ session: token })]]));
 }
 
 /** An in-band creation carrying `seq` in its msgID. */
@@ -157,7 +171,10 @@ function seqOf(arg: unknown): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset);
 }
 
-/** What the clients observe: deliveries, and the send → `b` receipt latency per message. */
+/**
+ * What the clients observe: deliveries, and the send → `b` receipt latency per message. Its
+ * `handlers` record the broadcasts of rpc sessions; other transports call `delivered`.
+ */
 export class Recorder {
   readonly handlers = new HandlerRegistry();
   readonly sentAtMs = new Float64Array(4_000_000);
@@ -168,12 +185,17 @@ export class Recorder {
 
   constructor() {
     this.handlers.register(METHODS.broadcastMessage.name, (arg, ctx) => {
-      this.deliveries++;
-      if (this.isSampling && this.receivers.has(ctx.session)) {
-        this.latenciesMs.push(performance.now() - this.sentAtMs[seqOf(arg)]!);
-      }
+      this.delivered(seqOf(arg), this.receivers.has(ctx.session));
       return null;
     });
+  }
+
+  /** Message `seq` reached a connection; `isReceiver`: the one whose latency is sampled (`b`). */
+  delivered(seq: number, isReceiver: boolean): void {
+    this.deliveries++;
+    if (this.isSampling && isReceiver) {
+      this.latenciesMs.push(performance.now() - this.sentAtMs[seq]!);
+    }
   }
 }
 

@@ -11,7 +11,7 @@
  */
 
 import { measureIdleHeap } from './server-bench-heap.js';
-import { closedLoop, type MessageMaker, openLoop } from './server-bench-load.js';
+import { closedLoop, type MessageMaker, openLoop, rpcSenders } from './server-bench-load.js';
 import {
   type BenchTarget,
   connectUsers,
@@ -42,11 +42,12 @@ interface Row {
 async function measure(target: BenchTarget, kind: string, make: MessageMaker): Promise<Row> {
   const recorder = new Recorder();
   const users = await connectUsers(target, recorder, USERS);
+  const senders = rpcSenders(users, make);
   try {
-    await closedLoop(users, recorder, make, WINDOW, 300); // warm-up
-    const peak = await closedLoop(users, recorder, make, WINDOW, PHASE_MS);
+    await closedLoop(senders, recorder, WINDOW, 300); // warm-up
+    const peak = await closedLoop(senders, recorder, WINDOW, PHASE_MS);
     const rate = Math.max(1, Math.round(peak.consumesPerSec / 2));
-    const latency = await openLoop(users, recorder, make, rate, PHASE_MS);
+    const latency = await openLoop(senders, recorder, rate, PHASE_MS);
     return {
       target: target.name,
       kind,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the benchmarks in bench/ one after another (never in parallel: they measure this machine).
-// Usage: node scripts/run-benches.mjs [rpc|storage|pubsub|server|scale|cluster|api|burst|capacity ...]
+// Usage: node scripts/run-benches.mjs [rpc|storage|pubsub|server|scale|cluster|api|burst|durable|capacity ...]
 // Each prints its own figures beside a baseline measured in the same run (docs/benchmarks.md).
 import { spawnSync } from 'node:child_process';
 import { sourceEnv } from './source-condition.mjs';
@@ -14,6 +14,7 @@ const BENCHES = {
   cluster: ['--import', 'tsx', 'bench/cluster-bench.ts'],
   api: ['--import', 'tsx', 'bench/api-bench.ts'],
   burst: ['--import', 'tsx', 'bench/burst-bench.ts'],
+  durable: ['--import', 'tsx', 'bench/durable-bench.ts'],
   capacity: ['--expose-gc', '--import', 'tsx', 'bench/capacity.ts'],
 };
 
