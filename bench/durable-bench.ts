@@ -55,6 +55,14 @@ console.log(
     `median of ${CONFIG.rounds} alternating rounds`,
 );
 const ctx: DurableContext = { rig: new DurableRig(CONFIG.users), goals: new Goals() };
+// Interrupted: the children would stop by themselves (their stdin closes), but the scratch
+// databases and temp directories are only removed by the rig.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: cleaning up`);
+    void ctx.rig.close().finally(() => process.exit(130));
+  });
+}
 const failed: string[] = [];
 try {
   for (const name of chosen) {
